@@ -1,0 +1,18 @@
+package dev.releasepilot.api;
+
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+/** The one JSON error shape of the HTTP surface: {@code {"error": "...", "detail": ...}}. */
+public final class HttpErrors {
+    private HttpErrors() {
+    }
+
+    public static void send(RoutingContext ctx, int status, String error, Object detail) {
+        if (ctx.response().ended()) {
+            return;
+        }
+        ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json")
+                .end(new JsonObject().put("error", error).put("detail", detail).encode());
+    }
+}

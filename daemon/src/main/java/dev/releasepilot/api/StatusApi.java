@@ -1,0 +1,120 @@
+package dev.releasepilot.api;
+
+import dev.releasepilot.decide.CommandRefused;
+import dev.releasepilot.decide.NoSuchService;
+import dev.releasepilot.decide.OperatorCommand;
+import dev.releasepilot.decide.Pilot;
+import dev.releasepilot.journal.Journal;
+import dev.releasepilot.journal.JournalEntry;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.function.Supplier;
+
+/**
+ * The status and control API. It reads live state from decide and history from the journal, and
+ * changes state only by submitting {@link OperatorCommand}s to decide.
+ */
+public final class StatusApi {
+    private final Pilot pilot;
+    private final Journal journal;
+    private final Auth auth;
+    private final Supplier<Future<Void>> reload;
+
+    public StatusApi(Pilot pilot, Journal journal, Auth auth, Supplier<Future<Void>> reload) {
+        this.pilot = pilot;
+        this.journal = journal;
+        this.auth = auth;
+        this.reload = reload;
+    }
+
+    public void mount(Router router) {
+        router.get("/api/v1/services").handler(auth.read()).handler(ctx -> reply(ctx, pilot.statuses()
+                .map(a -> new JsonObject().put("services", a))));
+        router.get("/api/v1/services/:name").handler(auth.read())
+                .handler(ctx -> reply(ctx, pilot.status(ctx.pathParam("name"))));
+        router.get("/api/v1/decisions").handler(auth.read()).handler(this::decisions);
+        BodyHandler body = BodyHandler.create(false).setBodyLimit(64 * 1024);
+        router.post("/api/v1/services/:name/:action").handler(body).handler(auth.admin()).handler(this::control);
+        router.post("/-/reload").handler(body).handler(auth.admin()).handler(ctx -> reply(ctx, reload.get()
+                .map(v -> new JsonObject().put("status", "reloaded"))));
+    }
+
+    private void control(RoutingContext ctx) {
+        String name = ctx.pathParam("name");
+        JsonObject b;
+        try {
+            b = ctx.body().length() == 0 ? new JsonObject() : ctx.body().asJsonObject();
+        } catch (RuntimeException e) {
+            HttpErrors.send(ctx, 400, "the body must be a JSON object", e.getMessage());
+            return;
+        }
+        if (b == null) {
+            b = new JsonObject();
+        }
+        String reason = b.getString("reason", "requested over the API");
+        OperatorCommand c;
+        switch (ctx.pathParam("action")) {
+            case "rollback" -> c = new OperatorCommand.Rollback(reason);
+            case "pause" -> c = new OperatorCommand.Pause(reason);
+            case "resume" -> c = new OperatorCommand.Resume(reason);
+            case "releases" -> {
+                String version = b.getString("version");
+                if (version == null || version.isBlank()) {
+                    HttpErrors.send(ctx, 400, "a release needs a 'version'", "e.g. {\"version\": \"v2.3.1\", \"canary_weight\": 5}");
+                    return;
+                }
+                c = new OperatorCommand.Release(version, b, reason);
+            }
+            default -> {
+                HttpErrors.send(ctx, 404, "unknown action '" + ctx.pathParam("action") + "'",
+                        "one of rollback, pause, resume, releases");
+                return;
+            }
+        }
+        reply(ctx, pilot.command(name, c));
+    }
+
+    private void decisions(RoutingContext ctx) {
+        String service = ctx.queryParams().get("service");
+        String sinceText = ctx.queryParams().get("since");
+        int limit;
+        Instant since;
+        try {
+            limit = Math.min(10_000, Integer.parseInt(ctx.queryParams().contains("limit") ? ctx.queryParams().get("limit") : "500"));
+            since = sinceText == null ? Instant.EPOCH : Instant.parse(sinceText);
+        } catch (NumberFormatException | DateTimeParseException e) {
+            HttpErrors.send(ctx, 400, "bad query parameter", "limit is a number, since an RFC 3339 time: " + e.getMessage());
+            return;
+        }
+        JsonArray out = new JsonArray();
+        for (JournalEntry e : journal.recent(service, limit)) {
+            if (!e.at().isBefore(since)) {
+                out.add(e.toJson());
+            }
+        }
+        ctx.response().putHeader("Content-Type", "application/json")
+                .end(new JsonObject().put("records", out).encode());
+    }
+
+    private static void reply(RoutingContext ctx, Future<JsonObject> f) {
+        f.onComplete(ar -> {
+            if (ar.succeeded()) {
+                ctx.response().putHeader("Content-Type", "application/json").end(ar.result().encode());
+            } else if (ar.cause() instanceof NoSuchService e) {
+                HttpErrors.send(ctx, 404, e.getMessage(), null);
+            } else if (ar.cause() instanceof CommandRefused e) {
+                HttpErrors.send(ctx, 409, e.getMessage(), null);
+            } else if (ar.cause() instanceof IllegalArgumentException e) {
+                HttpErrors.send(ctx, 400, e.getMessage(), null);
+            } else {
+                HttpErrors.send(ctx, 503, "not done: " + ar.cause().getMessage(), null);
+            }
+        });
+    }
+}

@@ -1,0 +1,158 @@
+package dev.releasepilot.app;
+
+import dev.releasepilot.act.Actuators;
+import dev.releasepilot.api.Auth;
+import dev.releasepilot.api.HttpErrors;
+import dev.releasepilot.api.StatusApi;
+import dev.releasepilot.api.StatusPage;
+import dev.releasepilot.decide.Pilot;
+import dev.releasepilot.ingest.AlertmanagerReceiver;
+import dev.releasepilot.journal.FileJournal;
+import dev.releasepilot.rules.LoadResult;
+import dev.releasepilot.rules.Problem;
+import dev.releasepilot.rules.RuleLoader;
+import dev.releasepilot.telemetry.Telemetry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.ext.web.Router;
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+import java.util.stream.Collectors;
+
+/**
+ * Wires the pipeline together: rules → journal → decide → ingest/api on one HTTP server. Embeddable:
+ * tests start it in-process on port 0 and read {@link #port()}.
+ */
+public final class Daemon implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Daemon.class.getName());
+    public static final String VERSION = "0.1.0";
+
+    private final DaemonConfig config;
+    private final Vertx vertx;
+    private final FileJournal journal;
+    private final Telemetry telemetry;
+    private final Pilot pilot;
+    private final HttpServer server;
+
+    private Daemon(DaemonConfig config, Vertx vertx, FileJournal journal, Telemetry telemetry, Pilot pilot,
+                   HttpServer server) {
+        this.config = config;
+        this.vertx = vertx;
+        this.journal = journal;
+        this.telemetry = telemetry;
+        this.pilot = pilot;
+        this.server = server;
+    }
+
+    /** Starts a daemon and waits until it listens. Blocking: call it from main or a test, never an event loop. */
+    public static Daemon start(DaemonConfig config) throws StartupFailure {
+        LoadResult rules = RuleLoader.load(config.rules());
+        if (!rules.ok()) {
+            throw new StartupFailure("rule file has errors:\n" + rules.errors().stream().map(Problem::toString)
+                    .collect(Collectors.joining("\n")));
+        }
+        rules.warnings().forEach(w -> LOG.warning(w.toString()));
+        Telemetry telemetry = new Telemetry(VERSION);
+        FileJournal journal;
+        try {
+            journal = FileJournal.open(config.dataDir(), config.clock(), telemetry.registry());
+        } catch (IOException e) {
+            throw new StartupFailure("cannot open the journal in " + config.dataDir() + ": " + e.getMessage());
+        }
+        if (!journal.recovery().clean()) {
+            LOG.warning("journal recovery: " + journal.recovery().detail() + " (" + journal.recovery().records()
+                    + " records kept)");
+        }
+        Vertx vertx = Vertx.vertx();
+        try {
+            Pilot pilot = Pilot.start(vertx, rules.rules(), journal, config.clock(), telemetry.registry(),
+                    b -> Actuators.create(vertx, b), config.actuationRetryDelayMs()).await(30, TimeUnit.SECONDS);
+            Holder holder = new Holder();
+            Router router = router(vertx, config, journal, telemetry, pilot, holder);
+            HttpServer server = vertx.createHttpServer().requestHandler(router)
+                    .listen(config.port(), config.host()).await(30, TimeUnit.SECONDS);
+            Daemon d = new Daemon(config, vertx, journal, telemetry, pilot, server);
+            holder.daemon = d;
+            LOG.info("release-pilot " + VERSION + " listening on " + config.host() + ":" + server.actualPort()
+                    + ", " + rules.rules().services().size() + " services, journal " + journal.file()
+                    + " (" + journal.recovery().records() + " records)");
+            return d;
+        } catch (Exception e) {
+            vertx.close();
+            journal.close();
+            throw new StartupFailure("cannot start: " + e.getMessage());
+        }
+    }
+
+    /** Lets the router reach the daemon (for reload) although the router is built first. */
+    private static final class Holder {
+        volatile Daemon daemon;
+    }
+
+    private static Router router(Vertx vertx, DaemonConfig config, FileJournal journal, Telemetry telemetry,
+                                 Pilot pilot, Holder holder) {
+        Router router = Router.router(vertx);
+        Auth auth = new Auth(config.readToken(), config.adminToken());
+        router.get("/-/healthy").handler(ctx -> ctx.response().end("Healthy.\n"));
+        router.get("/-/ready").handler(ctx -> {
+            if (holder.daemon == null) {
+                ctx.response().setStatusCode(503).end("Not ready.\n");
+            } else {
+                ctx.response().end("Ready.\n");
+            }
+        });
+        router.get("/metrics").handler(ctx -> ctx.response()
+                .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(telemetry.scrape()));
+        new AlertmanagerReceiver(pilot, config.clock(), telemetry.registry(), config.bodyLimitBytes()).mount(router);
+        new StatusApi(pilot, journal, auth, () -> holder.daemon == null
+                ? Future.failedFuture("starting") : holder.daemon.reload()).mount(router);
+        router.get("/").handler(auth.read()).handler(StatusPage::serve);
+        router.errorHandler(413, ctx -> HttpErrors.send(ctx, 413, "request body larger than "
+                + config.bodyLimitBytes() + " bytes", null));
+        router.errorHandler(404, ctx -> HttpErrors.send(ctx, 404, "no such endpoint: "
+                + ctx.request().method() + " " + ctx.request().path(), null));
+        router.errorHandler(405, ctx -> HttpErrors.send(ctx, 405, "method " + ctx.request().method()
+                + " not allowed on " + ctx.request().path(), null));
+        router.errorHandler(400, ctx -> HttpErrors.send(ctx, 400, "bad request", null));
+        router.errorHandler(500, ctx -> {
+            LOG.warning("internal error on " + ctx.request().path() + ": " + ctx.failure());
+            HttpErrors.send(ctx, 500, "internal error", String.valueOf(ctx.failure()));
+        });
+        return router;
+    }
+
+    /** Re-reads the rule file; on errors keeps the running rules and fails with the problems listed. */
+    public Future<Void> reload() {
+        return vertx.executeBlocking(() -> RuleLoader.load(config.rules())).compose(r -> {
+            if (!r.ok()) {
+                telemetry.reloadOutcome(false);
+                String problems = r.errors().stream().map(Problem::toString).collect(Collectors.joining("; "));
+                LOG.warning("reload failed, keeping the previous rules: " + problems);
+                return Future.failedFuture(new IllegalArgumentException("rules not reloaded: " + problems));
+            }
+            return pilot.reload(r.rules()).onComplete(ar -> telemetry.reloadOutcome(ar.succeeded()));
+        });
+    }
+
+    public int port() {
+        return server.actualPort();
+    }
+
+    public Pilot pilot() {
+        return pilot;
+    }
+
+    @Override
+    public void close() {
+        try {
+            server.close().await(10, TimeUnit.SECONDS);
+            vertx.close().await(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warning("shutdown: " + e.getMessage());
+        } finally {
+            journal.close();
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package dev.releasepilot.cli;
+
+import dev.releasepilot.app.Daemon;
+import dev.releasepilot.app.DaemonConfig;
+import dev.releasepilot.app.StartupFailure;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Runs the daemon until SIGTERM/SIGINT; SIGHUP reloads the rules. */
+@Command(name = "run", description = "Run the daemon.")
+final class RunCommand implements Callable<Integer> {
+    @Option(names = "--config", defaultValue = "rules/example.yaml", description = "Rule file (default: ${DEFAULT-VALUE}).")
+    Path config;
+
+    @Option(names = "--data-dir", defaultValue = "data", description = "Journal directory (default: ${DEFAULT-VALUE}).")
+    Path dataDir;
+
+    @Option(names = "--listen", defaultValue = "127.0.0.1:9095", description = "HOST:PORT to serve on (default: ${DEFAULT-VALUE}).")
+    String listen;
+
+    @Option(names = "--read-token-file", description = "File holding the bearer token for read endpoints (default: reads are open).")
+    Path readTokenFile;
+
+    @Option(names = "--admin-token-file", description = "File holding the bearer token for control endpoints (default: control disabled).")
+    Path adminTokenFile;
+
+    @Override
+    public Integer call() {
+        int colon = listen.lastIndexOf(':');
+        if (colon < 0) {
+            System.err.println("--listen must be HOST:PORT, got '" + listen + "'");
+            return 2;
+        }
+        int port;
+        try {
+            port = Integer.parseInt(listen.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            System.err.println("--listen must be HOST:PORT, got '" + listen + "'");
+            return 2;
+        }
+        String host = listen.substring(0, colon).replace("[", "").replace("]", "");
+        DaemonConfig cfg;
+        try {
+            cfg = DaemonConfig.defaults(config, dataDir, host, port)
+                    .withTokens(token(readTokenFile), token(adminTokenFile));
+        } catch (IOException e) {
+            System.err.println("cannot read token file: " + e.getMessage());
+            return 2;
+        }
+        Daemon daemon;
+        try {
+            daemon = Daemon.start(cfg);
+        } catch (StartupFailure e) {
+            System.err.println(e.getMessage());
+            return 1;
+        }
+        CountDownLatch stop = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            daemon.close();
+            stop.countDown();
+        }, "shutdown"));
+        Signals.onHangup(() -> daemon.reload().onComplete(ar -> System.err.println(ar.succeeded()
+                ? "rules reloaded" : "reload failed, previous rules kept: " + ar.cause().getMessage())));
+        try {
+            stop.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+
+    private static String token(Path file) throws IOException {
+        return file == null ? null : Files.readString(file, StandardCharsets.UTF_8).strip();
+    }
+}

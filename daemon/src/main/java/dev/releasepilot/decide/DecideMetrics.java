@@ -1,0 +1,67 @@
+package dev.releasepilot.decide;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/** The decide stage's metrics. Label values come from enums or from names in the rule file (bounded). */
+final class DecideMetrics {
+    private final MeterRegistry registry;
+    private final Timer reaction;
+    final Counter duplicates;
+    final Counter unmatched;
+
+    DecideMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        this.reaction = Timer.builder("release_pilot_reaction_seconds")
+                .description("Signal arrival to the rollback's weights read back from the load balancer")
+                .serviceLevelObjectives(Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
+                        Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
+                        Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(30))
+                .register(registry);
+        this.duplicates = Counter.builder("release_pilot_signals_deduplicated_total")
+                .description("Alerts already known (retries, repeats, HA peers' copies), absorbed without a decision")
+                .register(registry);
+        this.unmatched = Counter.builder("release_pilot_signals_unmatched_total")
+                .description("Valid alerts that matched no trigger of any service").register(registry);
+    }
+
+    void decision(String service, DecisionKind kind) {
+        registry.counter("release_pilot_decisions_total", "service", service, "kind", kind.label()).increment();
+    }
+
+    void rollbackExecuted(String service, String trigger, long reactionNanos) {
+        registry.counter("release_pilot_rollbacks_executed_total", "service", service, "trigger", trigger).increment();
+        if (reactionNanos > 0) {
+            reaction.record(reactionNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    void actuation(String backend, long nanos, boolean ok) {
+        Timer.builder("release_pilot_actuation_duration_seconds").tag("backend", backend)
+                .description("One actuation including retries and read-back")
+                .serviceLevelObjectives(Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(10),
+                        Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(500), Duration.ofSeconds(1),
+                        Duration.ofSeconds(5))
+                .register(registry).record(nanos, TimeUnit.NANOSECONDS);
+        if (!ok) {
+            registry.counter("release_pilot_actuation_failures_total", "backend", backend).increment();
+        }
+    }
+
+    void journalBacklog(String service, java.util.Collection<?> backlog) {
+        registry.gaugeCollectionSize("release_pilot_journal_backlog_records",
+                io.micrometer.core.instrument.Tags.of("service", service), backlog);
+    }
+
+    void state(String service, java.util.function.Supplier<ServiceState> current) {
+        for (ServiceState s : ServiceState.values()) {
+            io.micrometer.core.instrument.Gauge.builder("release_pilot_service_state", () -> current.get() == s ? 1 : 0)
+                    .tag("service", service).tag("state", s.name().toLowerCase(java.util.Locale.ROOT))
+                    .description("1 for the state the service is in, 0 for the others").register(registry);
+        }
+    }
+
+}

@@ -1,0 +1,102 @@
+package dev.releasepilot.decide;
+
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.Locale;
+
+/**
+ * What happened to a service, as journaled. The state machine is rebuilt on start by applying the
+ * journaled events in order through the very same {@link ServiceMachine#apply} used live, so live
+ * behaviour and recovery cannot drift apart.
+ */
+public sealed interface Event {
+    Instant at();
+
+    /** The journal record type. */
+    String type();
+
+    JsonObject body();
+
+    /** An alert reached this service: first sight of a firing episode, its resolution, or a stale one. */
+    record AlertSeen(Instant at, String fingerprint, Instant startsAt, boolean firing, boolean stale,
+                     String trigger, JsonObject labels) implements Event {
+        public String type() {
+            return "alert";
+        }
+
+        public String episode() {
+            return fingerprint + "@" + startsAt;
+        }
+
+        public JsonObject body() {
+            return new JsonObject().put("at", at.toString()).put("fingerprint", fingerprint)
+                    .put("startsAt", startsAt.toString()).put("status", firing ? "firing" : "resolved")
+                    .put("stale", stale).put("trigger", trigger).put("labels", labels);
+        }
+    }
+
+    /** A decision, with the evidence that caused it. */
+    record Decided(Instant at, DecisionKind kind, String trigger, String reason, JsonObject evidence)
+            implements Event {
+        public String type() {
+            return "decision";
+        }
+
+        public JsonObject body() {
+            return new JsonObject().put("at", at.toString()).put("kind", kind.label()).put("trigger", trigger)
+                    .put("reason", reason).put("evidence", evidence);
+        }
+    }
+
+    /** The load balancer confirmed (read back) the weights a rollback asked for. */
+    record Actuated(Instant at, JsonObject weights, long millis, int attempts) implements Event {
+        public String type() {
+            return "action";
+        }
+
+        public JsonObject body() {
+            return new JsonObject().put("at", at.toString()).put("result", "ok").put("weights", weights)
+                    .put("millis", millis).put("attempts", attempts);
+        }
+    }
+
+    /** An actuation gave up after its retries; the rollback stays pending and is tried again. */
+    record ActuationFailed(Instant at, String reason, String error, int attempts) implements Event {
+        public String type() {
+            return "action_failed";
+        }
+
+        public JsonObject body() {
+            return new JsonObject().put("at", at.toString()).put("result", "failed").put("reason", reason)
+                    .put("error", error).put("attempts", attempts);
+        }
+    }
+
+    /** A release (canary) went live: old alerts become stale, a rolled-back service is cleared. */
+    record ReleaseStarted(Instant at, String version, JsonObject detail) implements Event {
+        public String type() {
+            return "release";
+        }
+
+        public JsonObject body() {
+            return new JsonObject().put("at", at.toString()).put("version", version).put("detail", detail);
+        }
+    }
+
+    static Event fromJournal(String type, JsonObject b) {
+        Instant at = Instant.parse(b.getString("at"));
+        return switch (type) {
+            case "alert" -> new AlertSeen(at, b.getString("fingerprint"), Instant.parse(b.getString("startsAt")),
+                    "firing".equals(b.getString("status")), b.getBoolean("stale", false), b.getString("trigger"),
+                    b.getJsonObject("labels", new JsonObject()));
+            case "decision" -> new Decided(at, DecisionKind.valueOf(b.getString("kind").toUpperCase(Locale.ROOT)),
+                    b.getString("trigger"), b.getString("reason"), b.getJsonObject("evidence", new JsonObject()));
+            case "action" -> new Actuated(at, b.getJsonObject("weights", new JsonObject()), b.getLong("millis", 0L),
+                    b.getInteger("attempts", 1));
+            case "action_failed" -> new ActuationFailed(at, b.getString("reason"), b.getString("error"),
+                    b.getInteger("attempts", 1));
+            case "release" -> new ReleaseStarted(at, b.getString("version"), b.getJsonObject("detail", new JsonObject()));
+            default -> throw new IllegalArgumentException("unknown journal record type '" + type + "'");
+        };
+    }
+}

@@ -1,0 +1,175 @@
+package dev.releasepilot.decide;
+
+import dev.releasepilot.act.Actuator;
+import dev.releasepilot.journal.Journal;
+import dev.releasepilot.journal.JournalEntry;
+import dev.releasepilot.rules.AlertTrigger;
+import dev.releasepilot.rules.Backend;
+import dev.releasepilot.rules.RuleSet;
+import dev.releasepilot.rules.ServiceRule;
+import dev.releasepilot.rules.Trigger;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.logging.Logger;
+
+/**
+ * The decide stage's front door: routes each signal to the services whose triggers match it and
+ * operator commands to their service. Each service runs in its own {@link ServiceController}.
+ */
+public final class Pilot {
+    private static final Logger LOG = Logger.getLogger(Pilot.class.getName());
+
+    private final Vertx vertx;
+    private final Journal journal;
+    private final Clock clock;
+    private final DecideMetrics metrics;
+    private final Function<Backend, Actuator> actuators;
+    private final long retryDelayMs;
+    private volatile Map<String, ServiceController> services = Map.of();
+
+    private Pilot(Vertx vertx, Journal journal, Clock clock, MeterRegistry registry,
+                  Function<Backend, Actuator> actuators, long retryDelayMs) {
+        this.vertx = vertx;
+        this.journal = journal;
+        this.clock = clock;
+        this.metrics = new DecideMetrics(registry);
+        this.actuators = actuators;
+        this.retryDelayMs = retryDelayMs;
+    }
+
+    /**
+     * Rebuilds every service's state from the journal, then starts them. A rollback that was in flight
+     * when the previous process died is completed.
+     */
+    public static Future<Pilot> start(Vertx vertx, RuleSet rules, Journal journal, Clock clock,
+                                      MeterRegistry registry, Function<Backend, Actuator> actuators,
+                                      long retryDelayMs) {
+        Pilot p = new Pilot(vertx, journal, clock, registry, actuators, retryDelayMs);
+        Map<String, ServiceController> created = new LinkedHashMap<>();
+        for (ServiceRule r : rules.services()) {
+            created.put(r.name(), p.controller(r));
+        }
+        int skipped = 0;
+        for (JournalEntry e : journal.replay()) {
+            ServiceController c = created.get(e.service());
+            if (c == null) {
+                skipped++; // a service no longer in the rules: its history stays in the file
+                continue;
+            }
+            try {
+                c.replay(Event.fromJournal(e.type(), e.body()));
+            } catch (RuntimeException ex) {
+                LOG.warning("journal record " + e.seq() + " not understood, skipped: " + ex.getMessage());
+            }
+        }
+        if (skipped > 0) {
+            LOG.info(skipped + " journal records belong to services not in the current rules");
+        }
+        List<Future<?>> deployed = new ArrayList<>();
+        for (ServiceController c : created.values()) {
+            deployed.add(vertx.deployVerticle(c));
+        }
+        return Future.all(deployed).map(v -> {
+            p.services = Map.copyOf(created);
+            return p;
+        });
+    }
+
+    private ServiceController controller(ServiceRule r) {
+        ServiceController c = new ServiceController(r, journal, clock, metrics, retryDelayMs);
+        c.actuator(actuators.apply(r.backend()));
+        return c;
+    }
+
+    /**
+     * Takes validated signals from ingest. Completes once every signal that changed some service's
+     * state is journaled; fails (the sender should retry) if the journal could not take it.
+     */
+    public Future<Void> accept(List<Signal> signals) {
+        List<Future<?>> work = new ArrayList<>();
+        for (Signal s : signals) {
+            if (s instanceof AlertSignal a) {
+                boolean matched = false;
+                for (ServiceController c : services.values()) {
+                    AlertTrigger t = firstMatch(c.ruleSnapshot(), a);
+                    if (t != null) {
+                        matched = true;
+                        work.add(c.alert(a, t));
+                    }
+                }
+                if (!matched) {
+                    metrics.unmatched.increment();
+                }
+            }
+        }
+        return work.isEmpty() ? Future.succeededFuture() : Future.all(work).mapEmpty();
+    }
+
+    private static AlertTrigger firstMatch(ServiceRule rule, AlertSignal a) {
+        for (Trigger t : rule.triggers()) {
+            if (t instanceof AlertTrigger at && at.matchers().matches(a.labels())) {
+                return at;
+            }
+        }
+        return null;
+    }
+
+    public Future<JsonObject> command(String service, OperatorCommand command) {
+        ServiceController c = services.get(service);
+        return c == null ? Future.failedFuture(new NoSuchService(service)) : c.command(command);
+    }
+
+    public Future<JsonObject> status(String service) {
+        ServiceController c = services.get(service);
+        return c == null ? Future.failedFuture(new NoSuchService(service)) : c.status();
+    }
+
+    public Future<JsonArray> statuses() {
+        List<Future<JsonObject>> all = new ArrayList<>();
+        services.values().forEach(c -> all.add(c.status()));
+        return Future.all(all).map(cf -> {
+            JsonArray out = new JsonArray();
+            all.forEach(f -> out.add(f.result()));
+            return out;
+        });
+    }
+
+    /**
+     * Swaps in new rules. Existing services keep their state; new ones start in STEADY; services that
+     * vanished from the rules stop (their journal history stays).
+     */
+    public Future<Void> reload(RuleSet rules) {
+        Map<String, ServiceController> next = new LinkedHashMap<>();
+        List<Future<?>> work = new ArrayList<>();
+        for (ServiceRule r : rules.services()) {
+            ServiceController existing = services.get(r.name());
+            if (existing != null) {
+                existing.reload(r, actuators.apply(r.backend()));
+                next.put(r.name(), existing);
+            } else {
+                ServiceController c = controller(r);
+                next.put(r.name(), c);
+                work.add(vertx.deployVerticle(c));
+            }
+        }
+        for (Map.Entry<String, ServiceController> e : services.entrySet()) {
+            if (!next.containsKey(e.getKey())) {
+                work.add(vertx.undeploy(e.getValue().deploymentID()));
+            }
+        }
+        return Future.all(work).onSuccess(v -> services = Map.copyOf(next)).mapEmpty();
+    }
+
+    public List<String> serviceNames() {
+        return List.copyOf(services.keySet());
+    }
+}

@@ -1,0 +1,300 @@
+package dev.releasepilot.decide;
+
+import dev.releasepilot.act.ActuationFailure;
+import dev.releasepilot.act.Actuator;
+import dev.releasepilot.act.Command;
+import dev.releasepilot.act.Retrier;
+import dev.releasepilot.act.Weights;
+import dev.releasepilot.journal.Journal;
+import dev.releasepilot.rules.AlertTrigger;
+import dev.releasepilot.rules.ServiceRule;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Owns one service: its state machine, its actuator and its share of the journal. Deployed as its own
+ * verticle, so everything here runs on one event-loop context and needs no locks; callers on other
+ * threads hand work over with {@link #onContext}.
+ *
+ * <p>Order for a rollback: events applied in memory → journaled (fsync) → actuator applies and reads
+ * back → the action's outcome journaled. A failed journal write never stops a rollback: the LB is what
+ * protects users, the record follows from a backlog as soon as the disk takes it.
+ */
+final class ServiceController extends VerticleBase {
+    private static final Logger LOG = Logger.getLogger(ServiceController.class.getName());
+    private static final long MAX_RETRY_DELAY_MS = 60_000;
+
+    private final ServiceMachine machine;
+    private volatile ServiceRule ruleSnapshot;
+    private final Journal journal;
+    private final Clock clock;
+    private final DecideMetrics metrics;
+    private final ArrayDeque<Event> backlog = new ArrayDeque<>();
+    private Actuator actuator;
+    private volatile ServiceState published;
+    private Weights lastWeights;
+    private String lastReadError;
+    private boolean actuating;
+    private long pendingSince;
+    private long retryTimer = -1;
+    private long retryDelayMs;
+    private long flushTimer = -1;
+    private final long baseRetryDelayMs;
+
+    ServiceController(ServiceRule rule, Journal journal, Clock clock, DecideMetrics metrics, long baseRetryDelayMs) {
+        this.machine = new ServiceMachine(rule);
+        this.ruleSnapshot = rule;
+        this.journal = journal;
+        this.clock = clock;
+        this.metrics = metrics;
+        this.baseRetryDelayMs = baseRetryDelayMs;
+        this.retryDelayMs = baseRetryDelayMs;
+        this.published = machine.state();
+        metrics.state(rule.name(), () -> published);
+        metrics.journalBacklog(rule.name(), backlog);
+    }
+
+    String name() {
+        return ruleSnapshot.name();
+    }
+
+    /** The rule as last loaded; safe to read from any thread (matching happens on the caller's). */
+    ServiceRule ruleSnapshot() {
+        return ruleSnapshot;
+    }
+
+    /** Before deployment: rebuild state from the journal. */
+    void replay(Event e) {
+        machine.apply(e);
+        published = machine.state();
+    }
+
+    void actuator(Actuator a) {
+        this.actuator = a;
+    }
+
+    @Override
+    public Future<?> start() {
+        if (machine.state() == ServiceState.ROLLING_BACK) {
+            // The process died with a rollback in flight: finish it. Re-applying weights is idempotent.
+            LOG.info(() -> "service " + name() + ": resuming a rollback that was in flight at shutdown");
+            actuate(0);
+        } else {
+            refreshWeights();
+        }
+        return Future.succeededFuture();
+    }
+
+    Future<Void> alert(AlertSignal a, AlertTrigger trigger) {
+        return onContext(() -> {
+            List<Event> events = machine.onAlert(a, trigger, clock.instant());
+            if (events.isEmpty()) {
+                metrics.duplicates.increment();
+            }
+            return handle(events, a.receivedNanos());
+        });
+    }
+
+    Future<JsonObject> command(OperatorCommand c) {
+        return onContext(() -> handle(machine.onCommand(c, clock.instant()), System.nanoTime())
+                .map(v -> view()));
+    }
+
+    Future<JsonObject> status() {
+        return onContext(() -> Future.succeededFuture(view()));
+    }
+
+    void reload(ServiceRule rule, Actuator newActuator) {
+        ruleSnapshot = rule;
+        context.runOnContext(v -> {
+            machine.rule(rule);
+            this.actuator = newActuator;
+        });
+    }
+
+    private Future<Void> handle(List<Event> events, long startNanos) {
+        boolean rollback = false;
+        for (Event e : events) {
+            machine.apply(e);
+            if (e instanceof Event.Decided d) {
+                metrics.decision(name(), d.kind());
+                rollback |= d.kind() == DecisionKind.ROLLBACK;
+                if (d.kind() == DecisionKind.RESUME) {
+                    cancelRetry();
+                }
+            }
+        }
+        published = machine.state();
+        Future<Void> durable = persist(events);
+        if (rollback) {
+            // Act once the decision is on disk, or has failed to get there: safety first either way.
+            durable.onComplete(x -> actuate(startNanos));
+        }
+        return durable;
+    }
+
+    private Future<Void> persist(List<Event> events) {
+        if (!backlog.isEmpty()) {
+            backlog.addAll(events); // keep journal order: nothing overtakes records still waiting
+            scheduleFlush();
+            return Future.failedFuture("journal unavailable: " + backlog.size() + " records waiting for disk");
+        }
+        if (events.isEmpty()) {
+            return Future.succeededFuture();
+        }
+        List<Future<?>> appends = new ArrayList<>(events.size());
+        for (Event e : events) {
+            appends.add(journal.append(name(), e.type(), e.body()));
+        }
+        return Future.join(appends).transform(ar -> {
+            if (ar.succeeded()) {
+                return Future.succeededFuture();
+            }
+            for (int i = 0; i < events.size(); i++) {
+                if (appends.get(i).failed()) {
+                    backlog.add(events.get(i));
+                }
+            }
+            LOG.log(Level.WARNING, "service " + name() + ": journal write failed, " + backlog.size()
+                    + " records kept for retry", ar.cause());
+            scheduleFlush();
+            return Future.failedFuture(ar.cause());
+        });
+    }
+
+    private void scheduleFlush() {
+        if (flushTimer < 0) {
+            flushTimer = vertx.setTimer(500, t -> {
+                flushTimer = -1;
+                flushBacklog();
+            });
+        }
+    }
+
+    private void flushBacklog() {
+        Event e = backlog.peek();
+        if (e == null) {
+            return;
+        }
+        journal.append(name(), e.type(), e.body()).onComplete(ar -> {
+            if (ar.succeeded()) {
+                backlog.poll();
+                flushBacklog();
+            } else {
+                scheduleFlush();
+            }
+        });
+    }
+
+    private void actuate(long startNanos) {
+        if (actuating || machine.state() != ServiceState.ROLLING_BACK) {
+            return;
+        }
+        if (pendingSince == 0) {
+            pendingSince = startNanos;
+        }
+        actuating = true;
+        cancelRetry();
+        long t0 = System.nanoTime();
+        int[] attempts = {0};
+        String backendKind = machine.rule().backend().kind();
+        String trigger = lastTrigger();
+        new Retrier(vertx, 3, 50, 1_000).run(() -> {
+            attempts[0]++;
+            return actuator.apply(new Command.Rollback(name()));
+        }).onComplete(ar -> {
+            actuating = false;
+            long took = System.nanoTime() - t0;
+            metrics.actuation(backendKind, took, ar.succeeded());
+            if (ar.succeeded()) {
+                lastWeights = ar.result();
+                lastReadError = null;
+                long reaction = pendingSince > 0 ? System.nanoTime() - pendingSince : 0;
+                pendingSince = 0;
+                retryDelayMs = baseRetryDelayMs;
+                metrics.rollbackExecuted(name(), trigger, reaction);
+                handle(List.of(new Event.Actuated(clock.instant(), ar.result().toJson(), took / 1_000_000,
+                        attempts[0])), 0);
+            } else {
+                Throwable c = ar.cause();
+                String reason = c instanceof ActuationFailure f ? f.reason().name().toLowerCase(java.util.Locale.ROOT) : "error";
+                LOG.warning(() -> "service " + name() + ": rollback not applied after " + attempts[0]
+                        + " attempts: " + c.getMessage() + "; retrying in " + retryDelayMs + " ms");
+                handle(List.of(new Event.ActuationFailed(clock.instant(), reason, String.valueOf(c.getMessage()),
+                        attempts[0])), 0);
+                // Never forgotten: the rollback stays pending and is tried again with growing delays.
+                retryTimer = vertx.setTimer(retryDelayMs, t -> {
+                    retryTimer = -1;
+                    actuate(0);
+                });
+                retryDelayMs = Math.min(MAX_RETRY_DELAY_MS, retryDelayMs * 2);
+            }
+        });
+    }
+
+    private String lastTrigger() {
+        JsonObject d = machine.view().getJsonObject("last_decision");
+        return d == null ? "unknown" : d.getString("trigger", "unknown");
+    }
+
+    private void cancelRetry() {
+        if (retryTimer >= 0) {
+            vertx.cancelTimer(retryTimer);
+            retryTimer = -1;
+        }
+        retryDelayMs = baseRetryDelayMs;
+    }
+
+    private void refreshWeights() {
+        actuator.apply(new Command.Read(name())).onComplete(ar -> {
+            if (ar.succeeded()) {
+                lastWeights = ar.result();
+                lastReadError = null;
+            } else {
+                lastReadError = ar.cause().getMessage();
+            }
+        });
+    }
+
+    private JsonObject view() {
+        JsonObject v = machine.view();
+        v.put("weights", lastWeights == null ? null : lastWeights.toJson());
+        v.put("weights_error", lastReadError);
+        v.put("rollback_pending", machine.state() == ServiceState.ROLLING_BACK);
+        v.put("journal_backlog", backlog.size());
+        return v;
+    }
+
+    /** Runs {@code work} on this service's context and delivers the result on the caller's context. */
+    private <T> Future<T> onContext(Supplier<Future<T>> work) {
+        Promise<T> p = Promise.promise();
+        Context caller = Vertx.currentContext();
+        context.runOnContext(v -> {
+            Future<T> f;
+            try {
+                f = work.get();
+            } catch (RuntimeException e) {
+                f = Future.failedFuture(e);
+            }
+            f.onComplete(ar -> {
+                if (caller != null && caller != context) {
+                    caller.runOnContext(x -> p.handle(ar));
+                } else {
+                    p.handle(ar);
+                }
+            });
+        });
+        return p.future();
+    }
+}

@@ -1,0 +1,216 @@
+package dev.releasepilot.decide;
+
+import dev.releasepilot.rules.AlertTrigger;
+import dev.releasepilot.rules.Reaction;
+import dev.releasepilot.rules.ServiceRule;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The per-service state machine. Pure: it reads no clock and does no I/O. {@code on*} methods say
+ * which events an input causes given the current state; {@link #apply} is the only thing that changes
+ * state, and it is used both live and when replaying the journal.
+ */
+public final class ServiceMachine {
+    static final int MAX_FIRING = 1_000;
+    static final int MAX_SEEN = 4_096;
+
+    private ServiceRule rule;
+    private ServiceState state = ServiceState.STEADY;
+    private ServiceState beforePause = ServiceState.STEADY;
+    private Event.ReleaseStarted release;
+    private final Map<String, Event.AlertSeen> firing = new LinkedHashMap<>();
+    private final BoundedSet seen = new BoundedSet(MAX_SEEN);
+    private Instant cooldownUntil;
+    private Event.Decided lastDecision;
+    private Event.Actuated lastAction;
+    private Event.ActuationFailed lastFailure;
+
+    public ServiceMachine(ServiceRule rule) {
+        this.rule = rule;
+    }
+
+    /** A reload swaps the rule; state, dedupe memory and cooldown carry over. */
+    public void rule(ServiceRule newRule) {
+        this.rule = newRule;
+    }
+
+    public ServiceRule rule() {
+        return rule;
+    }
+
+    public ServiceState state() {
+        return state;
+    }
+
+    public List<Event> onAlert(AlertSignal a, AlertTrigger trigger, Instant now) {
+        JsonObject labels = new JsonObject(new LinkedHashMap<>(a.labels()));
+        if (!a.firing()) {
+            return firing.containsKey(a.episode())
+                    ? List.of(new Event.AlertSeen(now, a.fingerprint(), a.startsAt(), false, false, trigger.name(), labels))
+                    : List.of(); // an unknown or already-resolved episode: nothing changes
+        }
+        if (seen.contains(a.episode())) {
+            return List.of(); // a retry, a repeat or the HA peer's copy of an episode we already have
+        }
+        boolean stale = rule.ignoreAlertsBeforeRelease() && release != null && a.startsAt().isBefore(release.at());
+        List<Event> out = new ArrayList<>(2);
+        out.add(new Event.AlertSeen(now, a.fingerprint(), a.startsAt(), true, stale, trigger.name(), labels));
+        if (!stale) {
+            JsonObject evidence = new JsonObject().put("alerts", new JsonArray().add(new JsonObject()
+                    .put("fingerprint", a.fingerprint()).put("startsAt", a.startsAt().toString())
+                    .put("labels", labels).put("annotations", new JsonObject(new LinkedHashMap<>(a.annotations())))
+                    .put("sender", a.sender()).put("receivedAt", a.receivedAt().toString())));
+            String alertname = a.labels().getOrDefault("alertname", a.fingerprint());
+            Event.Decided d = react(trigger.name(), "alert " + alertname + " firing since " + a.startsAt()
+                    + " matched trigger " + trigger.name(), evidence, now);
+            if (d != null) {
+                out.add(d);
+            }
+        }
+        return out;
+    }
+
+    private Event.Decided react(String trigger, String reason, JsonObject evidence, Instant now) {
+        Reaction reaction = rule.onTrigger();
+        if (state == ServiceState.ROLLING_BACK || state == ServiceState.ROLLED_BACK) {
+            return null; // already safe; the alert itself is on record
+        }
+        if (state == ServiceState.PAUSED && reaction != Reaction.ROLLBACK) {
+            return null;
+        }
+        if (state == ServiceState.FROZEN) {
+            return new Event.Decided(now, DecisionKind.SUPPRESSED, trigger, "service is frozen: " + reason, evidence);
+        }
+        if (cooldownUntil != null && now.isBefore(cooldownUntil)) {
+            return new Event.Decided(now, DecisionKind.SUPPRESSED, trigger,
+                    "in cooldown until " + cooldownUntil + ": " + reason, evidence);
+        }
+        DecisionKind kind = switch (reaction) {
+            case ROLLBACK -> rule.dryRun() ? DecisionKind.WOULD_ROLLBACK : DecisionKind.ROLLBACK;
+            case PAUSE -> rule.dryRun() ? DecisionKind.WOULD_PAUSE : DecisionKind.PAUSE;
+            case NOTIFY -> DecisionKind.NOTIFY;
+        };
+        return new Event.Decided(now, kind, trigger, reason, evidence);
+    }
+
+    public List<Event> onCommand(OperatorCommand c, Instant now) {
+        JsonObject evidence = new JsonObject().put("operator", c.reason());
+        // Java 17: no pattern switch yet, so an if-chain over the sealed set; the final throw is unreachable.
+        if (c instanceof OperatorCommand.Resume r) {
+            if (state != ServiceState.ROLLED_BACK && state != ServiceState.ROLLING_BACK
+                    && state != ServiceState.PAUSED && state != ServiceState.FROZEN) {
+                throw new CommandRefused("service " + rule.name() + " is " + state + "; nothing to resume");
+            }
+            return List.of(new Event.Decided(now, DecisionKind.RESUME, "operator", r.reason(), evidence));
+        }
+        if (c instanceof OperatorCommand.Rollback r) {
+            return List.of(new Event.Decided(now, DecisionKind.ROLLBACK, "operator", r.reason(), evidence));
+        }
+        if (c instanceof OperatorCommand.Pause p) {
+            if (state == ServiceState.PAUSED || state == ServiceState.ROLLED_BACK || state == ServiceState.ROLLING_BACK) {
+                throw new CommandRefused("service " + rule.name() + " is " + state + "; cannot pause");
+            }
+            return List.of(new Event.Decided(now, DecisionKind.PAUSE, "operator", p.reason(), evidence));
+        }
+        if (c instanceof OperatorCommand.Release r) {
+            return List.of(new Event.ReleaseStarted(now, r.version(), r.detail()));
+        }
+        throw new IllegalStateException("unhandled command " + c);
+    }
+
+    public void apply(Event e) {
+        if (e instanceof Event.AlertSeen a) {
+            applyAlert(a);
+        } else if (e instanceof Event.Decided d) {
+            applyDecision(d);
+        } else if (e instanceof Event.Actuated a) {
+            lastAction = a;
+            lastFailure = null;
+            if (state == ServiceState.ROLLING_BACK) {
+                state = ServiceState.ROLLED_BACK;
+            }
+        } else if (e instanceof Event.ActuationFailed f) {
+            lastFailure = f;
+        } else if (e instanceof Event.ReleaseStarted r) {
+            release = r;
+            state = ServiceState.CANARY;
+            cooldownUntil = null;
+            lastFailure = null;
+            // Alerts that started before this release describe the previous version.
+            if (rule.ignoreAlertsBeforeRelease()) {
+                firing.values().removeIf(a -> a.startsAt().isBefore(r.at()));
+            }
+        } else {
+            throw new IllegalStateException("unhandled event " + e);
+        }
+    }
+
+    private void applyAlert(Event.AlertSeen a) {
+        if (!a.firing()) {
+            firing.remove(a.episode());
+            return;
+        }
+        seen.add(a.episode());
+        if (!a.stale()) {
+            firing.put(a.episode(), a);
+            if (firing.size() > MAX_FIRING) {
+                firing.remove(firing.keySet().iterator().next());
+            }
+        }
+    }
+
+    private void applyDecision(Event.Decided d) {
+        lastDecision = d;
+        switch (d.kind()) {
+            case ROLLBACK -> {
+                state = ServiceState.ROLLING_BACK;
+                startCooldown(d);
+            }
+            case PAUSE -> {
+                beforePause = state;
+                state = ServiceState.PAUSED;
+                startCooldown(d);
+            }
+            case WOULD_ROLLBACK, WOULD_PAUSE, NOTIFY -> startCooldown(d);
+            case RESUME -> {
+                boolean releaseRolledBack = release != null && lastAction != null && lastAction.at().isAfter(release.at());
+                if (state == ServiceState.PAUSED) {
+                    state = beforePause;
+                } else {
+                    // After a rollback the release's canary is gone: back to STEADY until a new release.
+                    state = release != null && !releaseRolledBack ? ServiceState.CANARY : ServiceState.STEADY;
+                }
+                cooldownUntil = null;
+                lastFailure = null;
+            }
+            case SUPPRESSED, RELEASE -> {
+                // recorded only
+            }
+        }
+    }
+
+    private void startCooldown(Event.Decided d) {
+        cooldownUntil = d.at().plus(rule.cooldown());
+    }
+
+    public JsonObject view() {
+        JsonObject o = new JsonObject().put("name", rule.name()).put("state", state.name())
+                .put("dry_run", rule.dryRun()).put("on_trigger", rule.onTrigger().name().toLowerCase(java.util.Locale.ROOT))
+                .put("backend", rule.backend().kind());
+        JsonArray alerts = new JsonArray();
+        firing.values().forEach(a -> alerts.add(a.body()));
+        o.put("firing_alerts", alerts);
+        o.put("cooldown_until", cooldownUntil == null ? null : cooldownUntil.toString());
+        o.put("release", release == null ? null : release.body());
+        o.put("last_decision", lastDecision == null ? null : lastDecision.body());
+        o.put("last_action", lastAction == null ? null : lastAction.body());
+        o.put("last_failure", lastFailure == null ? null : lastFailure.body());
+        return o;
+    }
+}

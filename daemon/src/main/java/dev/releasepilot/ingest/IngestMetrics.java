@@ -1,0 +1,26 @@
+package dev.releasepilot.ingest;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/** Per-source ingest counters. {@code reason} values are fixed strings chosen in this package. */
+final class IngestMetrics {
+    private final MeterRegistry registry;
+    private final String source;
+    private final Counter received;
+
+    IngestMetrics(MeterRegistry registry, String source) {
+        this.registry = registry;
+        this.source = source;
+        this.received = Counter.builder("release_pilot_signals_received_total").tag("source", source)
+                .description("Valid signals accepted from a source").register(registry);
+    }
+
+    void received(int n) {
+        received.increment(n);
+    }
+
+    void rejected(String reason) {
+        registry.counter("release_pilot_signals_rejected_total", "source", source, "reason", reason).increment();
+    }
+}

@@ -1,0 +1,12 @@
+package dev.releasepilot.rules;
+
+import java.time.Duration;
+
+/** Where a service's traffic is shifted. One record per load-balancer kind. */
+public sealed interface Backend permits HaproxyBackend {
+    /** A bounded label for metrics, e.g. "haproxy". */
+    String kind();
+
+    /** Per-call timeout for the LB's API. */
+    Duration timeout();
+}

@@ -1,0 +1,31 @@
+package dev.releasepilot.rules;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * An HAProxy backend driven through the runtime API.
+ *
+ * @param address {@code host:port} of a {@code stats socket ... level admin}, or the path of a unix
+ *                socket ({@code /run/haproxy/admin.sock} or {@code unix:/run/haproxy/admin.sock})
+ */
+public record HaproxyBackend(String address, String backend, List<String> stable, List<String> canary,
+                             Duration timeout) implements Backend {
+    public HaproxyBackend {
+        stable = List.copyOf(stable);
+        canary = List.copyOf(canary);
+    }
+
+    @Override
+    public String kind() {
+        return "haproxy";
+    }
+
+    public boolean isUnixSocket() {
+        return address.startsWith("/") || address.startsWith("unix:");
+    }
+
+    public String socketPath() {
+        return address.startsWith("unix:") ? address.substring("unix:".length()) : address;
+    }
+}

@@ -1,0 +1,6 @@
+package dev.releasepilot.rules;
+
+/** What a fired trigger makes the daemon do for its service. */
+public enum Reaction {
+    ROLLBACK, PAUSE, NOTIFY
+}

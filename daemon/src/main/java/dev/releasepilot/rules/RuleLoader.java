@@ -1,0 +1,254 @@
+package dev.releasepilot.rules;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.Node;
+
+/**
+ * Loads a rule file: strict parse (unknown keys are errors) → defaults → cross-checks → immutable
+ * {@link RuleSet}. The {@code check} command and the daemon's (re)load use this one loader, and it
+ * reports every problem it finds, each with file:line:column.
+ */
+public final class RuleLoader {
+    static final Duration DEFAULT_COOLDOWN = Duration.ofMinutes(10);
+    static final Duration DEFAULT_LB_TIMEOUT = Duration.ofSeconds(2);
+
+    private static final Set<String> TOP = Set.of("services");
+    private static final Set<String> SERVICE = ordered("name", "backend", "triggers", "on_trigger", "dry_run",
+            "cooldown", "ignore_alerts_before_release");
+    private static final Set<String> HAPROXY = ordered("type", "address", "backend", "stable", "canary", "timeout");
+    private static final Set<String> TRIGGER = ordered("name", "alert", "expr", "for", "requires", "probe",
+            "consecutive_failures", "clear_for");
+    private static final Set<String> PROBE = ordered("url", "interval", "timeout", "expect_status");
+    private static final Set<String> LATER_BACKENDS = Set.of("nginx", "caddy", "http", "exec", "kubernetes");
+
+    private RuleLoader() {
+    }
+
+    public static LoadResult load(Path file) {
+        try {
+            return parse(file.toString(), Files.readString(file, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            return new LoadResult(null, List.of(new Problem(file.toString(), 0, 0, "cannot read: " + e)), List.of());
+        }
+    }
+
+    public static LoadResult parse(String fileName, String text) {
+        List<Problem> errors = new ArrayList<>();
+        List<Problem> warnings = new ArrayList<>();
+        YamlNodes y = new YamlNodes(fileName, errors, warnings);
+        Node root;
+        try (Reader r = new StringReader(text)) {
+            LoaderOptions opts = new LoaderOptions();
+            opts.setAllowDuplicateKeys(false);
+            root = new Yaml(opts).compose(r);
+        } catch (MarkedYAMLException e) {
+            Mark m = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
+            int line = m == null ? 0 : m.getLine() + 1;
+            int col = m == null ? 0 : m.getColumn() + 1;
+            errors.add(new Problem(fileName, line, col, "YAML: " + e.getProblem()));
+            return new LoadResult(null, errors, warnings);
+        } catch (YAMLException | IOException e) {
+            errors.add(new Problem(fileName, 1, 1, "YAML: " + e.getMessage()));
+            return new LoadResult(null, errors, warnings);
+        }
+        if (root == null) {
+            errors.add(new Problem(fileName, 1, 1, "empty rule file: expected a 'services:' list"));
+            return new LoadResult(null, errors, warnings);
+        }
+        List<ServiceRule> services = new ArrayList<>();
+        Map<String, Node> top = y.mapping(root, "the rule file", TOP);
+        if (top != null) {
+            Node list = top.get("services");
+            if (list == null) {
+                y.error(root, "missing 'services:' list");
+            } else {
+                Set<String> names = new HashSet<>();
+                for (Node s : y.sequence(list, "services")) {
+                    ServiceRule rule = service(y, s);
+                    if (rule != null && !names.add(rule.name())) {
+                        y.error(s, "duplicate service name '" + rule.name() + "'");
+                    } else if (rule != null) {
+                        services.add(rule);
+                    }
+                }
+            }
+        }
+        return new LoadResult(errors.isEmpty() ? new RuleSet(services) : null, errors, warnings);
+    }
+
+    private static ServiceRule service(YamlNodes y, Node n) {
+        Map<String, Node> m = y.mapping(n, "a service", SERVICE);
+        if (m == null) {
+            return null;
+        }
+        int errorsBefore = countErrors(y);
+        String name = req(y, n, m, "name", "a service") == null ? null : y.string(m.get("name"), "name");
+        if (name != null && !name.matches("[A-Za-z0-9_.-]+")) {
+            y.error(m.get("name"), "service name '" + name + "' may only hold letters, digits, '_', '.', '-'");
+        }
+        Backend backend = m.containsKey("backend") ? backend(y, m.get("backend")) : null;
+        if (!m.containsKey("backend")) {
+            y.error(n, "service '" + name + "' needs a 'backend:'");
+        }
+        List<Trigger> triggers = new ArrayList<>();
+        if (m.containsKey("triggers")) {
+            Set<String> triggerNames = new HashSet<>();
+            for (Node t : y.sequence(m.get("triggers"), "triggers")) {
+                Trigger trig = trigger(y, t);
+                if (trig != null && !triggerNames.add(trig.name())) {
+                    y.error(t, "duplicate trigger name '" + trig.name() + "'");
+                } else if (trig != null) {
+                    triggers.add(trig);
+                }
+            }
+        } else {
+            y.warn(n, "service '" + name + "' has no triggers: it will never react");
+        }
+        Reaction reaction = Reaction.ROLLBACK;
+        if (m.containsKey("on_trigger")) {
+            String r = y.string(m.get("on_trigger"), "on_trigger");
+            try {
+                reaction = r == null ? reaction : Reaction.valueOf(r.toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                y.error(m.get("on_trigger"), "on_trigger must be one of rollback, pause, notify (got '" + r + "')");
+            }
+        }
+        Boolean dryRun = m.containsKey("dry_run") ? y.bool(m.get("dry_run"), "dry_run") : Boolean.FALSE;
+        Duration cooldown = m.containsKey("cooldown") ? y.duration(m.get("cooldown"), "cooldown") : DEFAULT_COOLDOWN;
+        Boolean ignoreOld = m.containsKey("ignore_alerts_before_release")
+                ? y.bool(m.get("ignore_alerts_before_release"), "ignore_alerts_before_release") : Boolean.TRUE;
+        if (countErrors(y) > errorsBefore || backend == null) {
+            return null;
+        }
+        return new ServiceRule(name, backend, triggers, reaction, dryRun, cooldown, ignoreOld);
+    }
+
+    private static Backend backend(YamlNodes y, Node n) {
+        if (!(n instanceof org.yaml.snakeyaml.nodes.MappingNode)) {
+            y.error(n, "backend must be a mapping");
+            return null;
+        }
+        Node typeNode = YamlNodes.peek(n, "type");
+        if (typeNode == null) {
+            y.error(n, "backend is missing required key 'type'");
+            return null;
+        }
+        String type = y.string(typeNode, "backend type");
+        if (type == null) {
+            return null;
+        }
+        if (LATER_BACKENDS.contains(type)) {
+            y.error(typeNode, "backend type '" + type + "' is not supported yet (supported: haproxy)");
+            return null;
+        }
+        if (!type.equals("haproxy")) {
+            y.error(typeNode, "unknown backend type '" + type + "' (supported: haproxy)");
+            return null;
+        }
+        Map<String, Node> m = y.mapping(n, "an haproxy backend", HAPROXY);
+        String address = req(y, n, m, "address", "haproxy backend") == null ? null : y.string(m.get("address"), "address");
+        if (address != null && !address.startsWith("/") && !address.startsWith("unix:")
+                && !address.matches("[^:]+:\\d{1,5}")) {
+            y.error(m.get("address"), "address must be host:port or a unix socket path, got '" + address + "'");
+        }
+        String be = req(y, n, m, "backend", "haproxy backend") == null ? null : y.string(m.get("backend"), "backend");
+        List<String> stable = req(y, n, m, "stable", "haproxy backend") == null ? List.of() : y.strings(m.get("stable"), "stable");
+        List<String> canary = req(y, n, m, "canary", "haproxy backend") == null ? List.of() : y.strings(m.get("canary"), "canary");
+        if (m.containsKey("stable") && stable.isEmpty()) {
+            y.error(m.get("stable"), "stable needs at least one server");
+        }
+        if (m.containsKey("canary") && canary.isEmpty()) {
+            y.error(m.get("canary"), "canary needs at least one server");
+        }
+        for (String s : canary) {
+            if (stable.contains(s)) {
+                y.error(m.get("canary"), "server '" + s + "' is listed as both stable and canary");
+            }
+        }
+        Duration timeout = m.containsKey("timeout") ? y.duration(m.get("timeout"), "timeout") : DEFAULT_LB_TIMEOUT;
+        if (address == null || be == null || timeout == null) {
+            return null;
+        }
+        return new HaproxyBackend(address, be, stable, canary, timeout);
+    }
+
+    private static Trigger trigger(YamlNodes y, Node n) {
+        Map<String, Node> m = y.mapping(n, "a trigger", TRIGGER);
+        if (m == null) {
+            return null;
+        }
+        String name = req(y, n, m, "name", "a trigger") == null ? null : y.string(m.get("name"), "trigger name");
+        int kinds = (m.containsKey("alert") ? 1 : 0) + (m.containsKey("expr") ? 1 : 0) + (m.containsKey("probe") ? 1 : 0);
+        if (kinds != 1) {
+            y.error(n, "trigger '" + name + "' needs exactly one of alert:, expr:, probe:");
+            return null;
+        }
+        if (m.containsKey("alert")) {
+            Node a = m.get("alert");
+            String text = y.string(a, "alert");
+            if (text == null || name == null) {
+                return null;
+            }
+            try {
+                return new AlertTrigger(name, MatcherParser.parse(text));
+            } catch (SyntaxError e) {
+                y.error(YamlNodes.scalarOffset(a, e.offset()), "alert matcher: " + e.getMessage());
+                return null;
+            }
+        }
+        if (m.containsKey("expr")) {
+            String expr = y.string(m.get("expr"), "expr");
+            Duration forD = m.containsKey("for") ? y.duration(m.get("for"), "for") : Duration.ZERO;
+            String requires = m.containsKey("requires") ? y.string(m.get("requires"), "requires") : null;
+            y.warn(m.get("expr"), "trigger '" + name + "': expr triggers are not supported yet; it is loaded but never fires");
+            return name == null || expr == null ? null : new ExprTrigger(name, expr, forD, requires);
+        }
+        Map<String, Node> p = y.mapping(m.get("probe"), "probe", PROBE);
+        if (p == null) {
+            return null;
+        }
+        String url = req(y, m.get("probe"), p, "url", "probe") == null ? null : y.string(p.get("url"), "url");
+        Duration interval = p.containsKey("interval") ? y.duration(p.get("interval"), "interval") : Duration.ofSeconds(2);
+        Duration timeout = p.containsKey("timeout") ? y.duration(p.get("timeout"), "timeout") : Duration.ofSeconds(1);
+        Integer failures = m.containsKey("consecutive_failures")
+                ? y.positiveInt(m.get("consecutive_failures"), "consecutive_failures") : Integer.valueOf(3);
+        y.warn(m.get("probe"), "trigger '" + name + "': probe triggers are not supported yet; it is loaded but never fires");
+        if (name == null || url == null || interval == null || timeout == null || failures == null) {
+            return null;
+        }
+        return new ProbeTrigger(name, url, interval, timeout, failures);
+    }
+
+    private static Node req(YamlNodes y, Node parent, Map<String, Node> m, String key, String what) {
+        Node v = m == null ? null : m.get(key);
+        if (v == null && m != null) {
+            y.error(parent, what + " is missing required key '" + key + "'");
+        }
+        return v;
+    }
+
+    private static int countErrors(YamlNodes y) {
+        return y.errorCount();
+    }
+
+    private static Set<String> ordered(String... keys) {
+        return new LinkedHashSet<>(List.of(keys));
+    }
+}

@@ -1,0 +1,166 @@
+package dev.releasepilot.rules;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+
+/**
+ * Strict, position-aware access to a composed YAML tree. Every complaint lands in {@code problems}
+ * with the node's file:line:column, so one pass reports all errors instead of the first.
+ */
+final class YamlNodes {
+    private final String file;
+    private final List<Problem> errors;
+    private final List<Problem> warnings;
+
+    YamlNodes(String file, List<Problem> errors, List<Problem> warnings) {
+        this.file = file;
+        this.errors = errors;
+        this.warnings = warnings;
+    }
+
+    int errorCount() {
+        return errors.size();
+    }
+
+    static Position at(Node n) {
+        return new Position(n.getStartMark().getLine() + 1, n.getStartMark().getColumn() + 1);
+    }
+
+    void error(Node n, String message) {
+        error(at(n), message);
+    }
+
+    void error(Position p, String message) {
+        errors.add(new Problem(file, p.line(), p.column(), message));
+    }
+
+    void warn(Node n, String message) {
+        Position p = at(n);
+        warnings.add(new Problem(file, p.line(), p.column(), message));
+    }
+
+    /** A mapping's entries by key, rejecting keys not in {@code allowed} and duplicates. */
+    Map<String, Node> mapping(Node n, String what, Set<String> allowed) {
+        if (!(n instanceof MappingNode m)) {
+            error(n, what + " must be a mapping");
+            return null;
+        }
+        Map<String, Node> out = new LinkedHashMap<>();
+        for (NodeTuple t : m.getValue()) {
+            if (!(t.getKeyNode() instanceof ScalarNode k)) {
+                error(t.getKeyNode(), "keys in " + what + " must be plain strings");
+                continue;
+            }
+            String key = k.getValue();
+            if (!allowed.contains(key)) {
+                error(k, "unknown key '" + key + "' in " + what + " (allowed: " + String.join(", ", allowed) + ")");
+            } else if (out.putIfAbsent(key, t.getValueNode()) != null) {
+                error(k, "duplicate key '" + key + "' in " + what);
+            }
+        }
+        return out;
+    }
+
+    /** The value under {@code key} of a mapping, without validating anything. */
+    static Node peek(Node n, String key) {
+        if (n instanceof MappingNode m) {
+            for (NodeTuple t : m.getValue()) {
+                if (t.getKeyNode() instanceof ScalarNode k && k.getValue().equals(key)) {
+                    return t.getValueNode();
+                }
+            }
+        }
+        return null;
+    }
+
+    List<Node> sequence(Node n, String what) {
+        if (n instanceof SequenceNode s) {
+            return s.getValue();
+        }
+        error(n, what + " must be a list");
+        return List.of();
+    }
+
+    String string(Node n, String what) {
+        if (n instanceof ScalarNode s && !s.getValue().isEmpty()) {
+            return s.getValue();
+        }
+        error(n, what + " must be a non-empty string");
+        return null;
+    }
+
+    List<String> strings(Node n, String what) {
+        List<String> out = new ArrayList<>();
+        for (Node item : sequence(n, what)) {
+            String s = string(item, "each entry of " + what);
+            if (s != null) {
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
+    Boolean bool(Node n, String what) {
+        if (n instanceof ScalarNode s) {
+            switch (s.getValue()) {
+                case "true":
+                    return true;
+                case "false":
+                    return false;
+                default:
+            }
+        }
+        error(n, what + " must be true or false");
+        return null;
+    }
+
+    Integer positiveInt(Node n, String what) {
+        if (n instanceof ScalarNode s) {
+            try {
+                int v = Integer.parseInt(s.getValue());
+                if (v > 0) {
+                    return v;
+                }
+            } catch (NumberFormatException ignored) {
+                // reported below
+            }
+        }
+        error(n, what + " must be a positive whole number");
+        return null;
+    }
+
+    java.time.Duration duration(Node n, String what) {
+        String s = string(n, what);
+        if (s == null) {
+            return null;
+        }
+        try {
+            return DurationParser.parse(s);
+        } catch (SyntaxError e) {
+            error(scalarOffset(n, e.offset()), what + ": " + e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * The file position of character {@code offset} inside a scalar's value. Exact for single-line
+     * plain and quoted scalars; for folded multi-line scalars it points at the right line's start.
+     */
+    static Position scalarOffset(Node n, int offset) {
+        Position start = at(n);
+        if (!(n instanceof ScalarNode s)) {
+            return start;
+        }
+        int quote = s.isPlain() ? 0 : 1;
+        boolean singleLine = n.getStartMark().getLine() == n.getEndMark().getLine();
+        return singleLine ? start.plusColumns(quote + offset) : start;
+    }
+}

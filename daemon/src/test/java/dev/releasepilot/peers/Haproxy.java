@@ -1,0 +1,105 @@
+package dev.releasepilot.peers;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A real HAProxy (Debian package {@code haproxy}) in the foreground on free loopback ports, with one
+ * backend {@code be_checkout} of {@code stable1} (weight 100) and {@code canary1} (weight 10) and an
+ * admin runtime API on TCP and on a unix socket.
+ */
+public final class Haproxy implements AutoCloseable {
+    public final int apiPort;
+    public final int frontendPort;
+    public final Path socket;
+    private final Path dir;
+    private final Path config;
+    private PeerProcess process;
+
+    public Haproxy(Path dir, int stablePort, int canaryPort) {
+        this.dir = dir;
+        this.apiPort = FreePort.get();
+        this.frontendPort = FreePort.get();
+        this.socket = dir.resolve("admin.sock");
+        this.config = dir.resolve("haproxy.cfg");
+        String cfg = """
+                global
+                    stats socket ipv4@127.0.0.1:%d level admin
+                    stats socket %s mode 600 level admin
+                defaults
+                    mode http
+                    timeout connect 1s
+                    timeout client 5s
+                    timeout server 5s
+                frontend fe
+                    bind 127.0.0.1:%d
+                    default_backend be_checkout
+                backend be_checkout
+                    balance roundrobin
+                    server stable1 127.0.0.1:%d weight 100
+                    server canary1 127.0.0.1:%d weight 10
+                """.formatted(apiPort, socket, frontendPort, stablePort, canaryPort);
+        try {
+            Files.createDirectories(dir);
+            Files.writeString(config, cfg);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public Haproxy start() {
+        Path bin = Binaries.require("haproxy", "haproxy");
+        process = PeerProcess.start("haproxy", dir, List.of(bin.toString(), "-db", "-f", config.toString()));
+        Poll.until("HAProxy runtime API on " + apiPort, Duration.ofSeconds(10), () -> {
+            process.assertAlive();
+            return command("show info").contains("Pid:");
+        });
+        return this;
+    }
+
+    /** One runtime API command over TCP, answered in full (non-interactive mode). */
+    public String command(String line) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", apiPort), 1000);
+            s.setSoTimeout(2000);
+            OutputStream out = s.getOutputStream();
+            out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            InputStream in = s.getInputStream();
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The current weight of {@code be_checkout/<server>}, read over the runtime API. */
+    public int weight(String server) {
+        String r = command("get weight be_checkout/" + server).strip();
+        return Integer.parseInt(r.substring(0, r.indexOf(' ')));
+    }
+
+    public String address() {
+        return "127.0.0.1:" + apiPort;
+    }
+
+    public void stop() {
+        if (process != null) {
+            process.close();
+            process = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what the tests need when it is missing (JDK 17, Maven, and the real peers the tests start:
+# HAProxy, Alertmanager, Prometheus, nats-server, NGINX, Caddy, PostgreSQL — all Debian packages),
+# then runs every test. Usage: infra/test.sh [extra maven args]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# binary:package pairs; a binary found on PATH or in sbin needs nothing.
+peers=(
+  java:openjdk-17-jdk-headless
+  mvn:maven
+  haproxy:haproxy
+  prometheus-alertmanager:prometheus-alertmanager
+  amtool:prometheus-alertmanager
+  prometheus:prometheus
+  nats-server:nats-server
+  nginx:nginx-light
+  caddy:caddy
+)
+missing=()
+for pair in "${peers[@]}"; do
+  bin=${pair%%:*}; pkg=${pair#*:}
+  if ! command -v "$bin" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$bin" ] && [ ! -x "/usr/bin/$bin" ]; then
+    missing+=("$pkg")
+  fi
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "installing test peers: ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+exec mvn -B -ntp verify "$@"

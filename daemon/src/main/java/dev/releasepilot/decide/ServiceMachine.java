@@ -24,7 +24,7 @@ public final class ServiceMachine {
     private ServiceState state = ServiceState.STEADY;
     private ServiceState beforePause = ServiceState.STEADY;
     private Event.ReleaseStarted release;
-    private final Map<String, Event.AlertSeen> firing = new LinkedHashMap<>();
+    private final Map<String, Event.AlertSeen> firing = new LinkedHashMap<>(); // by fingerprint
     private final BoundedSet seen = new BoundedSet(MAX_SEEN);
     private Instant cooldownUntil;
     private Event.Decided lastDecision;
@@ -50,12 +50,14 @@ public final class ServiceMachine {
 
     public List<Event> onAlert(AlertSignal a, AlertTrigger trigger, Instant now) {
         JsonObject labels = new JsonObject(new LinkedHashMap<>(a.labels()));
+        // Firing alerts are tracked by fingerprint (the label set): Alertmanager may move startsAt
+        // earlier when it merges updates, so a resolution or a re-send need not carry the startsAt we saw.
         if (!a.firing()) {
-            return firing.containsKey(a.episode())
+            return firing.containsKey(a.fingerprint())
                     ? List.of(new Event.AlertSeen(now, a.fingerprint(), a.startsAt(), false, false, trigger.name(), labels))
                     : List.of(); // an unknown or already-resolved episode: nothing changes
         }
-        if (seen.contains(a.episode())) {
+        if (firing.containsKey(a.fingerprint()) || seen.contains(a.episode())) {
             return List.of(); // a retry, a repeat or the HA peer's copy of an episode we already have
         }
         boolean stale = rule.ignoreAlertsBeforeRelease() && release != null && a.startsAt().isBefore(release.at());
@@ -153,12 +155,12 @@ public final class ServiceMachine {
 
     private void applyAlert(Event.AlertSeen a) {
         if (!a.firing()) {
-            firing.remove(a.episode());
+            firing.remove(a.fingerprint());
             return;
         }
         seen.add(a.episode());
         if (!a.stale()) {
-            firing.put(a.episode(), a);
+            firing.put(a.fingerprint(), a);
             if (firing.size() > MAX_FIRING) {
                 firing.remove(firing.keySet().iterator().next());
             }

@@ -1,0 +1,77 @@
+package dev.releasepilot.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code check}: exit codes and file:line:column messages, as a user sees them. */
+class CheckCommandTest {
+    @TempDir
+    Path tmp;
+
+    private record Run(int code, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = Main.execute(args);
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void theExampleRulesPass() {
+        Path example = Path.of("..", "rules", "example.yaml");
+        Run r = run("check", "--config", example.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("ok, 1 service(s)"));
+    }
+
+    @Test
+    void errorsExitNonZeroWithFileLineColumn() throws Exception {
+        Path bad = tmp.resolve("bad.yaml");
+        Files.writeString(bad, """
+                services:
+                  - name: checkout
+                    backend: {type: haproxy, address: 127.0.0.1:9999, backend: be, stable: [s], canary: [c]}
+                    triggers:
+                      - name: paged
+                        alert: '{alertname=~"Checkout.*", severity~"critical"}'
+                    cooldwn: 10m
+                """);
+        Run r = run("check", "--config", bad.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains(bad + ":6:51: alert matcher: expected one of =, !=, =~, !~ after label 'severity'"), r.err());
+        assertTrue(r.err().contains(bad + ":7:5: unknown key 'cooldwn'"), r.err());
+        assertFalse(r.err().contains("Exception"), "no stack traces: " + r.err());
+    }
+
+    @Test
+    void aMissingFileIsAnErrorNotACrash() {
+        Run r = run("check", "--config", tmp.resolve("nope.yaml").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("cannot read"), r.err());
+    }
+
+    @Test
+    void noCommandIsAUsageError() {
+        assertEquals(2, run().code());
+    }
+}

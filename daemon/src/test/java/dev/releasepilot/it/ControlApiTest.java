@@ -71,6 +71,29 @@ class ControlApiTest {
     }
 
     @Test
+    void aReloadWithABrokenFileKeepsTheRunningRules() throws Exception {
+        try (Haproxy haproxy = new Haproxy(tmp.resolve("haproxy"), 1, 2).start()) {
+            Path rules = RunningDaemon.rules(tmp, haproxy.address(), null);
+            try (RunningDaemon d = RunningDaemon.start(rules, tmp.resolve("data"), "s3cret")) {
+                String good = java.nio.file.Files.readString(rules);
+                java.nio.file.Files.writeString(rules, good.replace("cooldown: 10m", "cooldown: ten minutes"));
+                HttpResponse<String> r = d.post("/-/reload", null, "", "s3cret");
+                assertEquals(400, r.statusCode(), r.body());
+                assertTrue(new JsonObject(r.body()).getString("error").contains("rules.yaml:9:15: cooldown: not a duration"), r.body());
+                assertTrue(d.metrics().contains("release_pilot_config_last_reload_successful 0.0"));
+                assertEquals(200, d.post("/api/v1/alerts/alertmanager", "application/json", ALERT, null).statusCode());
+                Poll.until("the old rules still act", Duration.ofSeconds(10), () -> haproxy.weight("canary1") == 0);
+
+                java.nio.file.Files.writeString(rules, good.replace("name: checkout", "name: checkout\n    dry_run: true"));
+                assertEquals(200, d.post("/-/reload", null, "", "s3cret").statusCode());
+                assertTrue(d.metrics().contains("release_pilot_config_last_reload_successful 1.0"));
+                assertTrue(d.service("checkout").getBoolean("dry_run"));
+                assertEquals("ROLLED_BACK", d.service("checkout").getString("state"), "state survives a reload");
+            }
+        }
+    }
+
+    @Test
     void dryRunRecordsWouldRollbackAndLeavesTheLoadBalancerAlone() {
         try (Haproxy haproxy = new Haproxy(tmp.resolve("haproxy"), 1, 2).start()) {
             Path rules = RunningDaemon.rules(tmp, haproxy.address(), null);

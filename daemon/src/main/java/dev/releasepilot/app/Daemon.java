@@ -7,6 +7,8 @@ import dev.releasepilot.api.StatusApi;
 import dev.releasepilot.api.StatusPage;
 import dev.releasepilot.decide.Pilot;
 import dev.releasepilot.ingest.AlertmanagerReceiver;
+import dev.releasepilot.ingest.HealthProber;
+import dev.releasepilot.rules.RuleSet;
 import dev.releasepilot.journal.FileJournal;
 import dev.releasepilot.rules.LoadResult;
 import dev.releasepilot.rules.Problem;
@@ -35,6 +37,8 @@ public final class Daemon implements AutoCloseable {
     private final Telemetry telemetry;
     private final Pilot pilot;
     private final HttpServer server;
+    private String proberDeployment; // touched only by start and reload, which are serialised below
+    private Future<Void> reloading = Future.succeededFuture();
 
     private Daemon(DaemonConfig config, Vertx vertx, FileJournal journal, Telemetry telemetry, Pilot pilot,
                    HttpServer server) {
@@ -74,6 +78,7 @@ public final class Daemon implements AutoCloseable {
             HttpServer server = vertx.createHttpServer().requestHandler(router)
                     .listen(config.port(), config.host()).await(30, TimeUnit.SECONDS);
             Daemon d = new Daemon(config, vertx, journal, telemetry, pilot, server);
+            d.startProbes(rules.rules()).await(30, TimeUnit.SECONDS);
             holder.daemon = d;
             LOG.info("release-pilot " + VERSION + " listening on " + config.host() + ":" + server.actualPort()
                     + ", " + rules.rules().services().size() + " services, journal " + journal.file()
@@ -123,8 +128,33 @@ public final class Daemon implements AutoCloseable {
         return router;
     }
 
-    /** Re-reads the rule file; on errors keeps the running rules and fails with the problems listed. */
-    public Future<Void> reload() {
+    /** (Re)starts the health probes for {@code rules}; stops the previous set first. */
+    private Future<Void> startProbes(RuleSet rules) {
+        Future<Void> stopped = proberDeployment == null ? Future.succeededFuture()
+                : vertx.undeploy(proberDeployment);
+        return stopped.compose(v -> {
+            proberDeployment = null;
+            if (!HealthProber.needed(rules)) {
+                return Future.succeededFuture();
+            }
+            return vertx.deployVerticle(new HealthProber(rules, pilot, config.clock(), telemetry.registry()))
+                    .map(id -> {
+                        proberDeployment = id;
+                        return null;
+                    });
+        });
+    }
+
+    /**
+     * Re-reads the rule file; on errors keeps the running rules and fails with the problems listed.
+     * Reloads run one after another (SIGHUP and the API may race).
+     */
+    public synchronized Future<Void> reload() {
+        reloading = reloading.transform(x -> reloadNow());
+        return reloading;
+    }
+
+    private Future<Void> reloadNow() {
         return vertx.executeBlocking(() -> RuleLoader.load(config.rules())).compose(r -> {
             if (!r.ok()) {
                 telemetry.reloadOutcome(false);
@@ -132,7 +162,8 @@ public final class Daemon implements AutoCloseable {
                 LOG.warning("reload failed, keeping the previous rules: " + problems);
                 return Future.failedFuture(new IllegalArgumentException("rules not reloaded: " + problems));
             }
-            return pilot.reload(r.rules()).onComplete(ar -> telemetry.reloadOutcome(ar.succeeded()));
+            return pilot.reload(r.rules()).compose(v -> startProbes(r.rules()))
+                    .onComplete(ar -> telemetry.reloadOutcome(ar.succeeded()));
         });
     }
 

@@ -17,6 +17,11 @@ public sealed interface Event {
 
     JsonObject body();
 
+    /** Events that only move in-memory counters are not journaled (a probe result every second would flood it). */
+    default boolean durable() {
+        return true;
+    }
+
     /** An alert reached this service: first sight of a firing episode, its resolution, or a stale one. */
     record AlertSeen(Instant at, String fingerprint, Instant startsAt, boolean firing, boolean stale,
                      String trigger, JsonObject labels) implements Event {
@@ -32,6 +37,23 @@ public sealed interface Event {
             return new JsonObject().put("at", at.toString()).put("fingerprint", fingerprint)
                     .put("startsAt", startsAt.toString()).put("status", firing ? "firing" : "resolved")
                     .put("stale", stale).put("trigger", trigger).put("labels", labels);
+        }
+    }
+
+    /** One probe result. Not journaled: the decision it leads to carries the failing results as evidence. */
+    record ProbeResult(Instant at, String trigger, boolean healthy, int status, String error, long millis)
+            implements Event {
+        public String type() {
+            return "probe";
+        }
+
+        public boolean durable() {
+            return false;
+        }
+
+        public JsonObject body() {
+            return new JsonObject().put("at", at.toString()).put("trigger", trigger).put("healthy", healthy)
+                    .put("status", status).put("error", error).put("millis", millis);
         }
     }
 

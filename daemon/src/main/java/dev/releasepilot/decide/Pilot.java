@@ -109,6 +109,12 @@ public final class Pilot {
                 if (!matched) {
                     metrics.unmatched.increment();
                 }
+            } else if (s instanceof ProbeSignal p) {
+                ServiceController c = services.get(p.service());
+                dev.releasepilot.rules.ProbeTrigger t = c == null ? null : probeTrigger(c.ruleSnapshot(), p.trigger());
+                if (t != null) { // a probe of a service or trigger removed by a reload: dropped
+                    work.add(c.probe(p, t));
+                }
             }
         }
         return work.isEmpty() ? Future.succeededFuture() : Future.all(work).mapEmpty();
@@ -118,6 +124,15 @@ public final class Pilot {
         for (Trigger t : rule.triggers()) {
             if (t instanceof AlertTrigger at && at.matchers().matches(a.labels())) {
                 return at;
+            }
+        }
+        return null;
+    }
+
+    private static dev.releasepilot.rules.ProbeTrigger probeTrigger(ServiceRule rule, String name) {
+        for (Trigger t : rule.triggers()) {
+            if (t instanceof dev.releasepilot.rules.ProbeTrigger p && p.name().equals(name)) {
+                return p;
             }
         }
         return null;

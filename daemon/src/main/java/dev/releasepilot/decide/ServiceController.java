@@ -106,6 +106,10 @@ final class ServiceController extends VerticleBase {
         });
     }
 
+    Future<Void> probe(ProbeSignal p, dev.releasepilot.rules.ProbeTrigger trigger) {
+        return onContext(() -> handle(machine.onProbe(p, trigger, clock.instant()), p.receivedNanos()));
+    }
+
     Future<JsonObject> command(OperatorCommand c) {
         return onContext(() -> handle(machine.onCommand(c, clock.instant()), System.nanoTime())
                 .map(v -> view()));
@@ -144,7 +148,8 @@ final class ServiceController extends VerticleBase {
         return durable;
     }
 
-    private Future<Void> persist(List<Event> events) {
+    private Future<Void> persist(List<Event> all) {
+        List<Event> events = all.stream().filter(Event::durable).toList();
         if (!backlog.isEmpty()) {
             backlog.addAll(events); // keep journal order: nothing overtakes records still waiting
             scheduleFlush();

@@ -30,6 +30,10 @@ public final class ServiceMachine {
     private Event.Decided lastDecision;
     private Event.Actuated lastAction;
     private Event.ActuationFailed lastFailure;
+    // Per probe trigger: the current run of consecutive failures, and its newest results as evidence.
+    private final Map<String, Integer> probeRuns = new LinkedHashMap<>();
+    private final Map<String, java.util.ArrayDeque<Event.ProbeResult>> probeEvidence = new LinkedHashMap<>();
+    static final int MAX_PROBE_EVIDENCE = 10;
 
     public ServiceMachine(ServiceRule rule) {
         this.rule = rule;
@@ -76,6 +80,29 @@ public final class ServiceMachine {
             }
         }
         return out;
+    }
+
+    /**
+     * A probe result. Healthy resets the trigger's run of failures; the failure that completes
+     * {@code consecutive_failures} in a row decides at once, with the failed results as evidence.
+     */
+    public List<Event> onProbe(ProbeSignal p, dev.releasepilot.rules.ProbeTrigger trigger, Instant now) {
+        Event.ProbeResult r = new Event.ProbeResult(now, trigger.name(), p.healthy(), p.status(), p.error(), p.millis());
+        java.util.ArrayDeque<Event.ProbeResult> run = probeEvidence.get(trigger.name());
+        int before = probeRuns.getOrDefault(trigger.name(), 0);
+        if (p.healthy() || before + 1 != trigger.consecutiveFailures()) {
+            return List.of(r); // only the failure that completes the run decides; later ones are the same episode
+        }
+        JsonArray failures = new JsonArray();
+        if (run != null) {
+            run.forEach(f -> failures.add(f.body()));
+        }
+        failures.add(r.body());
+        JsonObject evidence = new JsonObject().put("probe", new JsonObject().put("url", trigger.url())
+                .put("consecutive_failures", trigger.consecutiveFailures()).put("results", failures));
+        Event.Decided d = react(trigger.name(), trigger.consecutiveFailures() + " consecutive failed probes of "
+                + trigger.url() + " (last: " + (p.error() != null ? p.error() : "status " + p.status()) + ")", evidence, now);
+        return d == null ? List.of(r) : List.of(r, d);
     }
 
     private Event.Decided react(String trigger, String reason, JsonObject evidence, Instant now) {
@@ -136,6 +163,18 @@ public final class ServiceMachine {
             lastFailure = null;
             if (state == ServiceState.ROLLING_BACK) {
                 state = ServiceState.ROLLED_BACK;
+            }
+        } else if (e instanceof Event.ProbeResult p) {
+            if (p.healthy()) {
+                probeRuns.remove(p.trigger());
+                probeEvidence.remove(p.trigger());
+            } else {
+                java.util.ArrayDeque<Event.ProbeResult> run = probeEvidence.computeIfAbsent(p.trigger(), k -> new java.util.ArrayDeque<>());
+                run.addLast(p);
+                if (run.size() > MAX_PROBE_EVIDENCE) {
+                    run.removeFirst();
+                }
+                probeRuns.merge(p.trigger(), 1, Integer::sum);
             }
         } else if (e instanceof Event.ActuationFailed f) {
             lastFailure = f;
@@ -208,6 +247,10 @@ public final class ServiceMachine {
         JsonArray alerts = new JsonArray();
         firing.values().forEach(a -> alerts.add(a.body()));
         o.put("firing_alerts", alerts);
+        JsonObject probes = new JsonObject();
+        probeRuns.forEach((t, n) -> probes.put(t, new JsonObject().put("consecutive_failures", n)
+                .put("last", probeEvidence.get(t).peekLast().body())));
+        o.put("failing_probes", probes);
         o.put("cooldown_until", cooldownUntil == null ? null : cooldownUntil.toString());
         o.put("release", release == null ? null : release.body());
         o.put("last_decision", lastDecision == null ? null : lastDecision.body());

@@ -7,7 +7,7 @@ import java.time.Instant;
  * {@code receivedNanos} is a monotonic stamp taken at arrival, so reaction time can be measured to
  * the action's read-back without trusting wall clocks.
  */
-public sealed interface Signal permits AlertSignal {
+public sealed interface Signal permits AlertSignal, ProbeSignal {
     Instant receivedAt();
 
     long receivedNanos();

@@ -229,11 +229,29 @@ public final class RuleLoader {
         Duration timeout = p.containsKey("timeout") ? y.duration(p.get("timeout"), "timeout") : Duration.ofSeconds(1);
         Integer failures = m.containsKey("consecutive_failures")
                 ? y.positiveInt(m.get("consecutive_failures"), "consecutive_failures") : Integer.valueOf(3);
-        y.warn(m.get("probe"), "trigger '" + name + "': probe triggers are not supported yet; it is loaded but never fires");
-        if (name == null || url == null || interval == null || timeout == null || failures == null) {
+        Integer expect = p.containsKey("expect_status") ? y.positiveInt(p.get("expect_status"), "expect_status")
+                : Integer.valueOf(0);
+        if (expect != null && expect != 0 && (expect < 100 || expect > 599)) {
+            y.error(p.get("expect_status"), "expect_status must be an HTTP status (100-599), got " + expect);
+            expect = null;
+        }
+        if (url != null && !url.startsWith("http://") && !url.startsWith("https://")) {
+            y.error(p.get("url"), "probe url must start with http:// or https://, got '" + url + "'");
+            url = null;
+        }
+        if (interval != null && interval.toMillis() < 100) {
+            y.error(p.get("interval"), "probe interval must be at least 100ms");
+            interval = null;
+        }
+        if (interval != null && timeout != null && timeout.compareTo(interval) > 0) {
+            y.error(p.containsKey("timeout") ? p.get("timeout") : m.get("probe"),
+                    "probe timeout (" + timeout.toMillis() + "ms) must not exceed its interval (" + interval.toMillis() + "ms)");
+            timeout = null;
+        }
+        if (name == null || url == null || interval == null || timeout == null || failures == null || expect == null) {
             return null;
         }
-        return new ProbeTrigger(name, url, interval, timeout, failures);
+        return new ProbeTrigger(name, url, interval, timeout, failures, expect);
     }
 
     private static Node req(YamlNodes y, Node parent, Map<String, Node> m, String key, String what) {

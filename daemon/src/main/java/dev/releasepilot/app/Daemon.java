@@ -72,7 +72,8 @@ public final class Daemon implements AutoCloseable {
         Vertx vertx = Vertx.vertx();
         try {
             Pilot pilot = Pilot.start(vertx, rules.rules(), journal, config.clock(), telemetry.registry(),
-                    b -> Actuators.create(vertx, b), config.actuationRetryDelayMs()).await(30, TimeUnit.SECONDS);
+                    b -> Actuators.create(vertx, b), config.actuationRetryDelayMs(),
+                    config.reconcileIntervalMs()).await(30, TimeUnit.SECONDS);
             Holder holder = new Holder();
             Router router = router(vertx, config, journal, telemetry, pilot, holder);
             HttpServer server = vertx.createHttpServer().requestHandler(router)

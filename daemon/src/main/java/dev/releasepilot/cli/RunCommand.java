@@ -30,6 +30,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--admin-token-file", description = "File holding the bearer token for control endpoints (default: control disabled).")
     Path adminTokenFile;
 
+    @Option(names = "--reconcile-interval", defaultValue = "5s",
+            description = "How often weights are read back from the load balancers to repair drift, e.g. after an HAProxy reload; 0s turns it off (default: ${DEFAULT-VALUE}).")
+    String reconcileInterval;
+
     @Override
     public Integer call() {
         int colon = listen.lastIndexOf(':');
@@ -48,7 +52,11 @@ final class RunCommand implements Callable<Integer> {
         DaemonConfig cfg;
         try {
             cfg = DaemonConfig.defaults(config, dataDir, host, port)
-                    .withTokens(token(readTokenFile), token(adminTokenFile));
+                    .withTokens(token(readTokenFile), token(adminTokenFile))
+                    .withReconcileIntervalMs(dev.releasepilot.rules.DurationParser.parse(reconcileInterval).toMillis());
+        } catch (dev.releasepilot.rules.SyntaxError e) {
+            System.err.println("--reconcile-interval: " + e.getMessage());
+            return 2;
         } catch (IOException e) {
             System.err.println("cannot read token file: " + e.getMessage());
             return 2;

@@ -39,6 +39,10 @@ final class DecideMetrics {
         }
     }
 
+    void drift(String service) {
+        registry.counter("release_pilot_drift_corrected_total", "service", service).increment();
+    }
+
     void actuation(String backend, long nanos, boolean ok) {
         Timer.builder("release_pilot_actuation_duration_seconds").tag("backend", backend)
                 .description("One actuation including retries and read-back")

@@ -94,6 +94,20 @@ public sealed interface Event {
         }
     }
 
+    /**
+     * The load balancer no longer holds the weights Release Pilot put there (a reload reset them,
+     * someone edited them): the rollback is pending again until re-applied and read back.
+     */
+    record DriftFound(Instant at, JsonObject observed, String detail) implements Event {
+        public String type() {
+            return "drift";
+        }
+
+        public JsonObject body() {
+            return new JsonObject().put("at", at.toString()).put("observed", observed).put("detail", detail);
+        }
+    }
+
     /** A release (canary) went live: old alerts become stale, a rolled-back service is cleared. */
     record ReleaseStarted(Instant at, String version, JsonObject detail) implements Event {
         public String type() {
@@ -117,6 +131,7 @@ public sealed interface Event {
                     b.getInteger("attempts", 1));
             case "action_failed" -> new ActuationFailed(at, b.getString("reason"), b.getString("error"),
                     b.getInteger("attempts", 1));
+            case "drift" -> new DriftFound(at, b.getJsonObject("observed", new JsonObject()), b.getString("detail"));
             case "release" -> new ReleaseStarted(at, b.getString("version"), b.getJsonObject("detail", new JsonObject()));
             default -> throw new IllegalArgumentException("unknown journal record type '" + type + "'");
         };

@@ -34,10 +34,12 @@ public final class Pilot {
     private final DecideMetrics metrics;
     private final Function<Backend, Actuator> actuators;
     private final long retryDelayMs;
+    private final long reconcileIntervalMs;
     private volatile Map<String, ServiceController> services = Map.of();
 
     private Pilot(Vertx vertx, Journal journal, Clock clock, MeterRegistry registry,
-                  Function<Backend, Actuator> actuators, long retryDelayMs) {
+                  Function<Backend, Actuator> actuators, long retryDelayMs, long reconcileIntervalMs) {
+        this.reconcileIntervalMs = reconcileIntervalMs;
         this.vertx = vertx;
         this.journal = journal;
         this.clock = clock;
@@ -52,8 +54,8 @@ public final class Pilot {
      */
     public static Future<Pilot> start(Vertx vertx, RuleSet rules, Journal journal, Clock clock,
                                       MeterRegistry registry, Function<Backend, Actuator> actuators,
-                                      long retryDelayMs) {
-        Pilot p = new Pilot(vertx, journal, clock, registry, actuators, retryDelayMs);
+                                      long retryDelayMs, long reconcileIntervalMs) {
+        Pilot p = new Pilot(vertx, journal, clock, registry, actuators, retryDelayMs, reconcileIntervalMs);
         Map<String, ServiceController> created = new LinkedHashMap<>();
         for (ServiceRule r : rules.services()) {
             created.put(r.name(), p.controller(r));
@@ -85,7 +87,7 @@ public final class Pilot {
     }
 
     private ServiceController controller(ServiceRule r) {
-        ServiceController c = new ServiceController(r, journal, clock, metrics, retryDelayMs);
+        ServiceController c = new ServiceController(r, journal, clock, metrics, retryDelayMs, reconcileIntervalMs);
         c.actuator(actuators.apply(r.backend()));
         return c;
     }

@@ -51,8 +51,11 @@ final class ServiceController extends VerticleBase {
     private long retryDelayMs;
     private long flushTimer = -1;
     private final long baseRetryDelayMs;
+    private final long reconcileIntervalMs;
 
-    ServiceController(ServiceRule rule, Journal journal, Clock clock, DecideMetrics metrics, long baseRetryDelayMs) {
+    ServiceController(ServiceRule rule, Journal journal, Clock clock, DecideMetrics metrics, long baseRetryDelayMs,
+                      long reconcileIntervalMs) {
+        this.reconcileIntervalMs = reconcileIntervalMs;
         this.machine = new ServiceMachine(rule);
         this.ruleSnapshot = rule;
         this.journal = journal;
@@ -91,7 +94,10 @@ final class ServiceController extends VerticleBase {
             LOG.info(() -> "service " + name() + ": resuming a rollback that was in flight at shutdown");
             actuate(0);
         } else {
-            refreshWeights();
+            reconcile();
+        }
+        if (reconcileIntervalMs > 0) {
+            vertx.setPeriodic(reconcileIntervalMs, reconcileIntervalMs, t -> reconcile());
         }
         return Future.succeededFuture();
     }
@@ -131,6 +137,7 @@ final class ServiceController extends VerticleBase {
         boolean rollback = false;
         for (Event e : events) {
             machine.apply(e);
+            rollback |= e instanceof Event.DriftFound;
             if (e instanceof Event.Decided d) {
                 metrics.decision(name(), d.kind());
                 rollback |= d.kind() == DecisionKind.ROLLBACK;
@@ -261,13 +268,27 @@ final class ServiceController extends VerticleBase {
         retryDelayMs = baseRetryDelayMs;
     }
 
-    private void refreshWeights() {
+    /**
+     * Load balancers forget: an HAProxy reload resets runtime weights to the config file's. Read the
+     * weights back; if a rolled-back service's canary has traffic again, journal the drift and
+     * re-apply the rollback.
+     */
+    private void reconcile() {
+        if (actuating) {
+            return;
+        }
         actuator.apply(new Command.Read(name())).onComplete(ar -> {
-            if (ar.succeeded()) {
-                lastWeights = ar.result();
-                lastReadError = null;
-            } else {
+            if (ar.failed()) {
                 lastReadError = ar.cause().getMessage();
+                return;
+            }
+            lastWeights = ar.result();
+            lastReadError = null;
+            Event.DriftFound drift = actuating ? null : machine.checkDrift(ar.result(), clock.instant());
+            if (drift != null) {
+                LOG.warning(() -> "service " + name() + ": " + drift.detail() + "; re-applying the rollback");
+                metrics.drift(name());
+                handle(List.of(drift), System.nanoTime());
             }
         });
     }

@@ -153,6 +153,37 @@ public final class ServiceMachine {
         throw new IllegalStateException("unhandled command " + c);
     }
 
+    /** Whether the weights read back from the LB contradict what this service holds there. */
+    public Event.DriftFound checkDrift(dev.releasepilot.act.Weights read, Instant now) {
+        if (state != ServiceState.ROLLED_BACK) {
+            return null;
+        }
+        List<String> wrong = new ArrayList<>();
+        for (String canary : canaryServers()) {
+            Integer w = read.current().get(canary);
+            if (w != null && w != 0) {
+                wrong.add(canary + "=" + w + " (want 0)");
+            }
+        }
+        for (String stable : stableServers()) {
+            Integer w = read.current().get(stable);
+            Integer want = read.initial().get(stable);
+            if (w != null && want != null && !w.equals(want)) {
+                wrong.add(stable + "=" + w + " (want " + want + ")");
+            }
+        }
+        return wrong.isEmpty() ? null : new Event.DriftFound(now, read.toJson(), "load balancer lost the rollback: "
+                + String.join(", ", wrong));
+    }
+
+    private List<String> canaryServers() {
+        return rule.backend() instanceof dev.releasepilot.rules.HaproxyBackend h ? h.canary() : List.of();
+    }
+
+    private List<String> stableServers() {
+        return rule.backend() instanceof dev.releasepilot.rules.HaproxyBackend h ? h.stable() : List.of();
+    }
+
     public void apply(Event e) {
         if (e instanceof Event.AlertSeen a) {
             applyAlert(a);
@@ -175,6 +206,10 @@ public final class ServiceMachine {
                     run.removeFirst();
                 }
                 probeRuns.merge(p.trigger(), 1, Integer::sum);
+            }
+        } else if (e instanceof Event.DriftFound) {
+            if (state == ServiceState.ROLLED_BACK) {
+                state = ServiceState.ROLLING_BACK;
             }
         } else if (e instanceof Event.ActuationFailed f) {
             lastFailure = f;

@@ -58,7 +58,8 @@ public final class Haproxy implements AutoCloseable {
 
     public Haproxy start() {
         Path bin = Binaries.require("haproxy", "haproxy");
-        process = PeerProcess.start("haproxy", dir, List.of(bin.toString(), "-db", "-f", config.toString()));
+        // Master-worker mode in the foreground, as systemd runs it, so tests can reload it the same way.
+        process = PeerProcess.start("haproxy", dir, List.of(bin.toString(), "-W", "-db", "-f", config.toString()));
         Poll.until("HAProxy runtime API on " + apiPort, Duration.ofSeconds(10), () -> {
             process.assertAlive();
             return command("show info").contains("Pid:");
@@ -85,6 +86,23 @@ public final class Haproxy implements AutoCloseable {
     public int weight(String server) {
         String r = command("get weight be_checkout/" + server).strip();
         return Integer.parseInt(r.substring(0, r.indexOf(' ')));
+    }
+
+    /**
+     * Reloads HAProxy as {@code systemctl reload} does (SIGUSR2 to the master): a new worker starts
+     * from the config file, so every runtime weight change is lost. Returns once the new worker answers.
+     */
+    public void reload() {
+        String before = workerPid();
+        process.signal("USR2");
+        Poll.until("a new HAProxy worker after reload", Duration.ofSeconds(10), () -> {
+            process.assertAlive();
+            return !workerPid().equals(before);
+        });
+    }
+
+    private String workerPid() {
+        return command("show info").lines().filter(l -> l.startsWith("Pid:")).findFirst().orElse("?");
     }
 
     public String address() {

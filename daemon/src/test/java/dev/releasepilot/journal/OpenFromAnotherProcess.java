@@ -3,6 +3,7 @@ package dev.releasepilot.journal;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
@@ -29,13 +30,21 @@ public final class OpenFromAnotherProcess {
     static String run(Path dataDir) throws IOException, InterruptedException {
         String java = ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        Process p = new ProcessBuilder(List.of(java, "-XX:TieredStopAtLevel=1", "-cp",
-                System.getProperty("java.class.path"), OpenFromAnotherProcess.class.getName(), dataDir.toString()))
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        if (!p.waitFor(30, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("the child JVM did not finish");
+        Path stderr = Files.createTempFile("open-from-another-process", ".err");
+        try {
+            Process p = new ProcessBuilder(List.of(java, "-XX:TieredStopAtLevel=1", "-cp",
+                    System.getProperty("java.class.path"), OpenFromAnotherProcess.class.getName(), dataDir.toString()))
+                    .redirectError(stderr.toFile()).start();
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError("the child JVM did not finish");
+            }
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            // Keep the child's stderr (e.g. a class-path problem) next to an unexpected answer.
+            return out.startsWith("opened") || out.startsWith("refused:") ? out
+                    : out + " / exit " + p.exitValue() + " / stderr: " + Files.readString(stderr);
+        } finally {
+            Files.deleteIfExists(stderr);
         }
-        return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
     }
 }

@@ -249,9 +249,10 @@ public final class ServiceMachine {
                 startCooldown(d);
             }
             case PAUSE -> {
+                // No cooldown: a pause only holds the canary still, and a rollback that a trigger asks
+                // for while paused must not be suppressed by it. A repeated pause is refused by state.
                 beforePause = state;
                 state = ServiceState.PAUSED;
-                startCooldown(d);
             }
             case WOULD_ROLLBACK, WOULD_PAUSE, NOTIFY -> startCooldown(d);
             case RESUME -> {

@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,8 +22,10 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Deque;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32C;
 
@@ -40,7 +41,10 @@ public final class FileJournal implements Journal {
     public static final String FILE_NAME = "journal.rpj";
     static final int MAX_RECORD = 1 << 20;
     private static final int RECENT_LIMIT = 10_000;
+    /** Data dirs (real paths) this process has open: the in-process half of the data-dir lock. */
+    private static final Set<Path> OPEN_IN_THIS_PROCESS = ConcurrentHashMap.newKeySet();
 
+    private final Path dataDir;
     private final Path file;
     private final FileChannel channel;
     private final FileLock lock;
@@ -59,8 +63,9 @@ public final class FileJournal implements Journal {
                            Context context, long enqueuedNanos) {
     }
 
-    private FileJournal(Path file, FileChannel channel, FileLock lock, Clock clock, Scan scan, int queueLimit,
-                        MeterRegistry registry) {
+    private FileJournal(Path dataDir, Path file, FileChannel channel, FileLock lock, Clock clock, Scan scan,
+                        int queueLimit, MeterRegistry registry) {
+        this.dataDir = dataDir;
         this.file = file;
         this.channel = channel;
         this.lock = lock;
@@ -86,34 +91,51 @@ public final class FileJournal implements Journal {
     /** Opens (creating if needed) the journal in {@code dataDir}, recovering from a torn or corrupt tail. */
     public static FileJournal open(Path dataDir, Clock clock, MeterRegistry registry) throws IOException {
         Files.createDirectories(dataDir);
-        Path file = dataDir.resolve(FILE_NAME);
-        FileChannel lockChannel = FileChannel.open(dataDir.resolve("LOCK"), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE);
-        FileLock lock;
+        Path held = dataDir.toRealPath();
+        // Checked before touching the LOCK file: the OS lock is per process (fcntl), and closing any
+        // channel on that file, even a failed second attempt's, would silently drop the first one's lock.
+        if (!OPEN_IN_THIS_PROCESS.add(held)) {
+            throw new IOException("data dir " + dataDir + " is in use (already open in this process)");
+        }
+        FileChannel lockChannel = null;
+        FileChannel ch = null;
         try {
-            lock = lockChannel.tryLock();
-        } catch (OverlappingFileLockException e) {
-            lock = null;
+            lockChannel = FileChannel.open(dataDir.resolve("LOCK"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock lock = lockChannel.tryLock();
+            if (lock == null) {
+                throw new IOException("data dir " + dataDir + " is in use by another release-pilot process");
+            }
+            Path file = dataDir.resolve(FILE_NAME);
+            ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            Scan scan = scan(ch);
+            if (scan.goodEnd < ch.size()) {
+                // Keep the bytes we could not read for a human to inspect, then cut them off so new
+                // appends follow the last good record.
+                Path aside = dataDir.resolve(FILE_NAME + ".torn-" + clock.millis());
+                ByteBuffer tail = ByteBuffer.allocate((int) Math.min(ch.size() - scan.goodEnd, MAX_RECORD * 2L));
+                ch.read(tail, scan.goodEnd);
+                Files.write(aside, java.util.Arrays.copyOf(tail.array(), tail.position()));
+                ch.truncate(scan.goodEnd);
+                ch.force(true);
+            }
+            ch.position(ch.size());
+            return new FileJournal(held, file, ch, lock, clock, scan, 10_000, registry);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(ch);
+            closeQuietly(lockChannel); // releases the lock if we took it
+            OPEN_IN_THIS_PROCESS.remove(held);
+            throw e;
         }
-        if (lock == null) {
-            lockChannel.close();
-            throw new IOException("data dir " + dataDir + " is in use by another release-pilot process");
+    }
+
+    private static void closeQuietly(FileChannel c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (IOException ignored) {
+                // already failing; the first error is the one to report
+            }
         }
-        FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
-        Scan scan = scan(ch);
-        if (scan.goodEnd < ch.size()) {
-            // Keep the bytes we could not read for a human to inspect, then cut them off so new
-            // appends follow the last good record.
-            Path aside = dataDir.resolve(FILE_NAME + ".torn-" + clock.millis());
-            ByteBuffer tail = ByteBuffer.allocate((int) Math.min(ch.size() - scan.goodEnd, MAX_RECORD * 2L));
-            ch.read(tail, scan.goodEnd);
-            Files.write(aside, java.util.Arrays.copyOf(tail.array(), tail.position()));
-            ch.truncate(scan.goodEnd);
-            ch.force(true);
-        }
-        ch.position(ch.size());
-        return new FileJournal(file, ch, lock, clock, scan, 10_000, registry);
     }
 
     private static final class Scan {
@@ -315,6 +337,9 @@ public final class FileJournal implements Journal {
 
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
         closed = true;
         try {
             writer.join(5_000);
@@ -325,6 +350,8 @@ public final class FileJournal implements Journal {
             // closing on shutdown: nothing left to protect
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            OPEN_IN_THIS_PROCESS.remove(dataDir);
         }
     }
 }

@@ -52,7 +52,7 @@ public final class RuleLoader {
     public static LoadResult parse(String fileName, String text) {
         List<Problem> errors = new ArrayList<>();
         List<Problem> warnings = new ArrayList<>();
-        YamlNodes y = new YamlNodes(fileName, errors, warnings);
+        YamlNodes y = new YamlNodes(fileName, text, errors, warnings);
         Node root;
         try (Reader r = new StringReader(text)) {
             LoaderOptions opts = new LoaderOptions();
@@ -209,7 +209,7 @@ public final class RuleLoader {
             try {
                 return new AlertTrigger(name, MatcherParser.parse(text));
             } catch (SyntaxError e) {
-                y.error(YamlNodes.scalarOffset(a, e.offset()), "alert matcher: " + e.getMessage());
+                y.error(y.scalarOffset(a, e.offset()), "alert matcher: " + e.getMessage());
                 return null;
             }
         }

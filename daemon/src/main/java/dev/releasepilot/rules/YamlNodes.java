@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
@@ -17,11 +18,13 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  */
 final class YamlNodes {
     private final String file;
+    private final String[] lines;
     private final List<Problem> errors;
     private final List<Problem> warnings;
 
-    YamlNodes(String file, List<Problem> errors, List<Problem> warnings) {
+    YamlNodes(String file, String text, List<Problem> errors, List<Problem> warnings) {
         this.file = file;
+        this.lines = text.split("\n", -1);
         this.errors = errors;
         this.warnings = warnings;
     }
@@ -152,15 +155,33 @@ final class YamlNodes {
 
     /**
      * The file position of character {@code offset} inside a scalar's value. Exact for single-line
-     * plain and quoted scalars; for folded multi-line scalars it points at the right line's start.
+     * scalars: a quoted scalar's escapes ({@code \"} or {@code ''}) are one character of the value but
+     * several of the file, so the raw line is walked. For multi-line scalars it points at the start.
      */
-    static Position scalarOffset(Node n, int offset) {
+    Position scalarOffset(Node n, int offset) {
         Position start = at(n);
-        if (!(n instanceof ScalarNode s)) {
+        if (!(n instanceof ScalarNode s) || n.getStartMark().getLine() != n.getEndMark().getLine()
+                || start.line() > lines.length) {
             return start;
         }
-        int quote = s.isPlain() ? 0 : 1;
-        boolean singleLine = n.getStartMark().getLine() == n.getEndMark().getLine();
-        return singleLine ? start.plusColumns(quote + offset) : start;
+        if (s.isPlain()) {
+            return start.plusColumns(offset);
+        }
+        boolean doubleQuoted = s.getScalarStyle() == DumperOptions.ScalarStyle.DOUBLE_QUOTED;
+        String line = lines[start.line() - 1];
+        int from = Math.min(line.length(), n.getStartMark().getColumn() + 1); // just past the opening quote
+        int raw = from;
+        for (int decoded = 0; decoded < offset && raw < line.length(); decoded++) {
+            char c = line.charAt(raw);
+            if (doubleQuoted && c == '\\' && raw + 1 < line.length()) {
+                char e = line.charAt(raw + 1);
+                raw += e == 'x' ? 4 : e == 'u' ? 6 : e == 'U' ? 10 : 2;
+            } else if (!doubleQuoted && c == '\'' && raw + 1 < line.length() && line.charAt(raw + 1) == '\'') {
+                raw += 2;
+            } else {
+                raw++;
+            }
+        }
+        return start.plusColumns(raw - from + 1);
     }
 }

@@ -61,7 +61,11 @@ public final class ServiceMachine {
                     ? List.of(new Event.AlertSeen(now, a.fingerprint(), a.startsAt(), false, false, trigger.name(), labels))
                     : List.of(); // an unknown or already-resolved episode: nothing changes
         }
-        if (firing.containsKey(a.fingerprint()) || seen.contains(a.episode())) {
+        // While an alert fires, Alertmanager re-sends it with the same startsAt, or an earlier one when
+        // it merged an update; a LATER startsAt means it resolved and fired again (a resolution we may
+        // never have been sent, e.g. with send_resolved: false): a new episode.
+        Event.AlertSeen current = firing.get(a.fingerprint());
+        if ((current != null && !a.startsAt().isAfter(current.startsAt())) || seen.contains(a.episode())) {
             return List.of(); // a retry, a repeat or the HA peer's copy of an episode we already have
         }
         boolean stale = rule.ignoreAlertsBeforeRelease() && release != null && a.startsAt().isBefore(release.at());

@@ -343,6 +343,12 @@ public final class FileJournal implements Journal {
         closed = true;
         try {
             writer.join(5_000);
+            // An append that slipped in between its closed check and the writer's exit must not hang
+            // its caller (a webhook waiting to answer): fail it, so the sender retries elsewhere/later.
+            for (Pending p; (p = queue.poll()) != null; ) {
+                Pending failed = p;
+                complete(failed, () -> failed.promise().fail(new JournalUnavailable("journal closed", null)));
+            }
             channel.close();
             lock.release();
             lock.channel().close();

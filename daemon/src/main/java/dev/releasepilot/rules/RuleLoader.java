@@ -32,7 +32,8 @@ public final class RuleLoader {
     private static final Set<String> TOP = Set.of("services");
     private static final Set<String> SERVICE = ordered("name", "backend", "triggers", "on_trigger", "dry_run",
             "cooldown", "ignore_alerts_before_release");
-    private static final Set<String> HAPROXY = ordered("type", "address", "backend", "stable", "canary", "timeout");
+    private static final Set<String> HAPROXY = ordered("type", "address", "backend", "stable", "canary", "timeout",
+            "stats_poll");
     private static final Set<String> TRIGGER = ordered("name", "alert", "expr", "for", "requires", "probe",
             "consecutive_failures", "clear_for");
     private static final Set<String> PROBE = ordered("url", "interval", "timeout", "expect_status");
@@ -183,10 +184,11 @@ public final class RuleLoader {
             }
         }
         Duration timeout = m.containsKey("timeout") ? y.duration(m.get("timeout"), "timeout") : DEFAULT_LB_TIMEOUT;
-        if (address == null || be == null || timeout == null) {
+        Duration statsPoll = StatsPollKey.parse(y, m);
+        if (address == null || be == null || timeout == null || statsPoll == null) {
             return null;
         }
-        return new HaproxyBackend(address, be, stable, canary, timeout);
+        return new HaproxyBackend(address, be, stable, canary, timeout, statsPoll);
     }
 
     private static Trigger trigger(YamlNodes y, Node n) {

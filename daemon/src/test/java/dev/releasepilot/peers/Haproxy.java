@@ -20,17 +20,44 @@ import java.util.List;
 public final class Haproxy implements AutoCloseable {
     public final int apiPort;
     public final int frontendPort;
+    /** Port of HAProxy's own Prometheus exporter, or 0 when not enabled. */
+    public final int promexPort;
     public final Path socket;
     private final Path dir;
     private final Path config;
     private PeerProcess process;
 
     public Haproxy(Path dir, int stablePort, int canaryPort) {
+        this(dir, List.of("server stable1 127.0.0.1:" + stablePort + " weight 100",
+                "server canary1 127.0.0.1:" + canaryPort + " weight 10"), false);
+    }
+
+    /**
+     * An HAProxy whose {@code be_checkout} has the given {@code server ...} lines; with {@code promex}, a
+     * second frontend on {@link #promexPort} serves HAProxy's own Prometheus exporter at /metrics.
+     */
+    public Haproxy(Path dir, List<String> serverLines, boolean promex) {
         this.dir = dir;
         this.apiPort = FreePort.get();
         this.frontendPort = FreePort.get();
+        this.promexPort = promex ? FreePort.get() : 0;
         this.socket = dir.resolve("admin.sock");
         this.config = dir.resolve("haproxy.cfg");
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        rewriteServers(serverLines);
+    }
+
+    /** Rewrites {@code be_checkout}'s server lines in the config file; a {@link #reload()} applies them. */
+    public void rewriteServers(List<String> serverLines) {
+        String promex = promexPort == 0 ? "" : """
+                frontend prometheus
+                    bind 127.0.0.1:%d
+                    http-request use-service prometheus-exporter
+                """.formatted(promexPort);
         String cfg = """
                 global
                     stats socket ipv4@127.0.0.1:%d level admin
@@ -43,13 +70,11 @@ public final class Haproxy implements AutoCloseable {
                 frontend fe
                     bind 127.0.0.1:%d
                     default_backend be_checkout
-                backend be_checkout
+                %sbackend be_checkout
                     balance roundrobin
-                    server stable1 127.0.0.1:%d weight 100
-                    server canary1 127.0.0.1:%d weight 10
-                """.formatted(apiPort, socket, frontendPort, stablePort, canaryPort);
+                """.formatted(apiPort, socket, frontendPort, promex)
+                + serverLines.stream().map(l -> "    " + l + "\n").collect(java.util.stream.Collectors.joining());
         try {
-            Files.createDirectories(dir);
             Files.writeString(config, cfg);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -101,7 +126,8 @@ public final class Haproxy implements AutoCloseable {
         });
     }
 
-    private String workerPid() {
+    /** The "Pid: N" line of {@code show info}: which worker answers the runtime API now. */
+    public String workerPid() {
         return command("show info").lines().filter(l -> l.startsWith("Pid:")).findFirst().orElse("?");
     }
 

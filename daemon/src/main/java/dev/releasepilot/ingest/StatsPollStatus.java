@@ -1,0 +1,26 @@
+package dev.releasepilot.ingest;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * How the stats poll of one HAProxy is doing, for the status API: a snapshot, immutable.
+ *
+ * @param up                  the last poll was answered
+ * @param lastError           why the last poll failed, or what HAProxy said instead of a backend's stats
+ *                            ("backend be_x: No such proxy."); null when all is well
+ * @param lastSuccess         when a poll was last answered; null if never
+ * @param consecutiveFailures failed polls since the last answered one
+ * @param backoffMs           wait before the next attempt while down (doubles per failure up to a cap); 0 when up
+ * @param workerPid           the HAProxy worker that answered last; -1 before the first answer
+ * @param reloadsDetected     new HAProxy workers seen (reload or restart) since polling began
+ * @param skippedTicks        ticks skipped because the previous poll was still in flight
+ * @param trackedSeries       servers and backends whose series are live
+ */
+public record StatsPollStatus(String address, List<String> backends, long intervalMs, boolean up, String lastError,
+                              Instant lastSuccess, int consecutiveFailures, long backoffMs, long workerPid,
+                              long reloadsDetected, long skippedTicks, int trackedSeries) {
+    public StatsPollStatus {
+        backends = List.copyOf(backends);
+    }
+}

@@ -52,6 +52,7 @@ final class StatsPollLoop {
     private StatsTarget target;
     private Buffer line;
     private long timer = -1;
+    private long nextDueNanos;
     private boolean inFlight;
     private boolean stopped;
     private boolean isUp;
@@ -85,7 +86,7 @@ final class StatsPollLoop {
         this.polled = registry.counter("release_pilot_haproxy_stats_polls_total", "address", address, "result", "ok");
         this.failed = registry.counter("release_pilot_haproxy_stats_polls_total", "address", address, "result", "failed");
         this.skipped = Counter.builder("release_pilot_haproxy_stats_skipped_ticks_total").tag("address", address)
-                .description("Poll ticks skipped because the previous poll was still in flight").register(registry);
+                .description("Poll ticks skipped: the previous poll was still in flight, or the event loop was late").register(registry);
         this.refused = Counter.builder("release_pilot_haproxy_stats_samples_refused_total").tag("address", address)
                 .description("Polled samples the window store refused (over its limits)").register(registry);
         this.rowsDropped = Counter.builder("release_pilot_haproxy_stats_rows_dropped_total").tag("address", address)
@@ -134,11 +135,30 @@ final class StatsPollLoop {
         publish();
     }
 
+    /**
+     * Ticks on a fixed cadence from one-shot timers. Unlike a periodic timer this never makes up for ticks
+     * that came due while the event loop was busy (a periodic timer fires them back to back, which would
+     * poll HAProxy in a burst); those count as skipped.
+     */
     private void schedule() {
-        timer = vertx.setPeriodic(0, target.interval().toMillis(), id -> tick());
+        nextDueNanos = System.nanoTime();
+        timer = vertx.setTimer(1, id -> tick());
     }
 
     private void tick() {
+        if (stopped) {
+            return;
+        }
+        long now = System.nanoTime();
+        long period = target.interval().toNanos();
+        long late = (now - nextDueNanos) / period;
+        if (late > 0) {
+            skipped.increment(late);
+            skippedCount += late;
+            nextDueNanos += late * period;
+        }
+        nextDueNanos += period;
+        timer = vertx.setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(nextDueNanos - now)), id -> tick());
         if (inFlight) {
             skipped.increment();
             skippedCount++;

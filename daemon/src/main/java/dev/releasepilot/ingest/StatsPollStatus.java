@@ -14,7 +14,7 @@ import java.util.List;
  * @param backoffMs           wait before the next attempt while down (doubles per failure up to a cap); 0 when up
  * @param workerPid           the HAProxy worker that answered last; -1 before the first answer
  * @param reloadsDetected     new HAProxy workers seen (reload or restart) since polling began
- * @param skippedTicks        ticks skipped because the previous poll was still in flight
+ * @param skippedTicks        ticks skipped because the previous poll was still in flight (or the event loop was late)
  * @param trackedSeries       servers and backends whose series are live
  */
 public record StatsPollStatus(String address, List<String> backends, long intervalMs, boolean up, String lastError,

@@ -16,6 +16,7 @@ public final class StatusServer implements AutoCloseable {
     private final HttpServer server;
     private final AtomicInteger status;
     private final AtomicLong requests = new AtomicLong();
+    private final AtomicLong delayMs = new AtomicLong();
 
     private StatusServer(HttpServer server, AtomicInteger status) {
         this.server = server;
@@ -30,7 +31,13 @@ public final class StatusServer implements AutoCloseable {
         try {
             HttpServer server = vertx.createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(false)).requestHandler(req -> {
                 self[0].requests.incrementAndGet();
-                req.response().setStatusCode(s.get()).end("status " + s.get() + "\n");
+                int code = s.get();
+                long delay = self[0].delayMs.get();
+                if (delay == 0) {
+                    req.response().setStatusCode(code).end("status " + code + "\n");
+                } else {
+                    vertx.setTimer(delay, t -> req.response().setStatusCode(code).end("status " + code + "\n"));
+                }
             }).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
             self[0] = new StatusServer(server, s);
             return self[0];
@@ -42,6 +49,11 @@ public final class StatusServer implements AutoCloseable {
     /** From now on every request gets {@code code}. */
     public void answer(int code) {
         status.set(code);
+    }
+
+    /** From now on every answer waits {@code ms} first (a slow server, non-zero response times). */
+    public void delay(long ms) {
+        delayMs.set(ms);
     }
 
     public long requests() {

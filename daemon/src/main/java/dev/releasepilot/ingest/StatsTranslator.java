@@ -85,13 +85,14 @@ final class StatsTranslator {
             entities++;
         }
         state.backend.seen = generation;
+        int lastField = lastNeededField();
         Arrays.fill(aggServer, 0);
         Arrays.fill(aggCheck, 0);
         int row = 0;
         for (int line = eol + 1; line < to; ) {
             int end = lineEnd(b, line, to);
             if (end > line) {
-                int nf = split(b, line, end);
+                int nf = split(b, line, end, lastField);
                 int type = (int) number(b, header.type, nf);
                 if (type == TYPE_SERVER) {
                     Entity e = server(state, row, b, header.svname, nf);
@@ -337,8 +338,36 @@ final class StatsTranslator {
         return Labels.ofSortedPairs(Labels.METRIC_NAME, name, "proxy", proxy, "server", server, "state", state);
     }
 
-    /** Splits one CSV line into field offsets (HAProxy quotes a field holding ',' or '"', doubling '"'). */
-    private int split(byte[] b, int from, int to) {
+    /**
+     * The highest column this poll reads: rows are split only that far (a rule that wants only
+     * http_responses_total leaves the last 60-odd of HAProxy 2.6's ~130 columns unread).
+     */
+    private int lastNeededField() {
+        int last = Math.max(Math.max(header.svname, header.type), Math.max(header.status, header.mode));
+        last = Math.max(last, Math.max(header.checkStatus, header.checkCode));
+        for (int i = 0; i < PromexTable.CODES.length; i++) {
+            if (serverWanted[PromexTable.S_CODES + i] || backendWanted[PromexTable.B_CODES + i]) {
+                last = Math.max(last, header.codes[i]);
+            }
+        }
+        for (int i = 0; i < header.serverPlain.length; i++) {
+            if (serverWanted[i]) {
+                last = Math.max(last, header.serverPlain[i]);
+            }
+        }
+        for (int i = 0; i < header.backendPlain.length; i++) {
+            if (backendWanted[i]) {
+                last = Math.max(last, header.backendPlain[i]);
+            }
+        }
+        return last;
+    }
+
+    /**
+     * Splits one CSV line into field offsets, up to field {@code lastField} (HAProxy quotes a field holding
+     * ',' or '"', doubling '"').
+     */
+    private int split(byte[] b, int from, int to, int lastField) {
         int n = 0;
         int i = from;
         while (true) {
@@ -367,7 +396,7 @@ final class StatsTranslator {
                 i = j;
             }
             n++;
-            if (i >= to) {
+            if (i >= to || n > lastField) {
                 return n;
             }
             i++; // past the comma

@@ -29,7 +29,9 @@ public final class CaddyActuator implements Actuator {
     public CaddyActuator(Vertx vertx, CaddyBackend config) {
         this.config = config;
         this.plan = new ServerPlan(config.stable(), config.canary());
-        this.http = new HttpCall(vertx, "Caddy admin API", config.timeout(), true);
+        // Caddy restarts its admin server on every config load and drops idle connections: a pooled one can
+        // be closed under the next request, so each call opens its own (loopback: cheap).
+        this.http = new HttpCall(vertx, "Caddy admin API", config.timeout(), false);
         this.configuredCounts = CaddyEntries.counts(plan.configured(), config.maxEntries());
     }
 

@@ -26,7 +26,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <li>{@code nginx -s reload};</li>
  * <li>poll the generation URL until it answers the new generation. {@code -s reload} exiting 0 only
  * means the signal was sent: the master can still refuse the config (a port in use) and keep the old
- * one, so only seeing the new generation proves the new upstream is live.</li>
+ * one, so only seeing the new generation proves the new upstream is live;</li>
+ * <li>wait until the previous generation's workers stopped accepting: the master lets both generations
+ * accept for at least 100 ms ({@link NginxWorkers}).</li>
  * </ol>
  * File writes and process runs happen on worker threads; the read-back is non-blocking. A shift to the
  * weights already on disk and live is answered from the read-back alone, without a reload.
@@ -65,7 +67,7 @@ public final class NginxActuator implements Actuator {
             }
             // Same weights on disk: if NGINX already runs this generation there is nothing to do.
             return liveGeneration(config.timeout()).transform(live ->
-                    live.succeeded() && live.result().equals(disk.generation())
+                    live.succeeded() && live.result().generation().equals(disk.generation())
                             ? Future.succeededFuture(plan.weights(target))
                             : reload(command.service(), upstream, target));
         });
@@ -75,10 +77,14 @@ public final class NginxActuator implements Actuator {
         String generation = bootId + "-" + counter.incrementAndGet();
         String genText = NginxIncludes.generation(service, generationPath, generation);
         long deadline = System.nanoTime() + config.verifyTimeout().toNanos();
-        return vertx.executeBlocking(() -> {
+        // A worker pid from the running generation leads to the workers that must stop accepting.
+        return liveGeneration(config.timeout()).transform(live -> vertx.executeBlocking(() -> {
+            List<Long> previous = live.succeeded() && live.result().workerPid() > 0
+                    ? NginxWorkers.acceptingSiblings(live.result().workerPid()) : List.of();
             writeTestReload(upstream, genText);
-            return null;
-        }, false).compose(v -> awaitGeneration(generation, deadline)).map(v -> plan.weights(target));
+            return previous;
+        }, false)).compose(previous -> awaitGeneration(generation, deadline)
+                .compose(v -> awaitRetired(previous, deadline))).map(v -> plan.weights(target));
     }
 
     private Future<Weights> read() {
@@ -92,8 +98,8 @@ public final class NginxActuator implements Actuator {
                         "NGINX generation_file " + config.generationFile() + " is missing or holds no 'return 200 \"...\"'"));
             }
             return liveGeneration(config.timeout()).map(live -> {
-                if (!live.equals(disk.generation())) {
-                    throw new ActuationFailure(ActuationFailure.Reason.VERIFY_MISMATCH, "NGINX runs generation '" + live
+                if (!live.generation().equals(disk.generation())) {
+                    throw new ActuationFailure(ActuationFailure.Reason.VERIFY_MISMATCH, "NGINX runs generation '" + live.generation()
                             + "' but the include files hold '" + disk.generation()
                             + "': a reload failed or is pending (see NGINX's error.log)");
                 }
@@ -221,14 +227,47 @@ public final class NginxActuator implements Actuator {
                 : "restoring failed:" + problems;
     }
 
-    private Future<String> liveGeneration(Duration within) {
+    /** What the generation endpoint answered: the generation, and the pid of the worker that answered (-1 if absent). */
+    private record Live(String generation, long workerPid) {
+    }
+
+    private Future<Live> liveGeneration(Duration within) {
         return generationClient.send("GET", config.generationUrl(), Map.of(), null, within).map(reply -> {
             if (!reply.ok()) {
                 throw new ActuationFailure(ActuationFailure.Reason.PROTOCOL, "NGINX generation endpoint "
                         + config.generationUrl() + " answered " + reply.status() + " " + reply.snippet());
             }
-            return reply.body().strip();
+            String[] words = reply.body().strip().split("\\s+");
+            long pid = -1;
+            if (words.length > 1 && words[1].matches("\\d{1,10}")) {
+                pid = Long.parseLong(words[1]);
+            }
+            return new Live(words[0], pid);
         });
+    }
+
+    /**
+     * Step 5: waits until the workers that ran the previous generation stopped accepting (see
+     * {@link NginxWorkers}); until then a new connection can still land on the old upstream weights.
+     */
+    private Future<Void> awaitRetired(List<Long> previous, long deadline) {
+        if (previous.isEmpty()) {
+            return Future.succeededFuture();
+        }
+        return vertx.executeBlocking(() -> previous.stream().filter(NginxWorkers::accepting).toList(), false)
+                .compose(still -> {
+                    if (still.isEmpty()) {
+                        return Future.succeededFuture();
+                    }
+                    if (System.nanoTime() >= deadline) {
+                        return Future.failedFuture(new ActuationFailure(ActuationFailure.Reason.TIMEOUT, "NGINX loaded the new "
+                                + "generation, but workers " + still + " of the previous one still accept connections after "
+                                + config.verifyTimeout().toMillis() + " ms"));
+                    }
+                    Promise<Void> later = Promise.promise();
+                    vertx.setTimer(POLL_MS, t -> awaitRetired(still, deadline).onComplete(later));
+                    return later.future();
+                });
     }
 
     /** Step 4: polls until NGINX answers {@code generation}, or fails at the deadline with what it last saw. */
@@ -251,11 +290,11 @@ public final class NginxActuator implements Actuator {
         }
         Duration within = Duration.ofNanos(Math.min(left, config.timeout().toNanos()));
         liveGeneration(within).onComplete(ar -> {
-            if (ar.succeeded() && ar.result().equals(generation)) {
+            if (ar.succeeded() && ar.result().generation().equals(generation)) {
                 done.complete();
                 return;
             }
-            Object seen = ar.succeeded() ? ar.result() : ar.cause();
+            Object seen = ar.succeeded() ? ar.result().generation() : ar.cause();
             vertx.setTimer(POLL_MS, t -> poll(generation, deadline, done, seen));
         });
     }

@@ -36,9 +36,13 @@ final class NginxIncludes {
         return b.toString();
     }
 
+    /**
+     * The generation location. It answers {@code <generation> <worker pid>}: the pid leads the actuator
+     * to the master and the workers still running the previous generation.
+     */
     static String generation(String service, String path, String generation) {
         return "# Managed by Release Pilot for service " + service + ": tells which config generation NGINX runs.\n"
-                + "location = " + path + " { default_type text/plain; return 200 \"" + generation + "\"; }\n";
+                + "location = " + path + " { default_type text/plain; return 200 \"" + generation + " $pid\"; }\n";
     }
 
     /** Server → weight as NGINX will use it: {@code down} is 0, no {@code weight=} is 1. */
@@ -57,10 +61,16 @@ final class NginxIncludes {
         return out;
     }
 
-    /** The generation a generation include answers with, or null when it holds none. */
+    /** The generation a generation include answers with (its first word), or null when it holds none. */
     static String parseGeneration(String text) {
         Matcher m = GENERATION.matcher(stripComments(text));
-        return m.find() ? m.group(1) : null;
+        return m.find() ? firstWord(m.group(1)) : null;
+    }
+
+    static String firstWord(String s) {
+        String t = s.strip();
+        int space = t.indexOf(' ');
+        return space < 0 ? t : t.substring(0, space);
     }
 
     private static String stripComments(String text) {

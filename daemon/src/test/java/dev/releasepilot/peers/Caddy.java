@@ -16,11 +16,14 @@ import java.util.Map;
 
 /**
  * A real Caddy 2 (Debian package {@code caddy}) with its admin API and one HTTP server on free loopback
- * ports, config and data dirs inside the test's directory. The server's only route is a reverse_proxy
- * handler with {@code "@id": "rp_checkout"} and round_robin over three stable entries and one canary.
+ * ports, config and data dirs inside the test's directory. Its catch-all route is a reverse_proxy
+ * handler with {@code "@id": "rp_checkout"} and round_robin over three stable entries and one canary;
+ * {@code /static} is a static_response handler with {@code "@id": "rp_static"}.
  */
 public final class Caddy implements AutoCloseable {
     public static final String HANDLER_ID = "rp_checkout";
+    /** A static_response handler on /static: an @id that exists but is no reverse_proxy. */
+    public static final String STATIC_ID = "rp_static";
     public final int adminPort;
     public final int frontendPort;
     private final Path dir;
@@ -42,7 +45,11 @@ public final class Caddy implements AutoCloseable {
                 .put("upstreams", upstreams);
         JsonObject server = new JsonObject().put("listen", new JsonArray().add("127.0.0.1:" + frontendPort))
                 .put("automatic_https", new JsonObject().put("disable", true))
-                .put("routes", new JsonArray().add(new JsonObject().put("handle", new JsonArray().add(handler))));
+                .put("routes", new JsonArray()
+                        .add(new JsonObject().put("match", new JsonArray().add(new JsonObject().put("path", new JsonArray().add("/static"))))
+                                .put("handle", new JsonArray().add(new JsonObject().put("@id", STATIC_ID)
+                                        .put("handler", "static_response").put("body", "static"))))
+                        .add(new JsonObject().put("handle", new JsonArray().add(handler))));
         JsonObject cfg = new JsonObject()
                 .put("admin", new JsonObject().put("listen", "127.0.0.1:" + adminPort))
                 .put("logging", new JsonObject().put("logs", new JsonObject().put("default",

@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
  * the generation include (one exact-match location answering the generation). Pure: render and parse.
  */
 final class NginxIncludes {
-    private static final Pattern SERVER = Pattern.compile("^\\s*server\\s+(\\S+)([^;]*);", Pattern.MULTILINE);
+    private static final Pattern SERVER = Pattern.compile("^\\s*server\\s+([^\\s;]+)([^;]*);", Pattern.MULTILINE);
     private static final Pattern WEIGHT = Pattern.compile("(?:^|\\s)weight=(\\d+)(?:\\s|$)");
     private static final Pattern DOWN = Pattern.compile("(?:^|\\s)down(?:\\s|$)");
     private static final Pattern GENERATION = Pattern.compile("return\\s+200\\s+\"([^\"]*)\"");

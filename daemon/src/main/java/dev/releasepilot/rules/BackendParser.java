@@ -149,6 +149,8 @@ final class BackendParser {
             for (WeightedServer s : key.equals("stable") ? stable : canary) {
                 if (hasAny(s.server(), NGINX_UNSAFE)) {
                     y.error(m.get(key), "server '" + s.server() + "' would break the NGINX config: use host:port or unix:/path");
+                } else if (!s.server().startsWith("unix:")) {
+                    checkPort(y, m.get(key), s.server());
                 }
             }
         }
@@ -176,6 +178,9 @@ final class BackendParser {
         List<WeightedServer> stable = servers(y, n, m, "stable", "caddy backend");
         List<WeightedServer> canary = servers(y, n, m, "canary", "caddy backend");
         distinct(y, m, stable, canary);
+        for (String key : List.of("stable", "canary")) {
+            (key.equals("stable") ? stable : canary).forEach(s -> checkPort(y, m.get(key), s.server()));
+        }
         Integer max = m.containsKey("max_entries")
                 ? y.intInRange(m.get("max_entries"), "max_entries", 1, CaddyBackend.MAX_ENTRIES_LIMIT)
                 : Integer.valueOf(CaddyBackend.MAX_ENTRIES_LIMIT);
@@ -352,6 +357,15 @@ final class BackendParser {
             if (stable.stream().anyMatch(s -> s.server().equals(c.server()))) {
                 y.error(m.get("canary"), "server '" + c.server() + "' is listed as both stable and canary");
             }
+        }
+    }
+
+    /** host:port with a port from 1 to 65535; the LB would refuse anything else, but only at rollback time. */
+    private static void checkPort(YamlNodes y, Node n, String address) {
+        int colon = address.lastIndexOf(':');
+        String port = colon < 0 ? "" : address.substring(colon + 1);
+        if (colon <= 0 || !port.matches("\\d{1,5}") || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {
+            y.error(n, "server '" + address + "' must be host:port with a port from 1 to 65535");
         }
     }
 

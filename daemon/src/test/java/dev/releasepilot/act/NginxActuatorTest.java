@@ -72,7 +72,9 @@ class NginxActuatorTest {
         byte[] upstreamBefore = Files.readAllBytes(nginx.upstreamFile);
         byte[] generationBefore = Files.readAllBytes(nginx.generationFile);
 
-        // A port NGINX refuses at parse time: `nginx -t` fails on the include Release Pilot wrote.
+        // A port NGINX refuses at parse time: `nginx -t` fails on the include Release Pilot wrote. (The
+        // rule loader rejects this port too, so the record is built directly, standing in for anything
+        // only NGINX can judge, such as an upstream host name that no longer resolves.)
         Actuator broken = new NginxActuator(vertx, backend("127.0.0.1:99999", nginx.generationUrl(), Duration.ofSeconds(5)));
         ActuationFailure f = failure(broken, new Command.Restore("checkout"));
         assertEquals(ActuationFailure.Reason.REJECTED, f.reason(), f.getMessage());

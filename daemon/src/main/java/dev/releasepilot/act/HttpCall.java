@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * the connection breaks mid-way. The status code is left to the caller: what a 500 means is the LB's.
  */
 final class HttpCall {
-    /** A reply's status and body; the body is cut at {@link #MAX_BODY} characters for messages. */
+    /** A reply's status and body (at most {@link #MAX_BODY} bytes of it); {@link #snippet} is for messages. */
     record Reply(int status, String body) {
         boolean ok() {
             return status >= 200 && status < 300;
@@ -78,6 +78,10 @@ final class HttpCall {
                 return;
             }
             HttpClientRequest req = ar.result();
+            if (result.future().isComplete()) {
+                req.reset(); // the deadline passed while connecting: do not send a change we reported as failed
+                return;
+            }
             inFlight.set(req);
             (body == null ? req.send() : req.send(Buffer.buffer(body)))
                     .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(),

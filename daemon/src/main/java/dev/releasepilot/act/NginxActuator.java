@@ -84,7 +84,10 @@ public final class NginxActuator implements Actuator {
             writeTestReload(upstream, genText);
             return previous;
         }, false)).compose(previous -> awaitGeneration(generation, deadline)
-                .compose(v -> awaitRetired(previous, deadline))).map(v -> plan.weights(target));
+                .compose(live -> previous.isEmpty() && live.workerPid() > 0
+                        ? vertx.executeBlocking(() -> NginxWorkers.acceptingOlderSiblings(live.workerPid()), false)
+                        : Future.succeededFuture(previous))
+                .compose(old -> awaitRetired(old, deadline))).map(v -> plan.weights(target));
     }
 
     private Future<Weights> read() {
@@ -271,13 +274,13 @@ public final class NginxActuator implements Actuator {
     }
 
     /** Step 4: polls until NGINX answers {@code generation}, or fails at the deadline with what it last saw. */
-    private Future<Void> awaitGeneration(String generation, long deadline) {
-        Promise<Void> done = Promise.promise();
+    private Future<Live> awaitGeneration(String generation, long deadline) {
+        Promise<Live> done = Promise.promise();
         poll(generation, deadline, done, null);
         return done.future();
     }
 
-    private void poll(String generation, long deadline, Promise<Void> done, Object lastSeen) {
+    private void poll(String generation, long deadline, Promise<Live> done, Object lastSeen) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
             ActuationFailure.Reason reason = lastSeen instanceof ActuationFailure f && f.reason() == ActuationFailure.Reason.CONNECT
@@ -291,7 +294,7 @@ public final class NginxActuator implements Actuator {
         Duration within = Duration.ofNanos(Math.min(left, config.timeout().toNanos()));
         liveGeneration(within).onComplete(ar -> {
             if (ar.succeeded() && ar.result().generation().equals(generation)) {
-                done.complete();
+                done.complete(ar.result());
                 return;
             }
             Object seen = ar.succeeded() ? ar.result().generation() : ar.cause();

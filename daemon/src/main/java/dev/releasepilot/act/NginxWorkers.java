@@ -28,6 +28,24 @@ final class NginxWorkers {
                 .orElse(List.of());
     }
 
+    /**
+     * For when no worker pid was known before the reload (a generation include written by hand without
+     * {@code $pid}): the accepting siblings of new worker {@code newWorkerPid} that started well before
+     * it. New workers of one reload start within milliseconds of each other, while the previous
+     * generation's are at least the master's 100 ms older; start times have a 10 ms resolution.
+     */
+    static List<Long> acceptingOlderSiblings(long newWorkerPid) {
+        Optional<ProcessHandle> worker = ProcessHandle.of(newWorkerPid);
+        Optional<java.time.Instant> born = worker.flatMap(w -> w.info().startInstant());
+        if (born.isEmpty()) {
+            return List.of();
+        }
+        java.time.Instant cutoff = born.get().minusMillis(50);
+        return worker.flatMap(ProcessHandle::parent).map(m -> m.children()
+                .filter(c -> c.info().startInstant().map(t -> t.isBefore(cutoff)).orElse(false))
+                .map(ProcessHandle::pid).filter(NginxWorkers::accepting).toList()).orElse(List.of());
+    }
+
     static boolean accepting(long pid) {
         try {
             String title = new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")),

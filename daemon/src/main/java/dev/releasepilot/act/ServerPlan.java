@@ -39,10 +39,6 @@ record ServerPlan(List<WeightedServer> stable, List<WeightedServer> canary) {
         throw new IllegalArgumentException("a " + command.kind() + " does not change weights");
     }
 
-    boolean isCanary(String server) {
-        return canary.stream().anyMatch(s -> s.server().equals(server));
-    }
-
     int canaryWeight(Map<String, Integer> weights) {
         return canary.stream().mapToInt(s -> weights.getOrDefault(s.server(), 0)).sum();
     }

@@ -173,6 +173,18 @@ class NginxActuatorTest {
         assertTrue(after.stream().noneMatch(before::contains), before + " vs " + after);
     }
 
+    @Test
+    void aHandWrittenGenerationWithoutPidStillWaitsForThePreviousWorkers() throws Exception {
+        nginx.start(); // its generation include says just "initial", no $pid
+        List<Long> before = ProcessHandle.of(nginx.masterPid()).orElseThrow().children().map(ProcessHandle::pid)
+                .filter(NginxWorkers::accepting).toList();
+        assertEquals(2, before.size(), "worker_processes 2: " + before);
+        await(good(), new Command.Rollback("checkout"));
+        for (long pid : before) {
+            assertFalse(NginxWorkers.accepting(pid), "worker " + pid + " of the previous generation still accepts");
+        }
+    }
+
     private long answeringWorker() throws Exception {
         java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
                 java.net.http.HttpRequest.newBuilder(java.net.URI.create(nginx.generationUrl())).build(),

@@ -83,6 +83,11 @@ public final class Nginx implements AutoCloseable {
         return this;
     }
 
+    /** The master process (the peer runs NGINX in the foreground, so it is the process the test started). */
+    public long masterPid() {
+        return process.pid();
+    }
+
     public String generationUrl() {
         return "http://127.0.0.1:" + generationPort + "/__rp_gen/checkout";
     }

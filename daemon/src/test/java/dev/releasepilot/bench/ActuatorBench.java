@@ -62,6 +62,9 @@ public final class ActuatorBench {
             rows.add(exec(vertx, root.resolve("exec"), stable, canary, shifts));
         } finally {
             vertx.close().await(10, TimeUnit.SECONDS);
+            try (var files = Files.walk(root)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
         }
         System.out.printf(Locale.ROOT, "%nActuators: apply(Rollback|Restore) → weights verified, %d shifts each (after %d warm-up), loopback, %d cores%n%n",
                 shifts, WARMUP, Runtime.getRuntime().availableProcessors());

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need when it is missing (JDK 17, Maven, and the real peers the tests start:
-# HAProxy, Alertmanager, Prometheus, nats-server, NGINX, Caddy, PostgreSQL — all Debian packages),
+# HAProxy, Alertmanager, Prometheus, nats-server, NGINX, Caddy, headless Chromium for the status page,
+# curl and procps for the exec actuator's test script — all Debian packages),
 # then runs every test. Usage: infra/test.sh [extra maven args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +17,10 @@ peers=(
   nats-server:nats-server
   nginx:nginx-light
   caddy:caddy
+  chromium:chromium
+  curl:curl
+  setsid:util-linux
+  kill:procps
 )
 missing=()
 for pair in "${peers[@]}"; do

@@ -1,7 +1,11 @@
 package dev.releasepilot.act;
 
 import dev.releasepilot.rules.Backend;
+import dev.releasepilot.rules.CaddyBackend;
+import dev.releasepilot.rules.ExecBackend;
 import dev.releasepilot.rules.HaproxyBackend;
+import dev.releasepilot.rules.HttpBackend;
+import dev.releasepilot.rules.NginxBackend;
 import io.vertx.core.Vertx;
 
 /** Builds the actuator for a backend config: the one place that knows every adapter. */
@@ -12,6 +16,18 @@ public final class Actuators {
     public static Actuator create(Vertx vertx, Backend backend) {
         if (backend instanceof HaproxyBackend h) {
             return new HaproxyActuator(vertx, h);
+        }
+        if (backend instanceof NginxBackend n) {
+            return new NginxActuator(vertx, n);
+        }
+        if (backend instanceof CaddyBackend c) {
+            return new CaddyActuator(vertx, c);
+        }
+        if (backend instanceof HttpBackend h) {
+            return new HttpActuator(vertx, h);
+        }
+        if (backend instanceof ExecBackend e) {
+            return new ExecActuator(vertx, e);
         }
         throw new IllegalArgumentException("no actuator for backend kind " + backend.kind());
     }

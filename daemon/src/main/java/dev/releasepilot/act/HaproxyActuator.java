@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
  * {@code set weight be/canary 0%; set weight be/stable 100%; get weight ...} — percentages are of the
  * configured (initial) weight, so "100%" restores stable exactly and the same line also works on
  * backends with static algorithms, which accept only 0% and 100%. The trailing {@code get weight}s are
- * the read-back: the command succeeds only if they show what was asked for.
+ * the read-back: the command succeeds only if they show what was asked for. A restore sets every server
+ * to 100% of its configured weight.
  */
 public final class HaproxyActuator implements Actuator {
     private static final Pattern WEIGHT = Pattern.compile("^(\\d+) \\(initial (\\d+)\\)$", Pattern.MULTILINE);
@@ -36,6 +37,8 @@ public final class HaproxyActuator implements Actuator {
         if (command instanceof Command.Rollback) {
             config.canary().forEach(s -> line.add("set weight " + path(s) + " 0%"));
             config.stable().forEach(s -> line.add("set weight " + path(s) + " 100%"));
+        } else if (command instanceof Command.Restore) {
+            servers.forEach(s -> line.add("set weight " + path(s) + " 100%"));
         }
         servers.forEach(s -> line.add("get weight " + path(s)));
         return client.execute(line).map(reply -> verify(command, servers, reply));
@@ -65,6 +68,13 @@ public final class HaproxyActuator implements Actuator {
             initial.put(servers.get(i), weights.get(i)[1]);
         }
         Weights read = new Weights(current, initial);
+        if (command instanceof Command.Restore) {
+            for (String s : servers) {
+                if (!current.get(s).equals(initial.get(s))) {
+                    throw mismatch(complaint, s + " has weight " + current.get(s) + ", wanted " + initial.get(s));
+                }
+            }
+        }
         if (command instanceof Command.Rollback) {
             for (String c : config.canary()) {
                 if (current.get(c) != 0) {

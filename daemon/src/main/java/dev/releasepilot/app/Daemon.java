@@ -1,6 +1,7 @@
 package dev.releasepilot.app;
 
 import dev.releasepilot.act.Actuators;
+import dev.releasepilot.act.CircuitBreakingActuator;
 import dev.releasepilot.api.Auth;
 import dev.releasepilot.api.HttpErrors;
 import dev.releasepilot.api.StatusApi;
@@ -30,6 +31,9 @@ import java.util.stream.Collectors;
 public final class Daemon implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Daemon.class.getName());
     public static final String VERSION = "0.1.0";
+    /** Consecutive failed actuations (each already retried) before a backend's circuit opens. */
+    static final int CIRCUIT_THRESHOLD = 5;
+    static final java.time.Duration CIRCUIT_OPEN_FOR = java.time.Duration.ofSeconds(10);
 
     private final DaemonConfig config;
     private final Vertx vertx;
@@ -72,7 +76,9 @@ public final class Daemon implements AutoCloseable {
         Vertx vertx = Vertx.vertx();
         try {
             Pilot pilot = Pilot.start(vertx, rules.rules(), journal, config.clock(), telemetry.registry(),
-                    b -> Actuators.create(vertx, b), config.actuationRetryDelayMs(),
+                    r -> new CircuitBreakingActuator(Actuators.create(vertx, r.backend()), r.name(), r.backend().kind(),
+                            CIRCUIT_THRESHOLD, CIRCUIT_OPEN_FOR, config.clock(), telemetry.registry()),
+                    config.actuationRetryDelayMs(),
                     config.reconcileIntervalMs()).await(30, TimeUnit.SECONDS);
             Holder holder = new Holder();
             Router router = router(vertx, config, journal, telemetry, pilot, holder);

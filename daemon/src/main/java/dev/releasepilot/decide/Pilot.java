@@ -4,7 +4,6 @@ import dev.releasepilot.act.Actuator;
 import dev.releasepilot.journal.Journal;
 import dev.releasepilot.journal.JournalEntry;
 import dev.releasepilot.rules.AlertTrigger;
-import dev.releasepilot.rules.Backend;
 import dev.releasepilot.rules.RuleSet;
 import dev.releasepilot.rules.ServiceRule;
 import dev.releasepilot.rules.Trigger;
@@ -32,13 +31,13 @@ public final class Pilot {
     private final Journal journal;
     private final Clock clock;
     private final DecideMetrics metrics;
-    private final Function<Backend, Actuator> actuators;
+    private final Function<ServiceRule, Actuator> actuators;
     private final long retryDelayMs;
     private final long reconcileIntervalMs;
     private volatile Map<String, ServiceController> services = Map.of();
 
     private Pilot(Vertx vertx, Journal journal, Clock clock, MeterRegistry registry,
-                  Function<Backend, Actuator> actuators, long retryDelayMs, long reconcileIntervalMs) {
+                  Function<ServiceRule, Actuator> actuators, long retryDelayMs, long reconcileIntervalMs) {
         this.reconcileIntervalMs = reconcileIntervalMs;
         this.vertx = vertx;
         this.journal = journal;
@@ -53,7 +52,7 @@ public final class Pilot {
      * when the previous process died is completed.
      */
     public static Future<Pilot> start(Vertx vertx, RuleSet rules, Journal journal, Clock clock,
-                                      MeterRegistry registry, Function<Backend, Actuator> actuators,
+                                      MeterRegistry registry, Function<ServiceRule, Actuator> actuators,
                                       long retryDelayMs, long reconcileIntervalMs) {
         Pilot p = new Pilot(vertx, journal, clock, registry, actuators, retryDelayMs, reconcileIntervalMs);
         Map<String, ServiceController> created = new LinkedHashMap<>();
@@ -88,7 +87,7 @@ public final class Pilot {
 
     private ServiceController controller(ServiceRule r) {
         ServiceController c = new ServiceController(r, journal, clock, metrics, retryDelayMs, reconcileIntervalMs);
-        c.actuator(actuators.apply(r.backend()));
+        c.actuator(actuators.apply(r));
         return c;
     }
 
@@ -170,7 +169,7 @@ public final class Pilot {
         for (ServiceRule r : rules.services()) {
             ServiceController existing = services.get(r.name());
             if (existing != null) {
-                existing.reload(r, actuators.apply(r.backend()));
+                existing.reload(r, actuators.apply(r));
                 next.put(r.name(), existing);
             } else {
                 ServiceController c = controller(r);

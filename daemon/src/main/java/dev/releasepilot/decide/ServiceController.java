@@ -224,7 +224,7 @@ final class ServiceController extends VerticleBase {
         String trigger = lastTrigger();
         new Retrier(vertx, 3, 50, 1_000).run(() -> {
             attempts[0]++;
-            return actuator.apply(new Command.Rollback(name()));
+            return actuator.apply(new Command.Rollback(name(), trigger));
         }).onComplete(ar -> {
             actuating = false;
             long took = System.nanoTime() - t0;
@@ -299,6 +299,10 @@ final class ServiceController extends VerticleBase {
         v.put("weights_error", lastReadError);
         v.put("rollback_pending", machine.state() == ServiceState.ROLLING_BACK);
         v.put("journal_backlog", backlog.size());
+        if (actuator instanceof dev.releasepilot.act.CircuitBreakingActuator cb) {
+            v.put("circuit", new JsonObject().put("state", cb.state().label())
+                    .put("consecutive_failures", cb.consecutiveFailures()));
+        }
         return v;
     }
 

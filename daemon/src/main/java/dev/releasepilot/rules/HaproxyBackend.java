@@ -28,6 +28,16 @@ public record HaproxyBackend(String address, String backend, List<String> stable
     }
 
     @Override
+    public List<String> stableServers() {
+        return stable;
+    }
+
+    @Override
+    public List<String> canaryServers() {
+        return canary;
+    }
+
+    @Override
     public String kind() {
         return "haproxy";
     }

@@ -27,17 +27,13 @@ import org.yaml.snakeyaml.nodes.Node;
  */
 public final class RuleLoader {
     static final Duration DEFAULT_COOLDOWN = Duration.ofMinutes(10);
-    static final Duration DEFAULT_LB_TIMEOUT = Duration.ofSeconds(2);
 
     private static final Set<String> TOP = Set.of("services");
     private static final Set<String> SERVICE = ordered("name", "backend", "triggers", "on_trigger", "dry_run",
             "cooldown", "ignore_alerts_before_release");
-    private static final Set<String> HAPROXY = ordered("type", "address", "backend", "stable", "canary", "timeout",
-            "stats_poll");
     private static final Set<String> TRIGGER = ordered("name", "alert", "expr", "for", "requires", "probe",
             "consecutive_failures", "clear_for");
     private static final Set<String> PROBE = ordered("url", "interval", "timeout", "expect_status");
-    private static final Set<String> LATER_BACKENDS = Set.of("nginx", "caddy", "http", "exec", "kubernetes");
 
     private RuleLoader() {
     }
@@ -104,7 +100,7 @@ public final class RuleLoader {
         if (name != null && !name.matches("[A-Za-z0-9_.-]+")) {
             y.error(m.get("name"), "service name '" + name + "' may only hold letters, digits, '_', '.', '-'");
         }
-        Backend backend = m.containsKey("backend") ? backend(y, m.get("backend")) : null;
+        Backend backend = m.containsKey("backend") ? BackendParser.parse(y, m.get("backend")) : null;
         if (!m.containsKey("backend")) {
             y.error(n, "service '" + name + "' needs a 'backend:'");
         }
@@ -139,56 +135,6 @@ public final class RuleLoader {
             return null;
         }
         return new ServiceRule(name, backend, triggers, reaction, dryRun, cooldown, ignoreOld);
-    }
-
-    private static Backend backend(YamlNodes y, Node n) {
-        if (!(n instanceof org.yaml.snakeyaml.nodes.MappingNode)) {
-            y.error(n, "backend must be a mapping");
-            return null;
-        }
-        Node typeNode = YamlNodes.peek(n, "type");
-        if (typeNode == null) {
-            y.error(n, "backend is missing required key 'type'");
-            return null;
-        }
-        String type = y.string(typeNode, "backend type");
-        if (type == null) {
-            return null;
-        }
-        if (LATER_BACKENDS.contains(type)) {
-            y.error(typeNode, "backend type '" + type + "' is not supported yet (supported: haproxy)");
-            return null;
-        }
-        if (!type.equals("haproxy")) {
-            y.error(typeNode, "unknown backend type '" + type + "' (supported: haproxy)");
-            return null;
-        }
-        Map<String, Node> m = y.mapping(n, "an haproxy backend", HAPROXY);
-        String address = req(y, n, m, "address", "haproxy backend") == null ? null : y.string(m.get("address"), "address");
-        if (address != null && !address.startsWith("/") && !address.startsWith("unix:")
-                && !address.matches("[^:]+:\\d{1,5}")) {
-            y.error(m.get("address"), "address must be host:port or a unix socket path, got '" + address + "'");
-        }
-        String be = req(y, n, m, "backend", "haproxy backend") == null ? null : y.string(m.get("backend"), "backend");
-        List<String> stable = req(y, n, m, "stable", "haproxy backend") == null ? List.of() : y.strings(m.get("stable"), "stable");
-        List<String> canary = req(y, n, m, "canary", "haproxy backend") == null ? List.of() : y.strings(m.get("canary"), "canary");
-        if (m.containsKey("stable") && stable.isEmpty()) {
-            y.error(m.get("stable"), "stable needs at least one server");
-        }
-        if (m.containsKey("canary") && canary.isEmpty()) {
-            y.error(m.get("canary"), "canary needs at least one server");
-        }
-        for (String s : canary) {
-            if (stable.contains(s)) {
-                y.error(m.get("canary"), "server '" + s + "' is listed as both stable and canary");
-            }
-        }
-        Duration timeout = m.containsKey("timeout") ? y.duration(m.get("timeout"), "timeout") : DEFAULT_LB_TIMEOUT;
-        Duration statsPoll = StatsPollKey.parse(y, m);
-        if (address == null || be == null || timeout == null || statsPoll == null) {
-            return null;
-        }
-        return new HaproxyBackend(address, be, stable, canary, timeout, statsPoll);
     }
 
     private static Trigger trigger(YamlNodes y, Node n) {

@@ -140,6 +140,38 @@ final class YamlNodes {
         return null;
     }
 
+    Integer intInRange(Node n, String what, int min, int max) {
+        if (n instanceof ScalarNode s) {
+            try {
+                int v = Integer.parseInt(s.getValue());
+                if (v >= min && v <= max) {
+                    return v;
+                }
+            } catch (NumberFormatException ignored) {
+                // reported below
+            }
+        }
+        error(n, what + " must be a whole number from " + min + " to " + max);
+        return null;
+    }
+
+    /** A mapping of plain string keys to non-empty string values, in file order. */
+    Map<String, Node> stringMap(Node n, String what) {
+        if (!(n instanceof MappingNode m)) {
+            error(n, what + " must be a mapping");
+            return Map.of();
+        }
+        Map<String, Node> out = new LinkedHashMap<>();
+        for (NodeTuple t : m.getValue()) {
+            if (!(t.getKeyNode() instanceof ScalarNode k) || k.getValue().isEmpty()) {
+                error(t.getKeyNode(), "keys in " + what + " must be plain strings");
+            } else if (out.putIfAbsent(k.getValue(), t.getValueNode()) != null) {
+                error(k, "duplicate key '" + k.getValue() + "' in " + what);
+            }
+        }
+        return out;
+    }
+
     java.time.Duration duration(Node n, String what) {
         String s = string(n, what);
         if (s == null) {

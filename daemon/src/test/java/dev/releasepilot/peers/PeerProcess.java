@@ -20,11 +20,18 @@ public final class PeerProcess implements AutoCloseable {
     }
 
     public static PeerProcess start(String name, Path workDir, List<String> command) {
+        return start(name, workDir, command, java.util.Map.of());
+    }
+
+    /** As {@link #start(String, Path, List)}, with extra environment variables (Caddy's XDG dirs). */
+    public static PeerProcess start(String name, Path workDir, List<String> command, java.util.Map<String, String> env) {
         try {
             Files.createDirectories(workDir);
             Path log = workDir.resolve(name + ".log");
-            Process p = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true)
-                    .redirectOutput(log.toFile()).start();
+            ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true)
+                    .redirectOutput(log.toFile());
+            pb.environment().putAll(env);
+            Process p = pb.start();
             return new PeerProcess(name, p, log);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + name + ": " + command, e);

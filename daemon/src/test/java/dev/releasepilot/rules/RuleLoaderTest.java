@@ -79,7 +79,7 @@ class RuleLoaderTest {
         ServiceRule s = r.rules().services().get(0);
         assertEquals(Reaction.ROLLBACK, s.onTrigger());
         assertTrue(s.ignoreAlertsBeforeRelease());
-        assertEquals(RuleLoader.DEFAULT_LB_TIMEOUT, s.backend().timeout());
+        assertEquals(BackendParser.DEFAULT_TIMEOUT, s.backend().timeout());
     }
 
     @Test
@@ -157,10 +157,10 @@ class RuleLoaderTest {
 
     @Test
     void backendTypeNotSupportedYet() {
-        String text = VALID.replace("type: haproxy", "type: nginx");
+        String text = VALID.replace("type: haproxy", "type: kubernetes");
         Problem p = single(text);
-        assertAt(p, text, 3, "nginx");
-        assertTrue(p.message().contains("'nginx' is not supported yet"), p.message());
+        assertAt(p, text, 3, "kubernetes");
+        assertTrue(p.message().contains("'kubernetes' is not supported yet"), p.message());
     }
 
     @Test
@@ -228,7 +228,7 @@ class RuleLoaderTest {
                         alert: '{alertname=~"Checkout.*" severity="critical"}'
                     colldown: 10m
                   - name: payments
-                    backend: {type: nginx}
+                    backend: {type: kubernetes}
                   - name: search
                     backend: {type: haproxy, address: 127.0.0.1:9999, backend: be_search, stable: [s1], canary: [s1]}
                     on_trigger: explode
@@ -240,7 +240,7 @@ class RuleLoaderTest {
         assertEquals(List.of(
                 "6:" + col(text, 6, "severity"),
                 "7:" + col(text, 7, "colldown"),
-                "9:" + col(text, 9, "nginx"),
+                "9:" + col(text, 9, "kubernetes"),
                 "11:" + col(text, 11, "[s1]}"),
                 "12:" + col(text, 12, "explode"),
                 "13:" + col(text, 13, "5 minutes")), sorted(located), () -> "errors: " + r.errors());

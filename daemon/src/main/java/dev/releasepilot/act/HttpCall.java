@@ -1,0 +1,116 @@
+package dev.releasepilot.act;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import java.net.ConnectException;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * One HTTP request to a load balancer's API with one deadline over connect, send and the whole reply,
+ * non-blocking. Failures come back as {@link ActuationFailure}s: CONNECT when nothing listens, TIMEOUT
+ * when the deadline passes (the request is then reset, so a hung LB holds no connection), PROTOCOL when
+ * the connection breaks mid-way. The status code is left to the caller: what a 500 means is the LB's.
+ */
+final class HttpCall {
+    /** A reply's status and body (at most {@link #MAX_BODY} bytes of it); {@link #snippet} is for messages. */
+    record Reply(int status, String body) {
+        boolean ok() {
+            return status >= 200 && status < 300;
+        }
+
+        String snippet() {
+            String b = body.strip();
+            return b.length() > 300 ? b.substring(0, 300) + "…" : b;
+        }
+    }
+
+    static final int MAX_BODY = 1 << 20;
+
+    private final Vertx vertx;
+    private final String peer;
+    private final HttpClientAgent client;
+    private final Duration timeout;
+
+    /**
+     * @param peer      how messages name the other side, e.g. "Caddy admin API"
+     * @param keepAlive false opens a fresh connection per call (NGINX read-back: a new connection is
+     *                  accepted by a worker that runs the current config)
+     */
+    HttpCall(Vertx vertx, String peer, Duration timeout, boolean keepAlive) {
+        this.vertx = vertx;
+        this.peer = peer;
+        this.timeout = timeout;
+        this.client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(keepAlive)
+                .setConnectTimeout((int) Math.max(1, timeout.toMillis())));
+    }
+
+    Future<Reply> send(String method, String url, Map<String, String> headers, String body) {
+        return send(method, url, headers, body, timeout);
+    }
+
+    Future<Reply> send(String method, String url, Map<String, String> headers, String body, Duration deadline) {
+        Promise<Reply> result = Promise.promise();
+        AtomicReference<HttpClientRequest> inFlight = new AtomicReference<>();
+        long timer = vertx.setTimer(Math.max(1, deadline.toMillis()), t -> {
+            if (result.tryFail(new ActuationFailure(ActuationFailure.Reason.TIMEOUT,
+                    peer + " at " + url + " did not answer within " + deadline.toMillis() + " ms"))) {
+                HttpClientRequest r = inFlight.get();
+                if (r != null) {
+                    r.reset();
+                }
+            }
+        });
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.valueOf(method)).setAbsoluteURI(url);
+        headers.forEach(options::putHeader);
+        client.request(options).onComplete(ar -> {
+            if (ar.failed()) {
+                result.tryFail(classify(url, ar.cause(), true));
+                return;
+            }
+            HttpClientRequest req = ar.result();
+            if (result.future().isComplete()) {
+                req.reset(); // the deadline passed while connecting: do not send a change we reported as failed
+                return;
+            }
+            inFlight.set(req);
+            (body == null ? req.send() : req.send(Buffer.buffer(body)))
+                    .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(),
+                            b.length() > MAX_BODY ? b.getString(0, MAX_BODY) : b.toString())))
+                    .onComplete(r -> {
+                        if (r.succeeded()) {
+                            result.tryComplete(r.result());
+                        } else {
+                            result.tryFail(classify(url, r.cause(), false));
+                        }
+                    });
+        });
+        return result.future().onComplete(x -> vertx.cancelTimer(timer));
+    }
+
+    private ActuationFailure classify(String url, Throwable cause, boolean connecting) {
+        if (cause instanceof ActuationFailure f) {
+            return f;
+        }
+        if (cause instanceof ConnectException || cause instanceof UnknownHostException
+                || (connecting && cause.getCause() instanceof ConnectException)) {
+            return new ActuationFailure(ActuationFailure.Reason.CONNECT, "cannot connect to " + peer + " at " + url
+                    + ": " + cause.getMessage());
+        }
+        return new ActuationFailure(connecting ? ActuationFailure.Reason.CONNECT : ActuationFailure.Reason.PROTOCOL,
+                peer + " at " + url + ": " + cause);
+    }
+
+    Future<Void> close() {
+        return client.close();
+    }
+}

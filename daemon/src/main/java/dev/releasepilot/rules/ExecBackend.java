@@ -1,0 +1,35 @@
+package dev.releasepilot.rules;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A command run directly (never through a shell) for each actuation. Its arguments are templates;
+ * the weights also arrive as {@code RP_*} environment variables. Exit 0 means applied; if it prints a
+ * JSON object of server → weight on stdout, that is the read-back and must match.
+ *
+ * @param timeout the whole run; past it the command's process group is killed
+ */
+public record ExecBackend(String command, List<Template> args, List<WeightedServer> stable,
+                          List<WeightedServer> canary, Duration timeout) implements Backend {
+    public ExecBackend {
+        args = List.copyOf(args);
+        stable = List.copyOf(stable);
+        canary = List.copyOf(canary);
+    }
+
+    @Override
+    public String kind() {
+        return "exec";
+    }
+
+    @Override
+    public List<String> stableServers() {
+        return stable.stream().map(WeightedServer::server).toList();
+    }
+
+    @Override
+    public List<String> canaryServers() {
+        return canary.stream().map(WeightedServer::server).toList();
+    }
+}

@@ -3,10 +3,21 @@ package dev.releasepilot.rules;
 import java.time.Duration;
 
 /**
- * A PromQL-subset condition over streamed samples. Parsed and kept, not evaluated in this build:
- * {@code check} reports it as "not supported yet" and the daemon never acts on it.
+ * A PromQL-subset condition over streamed samples, parsed at load time.
+ *
+ * @param expr        the text as written, for display and the journal
+ * @param condition   the parsed {@code expr:}
+ * @param forDuration how long the condition must hold (in event time) before the trigger fires
+ * @param requires    the parsed {@code requires:} guard, or null: while it does not hold the trigger is
+ *                    NO_DATA, never healthy and never failing
+ * @param clearFor    how long the condition must stay false before a firing trigger clears (exit
+ *                    hysteresis); zero clears at the first false evaluation
+ *
+ * <p>Not evaluated in this build yet: {@code check} reports it as "not supported yet" until the
+ * daemon wires the window evaluator to it.
  */
-public record ExprTrigger(String name, String expr, Duration forDuration, String requires) implements Trigger {
+public record ExprTrigger(String name, String expr, Condition condition, Duration forDuration, Condition requires,
+                          Duration clearFor) implements Trigger {
     @Override
     public boolean evaluated() {
         return false;

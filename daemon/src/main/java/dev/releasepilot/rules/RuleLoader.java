@@ -163,10 +163,22 @@ public final class RuleLoader {
         }
         if (m.containsKey("expr")) {
             String expr = y.string(m.get("expr"), "expr");
+            Condition condition = expr == null ? null : condition(y, m.get("expr"), expr, "expr");
             Duration forD = m.containsKey("for") ? y.duration(m.get("for"), "for") : Duration.ZERO;
-            String requires = m.containsKey("requires") ? y.string(m.get("requires"), "requires") : null;
+            Duration clearFor = m.containsKey("clear_for") ? y.duration(m.get("clear_for"), "clear_for") : Duration.ZERO;
+            Condition requires = null;
+            if (m.containsKey("requires")) {
+                String text = y.string(m.get("requires"), "requires");
+                requires = text == null ? null : condition(y, m.get("requires"), text, "requires");
+                if (requires == null) {
+                    return null;
+                }
+            }
             y.warn(m.get("expr"), "trigger '" + name + "': expr triggers are not supported yet; it is loaded but never fires");
-            return name == null || expr == null ? null : new ExprTrigger(name, expr, forD, requires);
+            if (name == null || condition == null || forD == null || clearFor == null) {
+                return null;
+            }
+            return new ExprTrigger(name, expr, condition, forD, requires, clearFor);
         }
         Map<String, Node> p = y.mapping(m.get("probe"), "probe", PROBE);
         if (p == null) {
@@ -200,6 +212,15 @@ public final class RuleLoader {
             return null;
         }
         return new ProbeTrigger(name, url, interval, timeout, failures, expect);
+    }
+
+    private static Condition condition(YamlNodes y, Node n, String text, String what) {
+        try {
+            return PromqlParser.parse(text);
+        } catch (SyntaxError e) {
+            y.error(y.scalarOffset(n, e.offset()), what + ": " + e.getMessage());
+            return null;
+        }
     }
 
     private static Node req(YamlNodes y, Node parent, Map<String, Node> m, String key, String what) {

@@ -18,13 +18,13 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  */
 final class YamlNodes {
     private final String file;
-    private final String[] lines;
+    private final List<String> lines; // the source, to place errors inside quoted and folded multi-line scalars
     private final List<Problem> errors;
     private final List<Problem> warnings;
 
     YamlNodes(String file, String text, List<Problem> errors, List<Problem> warnings) {
         this.file = file;
-        this.lines = text.split("\n", -1);
+        this.lines = List.of(text.split("\r\n|\r|\n", -1));
         this.errors = errors;
         this.warnings = warnings;
     }
@@ -186,21 +186,29 @@ final class YamlNodes {
     }
 
     /**
-     * The file position of character {@code offset} inside a scalar's value. Exact for single-line
-     * scalars: a quoted scalar's escapes ({@code \"} or {@code ''}) are one character of the value but
-     * several of the file, so the raw line is walked. For multi-line scalars it points at the start.
+     * The file position of character {@code offset} inside a scalar's value. Exact for single-line and
+     * multi-line scalars alike: SnakeYAML drops quotes and escapes ({@code \"} or {@code ''} are one
+     * character of the value but several of the file) and folds line breaks, so {@link ScalarPositions}
+     * rebuilds the value from the raw lines. Should that not reproduce the value, a single-line scalar's
+     * raw line is walked escape by escape, and a multi-line one points at its start.
      */
     Position scalarOffset(Node n, int offset) {
         Position start = at(n);
-        if (!(n instanceof ScalarNode s) || n.getStartMark().getLine() != n.getEndMark().getLine()
-                || start.line() > lines.length) {
+        if (!(n instanceof ScalarNode s)) {
+            return start;
+        }
+        Position exact = ScalarPositions.locate(lines, s, offset);
+        if (exact != null) {
+            return exact;
+        }
+        if (n.getStartMark().getLine() != n.getEndMark().getLine() || start.line() > lines.size()) {
             return start;
         }
         if (s.isPlain()) {
             return start.plusColumns(offset);
         }
         boolean doubleQuoted = s.getScalarStyle() == DumperOptions.ScalarStyle.DOUBLE_QUOTED;
-        String line = lines[start.line() - 1];
+        String line = lines.get(start.line() - 1);
         int from = Math.min(line.length(), n.getStartMark().getColumn() + 1); // just past the opening quote
         int raw = from;
         for (int decoded = 0; decoded < offset && raw < line.length(); decoded++) {

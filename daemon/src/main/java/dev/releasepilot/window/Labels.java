@@ -10,6 +10,7 @@ import java.util.TreeMap;
  */
 public final class Labels {
     public static final String METRIC_NAME = "__name__";
+    private static final Labels EMPTY = new Labels(new String[0]);
 
     private final String[] pairs; // name0, value0, name1, value1, ... sorted by name
     private final int hash;
@@ -41,6 +42,10 @@ public final class Labels {
             p[i++] = e.getValue();
         }
         return new Labels(p);
+    }
+
+    public static Labels empty() {
+        return EMPTY;
     }
 
     private static Map<String, String> toMap(String[] pairs) {
@@ -75,6 +80,32 @@ public final class Labels {
 
     public String value(int i) {
         return pairs[2 * i + 1];
+    }
+
+    /** These labels without {@code name} (PromQL drops the metric name from computed values). */
+    public Labels without(String name) {
+        for (int i = 0; i < pairs.length; i += 2) {
+            if (pairs[i].equals(name)) {
+                String[] p = new String[pairs.length - 2];
+                System.arraycopy(pairs, 0, p, 0, i);
+                System.arraycopy(pairs, i + 2, p, i, pairs.length - i - 2);
+                return new Labels(p);
+            }
+        }
+        return this;
+    }
+
+    /** Only the labels named in {@code names} that are present with a non-empty value (a `by` group). */
+    public Labels keep(java.util.Collection<String> names) {
+        int n = 0;
+        String[] p = new String[pairs.length];
+        for (int i = 0; i < pairs.length; i += 2) {
+            if (names.contains(pairs[i]) && !pairs[i + 1].isEmpty()) {
+                p[n++] = pairs[i];
+                p[n++] = pairs[i + 1];
+            }
+        }
+        return n == pairs.length ? this : new Labels(Arrays.copyOf(p, n));
     }
 
     public Map<String, String> toMap() {

@@ -1,0 +1,195 @@
+package dev.releasepilot.window;
+
+import dev.releasepilot.rules.Aggregation;
+import dev.releasepilot.rules.Arithmetic;
+import dev.releasepilot.rules.Condition;
+import dev.releasepilot.rules.Expr;
+import dev.releasepilot.rules.HistogramQuantile;
+import dev.releasepilot.rules.Matcher;
+import dev.releasepilot.rules.NumberLiteral;
+import dev.releasepilot.rules.RangeFunctionCall;
+import dev.releasepilot.rules.VectorSelector;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * Which series the loaded rules need, and which rule expressions a series feeds. Selectors are
+ * grouped by metric name (every selector of the subset names its metric), so {@link #wantsMetric}
+ * is one hash lookup and matching a new series only tries the selectors of its own metric.
+ *
+ * <p>Callers register expressions under a key of their choosing (e.g. "checkout/error-rate" for a
+ * trigger's expr and requires together); the store reports touched keys through a
+ * {@link TouchListener}. Immutable; a rule reload builds a new index and hands it to
+ * {@link SeriesStore#reload}.
+ */
+public final class SelectorIndex {
+    /** One distinct selector: its dense id, the longest range read over it, and the keys that read it. */
+    record Entry(int id, VectorSelector selector, long longestRangeMs, int[] keyIds) {
+    }
+
+    /** What a series is wanted for: the selectors it satisfies, the keys they feed, its longest range. */
+    record Interest(int[] selectorIds, int[] keyIds, long longestRangeMs) {
+    }
+
+    private final Map<String, Entry[]> byMetric;
+    private final Map<VectorSelector, Entry> bySelector;
+    private final List<String> keys;
+
+    private SelectorIndex(Map<String, Entry[]> byMetric, Map<VectorSelector, Entry> bySelector, List<String> keys) {
+        this.byMetric = byMetric;
+        this.bySelector = bySelector;
+        this.keys = keys;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** An index that wants nothing: every sample is unmatched. */
+    public static SelectorIndex empty() {
+        return builder().build();
+    }
+
+    /** O(1): whether any selector names this metric. */
+    public boolean wantsMetric(String metric) {
+        return byMetric.containsKey(metric);
+    }
+
+    /** The keys whose expressions read a series with these labels (empty when none does). */
+    public List<String> keysAffectedBy(Labels labels) {
+        Interest in = match(labels);
+        List<String> out = new ArrayList<>();
+        if (in != null) {
+            for (int k : in.keyIds()) {
+                out.add(keys.get(k));
+            }
+        }
+        return out;
+    }
+
+    /** The longest range any registered expression reads, in milliseconds (0 when only instant selectors). */
+    public long longestRangeMs() {
+        long max = 0;
+        for (Entry e : bySelector.values()) {
+            max = Math.max(max, e.longestRangeMs());
+        }
+        return max;
+    }
+
+    /** Null when no selector wants the series: the store then refuses it as unmatched. */
+    Interest match(Labels labels) {
+        Entry[] candidates = byMetric.get(labels.metricName());
+        if (candidates == null) {
+            return null;
+        }
+        int[] selectors = new int[candidates.length];
+        int n = 0;
+        long longest = 0;
+        TreeSet<Integer> keyIds = new TreeSet<>();
+        for (Entry e : candidates) {
+            if (matches(e.selector(), labels)) {
+                selectors[n++] = e.id();
+                longest = Math.max(longest, e.longestRangeMs());
+                for (int k : e.keyIds()) {
+                    keyIds.add(k);
+                }
+            }
+        }
+        if (n == 0) {
+            return null;
+        }
+        return new Interest(Arrays.copyOf(selectors, n), keyIds.stream().mapToInt(Integer::intValue).toArray(), longest);
+    }
+
+    static boolean matches(VectorSelector s, Labels labels) {
+        for (Matcher m : s.matchers()) {
+            if (!m.matchesValue(labels.get(m.name()))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The dense id of a registered selector, or -1. */
+    int selectorId(VectorSelector s) {
+        Entry e = bySelector.get(s);
+        return e == null ? -1 : e.id();
+    }
+
+    int selectorCount() {
+        return bySelector.size();
+    }
+
+    int keyCount() {
+        return keys.size();
+    }
+
+    String key(int id) {
+        return keys.get(id);
+    }
+
+    /** Collects the selectors of the expressions registered under each key. */
+    public static final class Builder {
+        private final Map<String, Integer> keyIds = new LinkedHashMap<>();
+        private final Map<VectorSelector, long[]> ranges = new LinkedHashMap<>(); // selector -> {longest range}
+        private final Map<VectorSelector, TreeSet<Integer>> users = new HashMap<>();
+
+        private Builder() {
+        }
+
+        public Builder add(String key, Condition condition) {
+            add(key, condition.lhs());
+            return add(key, condition.rhs());
+        }
+
+        public Builder add(String key, Expr expr) {
+            int id = keyIds.computeIfAbsent(key, k -> keyIds.size());
+            collect(expr, id);
+            return this;
+        }
+
+        private void collect(Expr e, int key) {
+            if (e instanceof VectorSelector s) {
+                use(s, 0, key);
+            } else if (e instanceof RangeFunctionCall c) {
+                use(c.selector(), c.range().toMillis(), key);
+            } else if (e instanceof Aggregation a) {
+                collect(a.argument(), key);
+            } else if (e instanceof HistogramQuantile h) {
+                collect(h.buckets(), key);
+            } else if (e instanceof Arithmetic a) {
+                collect(a.lhs(), key);
+                collect(a.rhs(), key);
+            } else if (!(e instanceof NumberLiteral)) {
+                throw new IllegalArgumentException("unknown expression node " + e.getClass());
+            }
+        }
+
+        private void use(VectorSelector s, long rangeMs, int key) {
+            long[] longest = ranges.computeIfAbsent(s, x -> new long[1]);
+            longest[0] = Math.max(longest[0], rangeMs);
+            users.computeIfAbsent(s, x -> new TreeSet<>()).add(key);
+        }
+
+        public SelectorIndex build() {
+            Map<String, List<Entry>> byMetric = new HashMap<>();
+            Map<VectorSelector, Entry> bySelector = new HashMap<>();
+            int id = 0;
+            for (Map.Entry<VectorSelector, long[]> r : ranges.entrySet()) {
+                VectorSelector s = r.getKey();
+                int[] keys = users.get(s).stream().mapToInt(Integer::intValue).toArray();
+                Entry e = new Entry(id++, s, r.getValue()[0], keys);
+                bySelector.put(s, e);
+                byMetric.computeIfAbsent(s.metric(), m -> new ArrayList<>()).add(e);
+            }
+            Map<String, Entry[]> frozen = new HashMap<>();
+            byMetric.forEach((m, list) -> frozen.put(m, list.toArray(new Entry[0])));
+            return new SelectorIndex(Map.copyOf(frozen), Map.copyOf(bySelector), List.copyOf(keyIds.keySet()));
+        }
+    }
+}

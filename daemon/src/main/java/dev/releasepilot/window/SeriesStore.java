@@ -1,0 +1,325 @@
+package dev.releasepilot.window;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
+
+/**
+ * The in-memory windows: one bounded ring per series, keyed by its labels, kept only for series some
+ * rule selects.
+ *
+ * <p>Threading (docs/windows.md explains the choice): {@link #accept} may run on any thread at once.
+ * There is no global lock: the series map is a {@link ConcurrentHashMap} (lock-free lookups), each
+ * series is guarded by its own monitor held for an O(1) append or one window copy, and the shared
+ * counters are atomics. Two threads only wait for each other when they touch the same series at the
+ * same moment.
+ *
+ * <p>Time is event time throughout: staleness is judged against the newest timestamp the store has
+ * kept ({@link #eventTime()}), never against a clock.
+ */
+public final class SeriesStore implements SampleSink {
+    private final ConcurrentHashMap<Labels, Series> series = new ConcurrentHashMap<>();
+    private final StoreLimits limits;
+    private final WindowMetrics metrics;
+    private final TouchListener listener;
+    private final AtomicInteger active = new AtomicInteger();
+    private final AtomicLong eventTime = new AtomicLong(Long.MIN_VALUE);
+    private final AtomicLong nextSweepAt = new AtomicLong(Long.MIN_VALUE);
+    private volatile Generation generation;
+
+    /** Marks "refused: the store is full" apart from "not wanted" (null). Never stored. */
+    private static final Series REFUSED = new Series(Labels.empty(), null, null, 0, 2);
+
+    /** The index in force and, per selector id, the series that satisfy it (what the evaluator reads). */
+    private record Generation(SelectorIndex index, List<Set<Series>> postings) {
+        static Generation of(SelectorIndex index) {
+            List<Set<Series>> p = new ArrayList<>(index.selectorCount());
+            for (int i = 0; i < index.selectorCount(); i++) {
+                p.add(ConcurrentHashMap.newKeySet());
+            }
+            return new Generation(index, List.copyOf(p));
+        }
+    }
+
+    public SeriesStore(SelectorIndex index, StoreLimits limits, MeterRegistry registry, TouchListener listener) {
+        this.limits = limits;
+        this.metrics = new WindowMetrics(registry, active);
+        this.listener = listener;
+        this.generation = Generation.of(index);
+    }
+
+    @Override
+    public boolean wantsMetric(String metricName) {
+        return generation.index().wantsMetric(metricName);
+    }
+
+    @Override
+    public Future<Void> accept(List<Sample> samples) {
+        Generation g = generation;
+        int keys = g.index().keyCount();
+        long[] touchedOldest = null;
+        long[] touchedNewest = null;
+        long newest = Long.MIN_VALUE;
+        int refused = 0;
+        for (Sample s : samples) {
+            Series ser = seriesFor(s, g);
+            if (ser == REFUSED) {
+                refused++;
+                continue;
+            }
+            Series kept = ser == null ? null : appendTo(ser, s, g);
+            if (kept == null) {
+                continue;
+            }
+            newest = Math.max(newest, s.timestampMs());
+            if (listener != TouchListener.NONE && kept.postedIn == g.index()) {
+                if (touchedNewest == null) {
+                    touchedOldest = new long[keys];
+                    touchedNewest = new long[keys];
+                    Arrays.fill(touchedOldest, Long.MAX_VALUE);
+                    Arrays.fill(touchedNewest, Long.MIN_VALUE);
+                }
+                for (int k : kept.interest.keyIds()) {
+                    touchedOldest[k] = Math.min(touchedOldest[k], s.timestampMs());
+                    touchedNewest[k] = Math.max(touchedNewest[k], s.timestampMs());
+                }
+            }
+        }
+        if (newest != Long.MIN_VALUE) {
+            advanceEventTime(newest);
+        }
+        if (touchedNewest != null) {
+            List<Touch> touches = new ArrayList<>();
+            for (int k = 0; k < keys; k++) {
+                if (touchedNewest[k] != Long.MIN_VALUE) {
+                    touches.add(new Touch(g.index().key(k), touchedOldest[k], touchedNewest[k]));
+                }
+            }
+            listener.touched(touches);
+        }
+        return refused == 0 ? Future.succeededFuture() : Future.failedFuture(new StoreOverLimit(refused, limits.maxSeries()));
+    }
+
+    /**
+     * The series for a sample, created when a selector wants it; null when it is not kept (unmatched,
+     * counted here, or a stale marker for a series we never had) and REFUSED when the store is full.
+     */
+    private Series seriesFor(Sample s, Generation g) {
+        Labels labels = s.labels();
+        Series ser = series.get(labels);
+        if (ser != null) {
+            return ser;
+        }
+        if (s.isStaleMarker()) {
+            return null; // ends a series we never had: nothing to do, nothing lost
+        }
+        SelectorIndex.Interest interest = g.index().match(labels);
+        if (interest == null) {
+            metrics.dropped(DropReason.UNMATCHED);
+            return null;
+        }
+        ser = series.computeIfAbsent(labels, l -> {
+            if (active.incrementAndGet() > limits.maxSeries()) {
+                active.decrementAndGet();
+                return null;
+            }
+            long retention = interest.longestRangeMs() + limits.slack().toMillis();
+            return new Series(l, g.index(), interest, retention, limits.capacityFor(interest.longestRangeMs()));
+        });
+        if (ser == null) {
+            metrics.dropped(DropReason.LIMIT);
+            return REFUSED;
+        }
+        return ser;
+    }
+
+    /** The series the sample went into; null when it was dropped (and counted). */
+    private Series appendTo(Series first, Sample s, Generation g) {
+        Series ser = first;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            synchronized (ser) {
+                if (!ser.removed) {
+                    Generation current = generation;
+                    if (ser.postedIn != current.index() && !post(ser, current)) {
+                        metrics.dropped(DropReason.UNMATCHED);
+                        return null;
+                    }
+                    Series.Append r = ser.append(s.timestampMs(), s.value());
+                    if (r == Series.Append.OUT_OF_ORDER) {
+                        metrics.dropped(DropReason.OUT_OF_ORDER);
+                        return null;
+                    }
+                    if (r == Series.Append.DUPLICATE) {
+                        metrics.dropped(DropReason.DUPLICATE);
+                        return null;
+                    }
+                    if (r == Series.Append.COALESCED) {
+                        metrics.coalesced();
+                    }
+                    return ser;
+                }
+            }
+            // Evicted between lookup and lock: look it up (or create it) again.
+            ser = seriesFor(s, g);
+            if (ser == null || ser == REFUSED) {
+                return null;
+            }
+        }
+        return null;
+    }
+
+    // Under the series' monitor: make the series current with generation g (its interest recomputed when
+    // it was computed under another index, its ring resized to match) and add it to g's posting lists.
+    // A series that raced with a reload is brought up to date on its next sample. False: nobody wants it.
+    private boolean post(Series ser, Generation g) {
+        if (ser.interestFrom != g.index()) {
+            SelectorIndex.Interest now = g.index().match(ser.labels);
+            if (now == null) {
+                remove(ser);
+                return false;
+            }
+            ser.interest = now;
+            ser.interestFrom = g.index();
+            ser.resize(now.longestRangeMs() + limits.slack().toMillis(), limits.capacityFor(now.longestRangeMs()));
+        }
+        for (int id : ser.interest.selectorIds()) {
+            g.postings().get(id).add(ser);
+        }
+        ser.postedIn = g.index();
+        return true;
+    }
+
+    private void advanceEventTime(long t) {
+        long prev = eventTime.get();
+        while (t > prev && !eventTime.compareAndSet(prev, t)) {
+            prev = eventTime.get();
+        }
+        long due = nextSweepAt.get();
+        if (t >= due) {
+            long interval = Math.max(1000, limits.staleness().toMillis() / 4);
+            if (nextSweepAt.compareAndSet(due, t + interval)) {
+                evictStale(); // one thread per interval of event time does the sweep
+            }
+        }
+    }
+
+    /**
+     * Evicts series that received nothing for the staleness period, and series ended by a stale marker
+     * once their samples have left every window; both judged in event time. Runs by itself as event
+     * time advances; public so the daemon can also run it after a reload. Returns the number evicted.
+     */
+    public int evictStale() {
+        long now = eventTime.get();
+        if (now == Long.MIN_VALUE) {
+            return 0;
+        }
+        int evicted = 0;
+        for (Series ser : series.values()) {
+            synchronized (ser) {
+                if (ser.removed || ser.isEmpty()) {
+                    continue;
+                }
+                long newest = ser.newestTimestamp();
+                boolean silent = newest <= now - limits.staleness().toMillis();
+                boolean ended = ser.endedByStaleMarker() && newest <= now - ser.retentionMs();
+                if (silent || ended) {
+                    remove(ser);
+                    evicted++;
+                }
+            }
+        }
+        return evicted;
+    }
+
+    // Under the series' monitor.
+    private void remove(Series ser) {
+        ser.removed = true;
+        if (series.remove(ser.labels, ser)) {
+            active.decrementAndGet();
+        }
+        Generation g = generation;
+        if (ser.postedIn == g.index()) {
+            for (int id : ser.interest.selectorIds()) {
+                g.postings().get(id).remove(ser);
+            }
+        }
+    }
+
+    /**
+     * Installs the index of reloaded rules: series nobody selects any more are dropped, the others are
+     * re-indexed (and their rings resized) now, or on their next sample if they race with this call.
+     */
+    public void reload(SelectorIndex index) {
+        Generation g = Generation.of(index);
+        generation = g;
+        for (Series ser : series.values()) {
+            synchronized (ser) {
+                if (!ser.removed && !ser.isEmpty()) {
+                    post(ser, g);
+                }
+            }
+        }
+    }
+
+    /** The newest sample timestamp kept so far (Long.MIN_VALUE before the first): the store's event time. */
+    public long eventTime() {
+        return eventTime.get();
+    }
+
+    public int activeSeries() {
+        return active.get();
+    }
+
+    public SelectorIndex index() {
+        return generation.index();
+    }
+
+    StoreLimits limits() {
+        return limits;
+    }
+
+    /**
+     * Visits every series the selector selects with its samples in (fromExclusive, toInclusive] copied
+     * into {@code scratch} (stale markers left out); {@code latestOnly} copies just the newest one and
+     * none when the series has ended. The visitor runs after the series' lock is released.
+     */
+    void forEachWindow(dev.releasepilot.rules.VectorSelector selector, long fromExclusive, long toInclusive,
+                       boolean latestOnly, SampleBuffer scratch, BiConsumer<Labels, SampleBuffer> visitor) {
+        Generation g = generation;
+        int id = g.index().selectorId(selector);
+        if (id < 0) {
+            throw new IllegalArgumentException("selector " + selector + " is not registered in the store's index");
+        }
+        for (Series ser : g.postings().get(id)) {
+            synchronized (ser) {
+                if (ser.removed) {
+                    continue;
+                }
+                if (latestOnly) {
+                    ser.copyLatest(fromExclusive, toInclusive, scratch);
+                } else {
+                    ser.copyRange(fromExclusive, toInclusive, scratch);
+                }
+            }
+            visitor.accept(ser.labels, scratch);
+        }
+    }
+
+    /** For the memory harness and tests: the ring capacity of the series with these labels, or -1. */
+    int capacityOf(Labels labels) {
+        Series ser = series.get(labels);
+        if (ser == null) {
+            return -1;
+        }
+        synchronized (ser) {
+            return ser.capacity();
+        }
+    }
+}

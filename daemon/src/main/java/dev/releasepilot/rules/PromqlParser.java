@@ -292,11 +292,14 @@ public final class PromqlParser {
         if (d.isZero()) {
             throw new SyntaxError(start, "a range must be longer than zero");
         }
+        while (at < in.length() && Character.isWhitespace(in.charAt(at))) {
+            at++;
+        }
+        if (at < in.length() && in.charAt(at) == ':') {
+            throw new SyntaxError(at, "subqueries ([range:step]) are not supported");
+        }
         lexer.reset(at);
         advance();
-        if (tok.is(Kind.COLON)) {
-            throw new SyntaxError(tok.start(), "subqueries ([range:step]) are not supported");
-        }
         expect(Kind.RBRACKET, "']' to close the range");
         return d;
     }

@@ -14,18 +14,18 @@ public record EvaluationGrid(long stepMs) {
     }
 
     /**
-     * The grid instants in (lastEvaluatedMs, newestMs], oldest first; at most {@code max} of them, the
-     * newest ones, so a huge backlog costs bounded work. Long.MIN_VALUE means "never evaluated": only
-     * the newest instant is due.
+     * The grid instants in (afterMs, newestMs], oldest first; at most {@code max} of them, the newest
+     * ones, so a huge backlog costs bounded work. Pass the last instant evaluated, or for the first
+     * evaluation the first {@link Touch#oldestMs()} minus one, so that the first instants of a stream
+     * are evaluated however it was batched.
      */
-    public long[] due(long lastEvaluatedMs, long newestMs, int max) {
+    public long[] due(long afterMs, long newestMs, int max) {
         long last = Math.floorDiv(newestMs, stepMs) * stepMs;
-        if (last <= lastEvaluatedMs || max < 1) {
+        if (last <= afterMs || max < 1) {
             return new long[0];
         }
-        long first = lastEvaluatedMs == Long.MIN_VALUE ? last
-                : (Math.floorDiv(lastEvaluatedMs, stepMs) + 1) * stepMs;
-        long count = Math.min((last - first) / stepMs + 1, max);
+        long first = Math.max((Math.floorDiv(afterMs, stepMs) + 1) * stepMs, last - (max - 1L) * stepMs);
+        long count = (last - first) / stepMs + 1;
         long[] out = new long[(int) count];
         for (int i = 0; i < count; i++) {
             out[i] = last - (count - 1 - i) * stepMs;

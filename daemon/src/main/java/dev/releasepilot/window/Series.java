@@ -85,6 +85,10 @@ final class Series {
         return retentionMs;
     }
 
+    int size() {
+        return size;
+    }
+
     int capacity() {
         return ts.length;
     }

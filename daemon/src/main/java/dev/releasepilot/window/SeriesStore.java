@@ -227,7 +227,7 @@ public final class SeriesStore implements SampleSink {
                     continue;
                 }
                 long newest = ser.newestTimestamp();
-                boolean silent = newest <= now - limits.staleness().toMillis();
+                boolean silent = newest < now - limits.staleness().toMillis();
                 boolean ended = ser.endedByStaleMarker() && newest <= now - ser.retentionMs();
                 if (silent || ended) {
                     remove(ser);
@@ -312,7 +312,7 @@ public final class SeriesStore implements SampleSink {
         }
     }
 
-    /** For the memory harness and tests: the ring capacity of the series with these labels, or -1. */
+    /** For tests and the memory harness: the ring capacity of the series with these labels, or -1. */
     int capacityOf(Labels labels) {
         Series ser = series.get(labels);
         if (ser == null) {
@@ -320,6 +320,17 @@ public final class SeriesStore implements SampleSink {
         }
         synchronized (ser) {
             return ser.capacity();
+        }
+    }
+
+    /** For tests: how many samples (stale markers included) the series with these labels holds, or -1. */
+    int sizeOf(Labels labels) {
+        Series ser = series.get(labels);
+        if (ser == null) {
+            return -1;
+        }
+        synchronized (ser) {
+            return ser.size();
         }
     }
 }

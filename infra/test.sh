@@ -14,6 +14,7 @@ peers=(
   prometheus-alertmanager:prometheus-alertmanager
   amtool:prometheus-alertmanager
   prometheus:prometheus
+  promtool:prometheus
   nats-server:nats-server
   nginx:nginx-light
   caddy:caddy

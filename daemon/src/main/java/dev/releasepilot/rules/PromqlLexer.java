@@ -234,11 +234,13 @@ final class PromqlLexer {
         if (pos + digits > in.length()) {
             throw new SyntaxError(at, "incomplete escape sequence");
         }
-        long v;
-        try {
-            v = Long.parseLong(in.substring(pos, pos + digits), 16);
-        } catch (NumberFormatException ex) {
-            throw new SyntaxError(at, "malformed escape sequence");
+        long v = 0;
+        for (int i = pos; i < pos + digits; i++) {
+            int d = Character.digit(in.charAt(i), 16);
+            if (d < 0) {
+                throw new SyntaxError(at, "malformed escape sequence");
+            }
+            v = v * 16 + d;
         }
         if (!Character.isValidCodePoint((int) Math.min(v, Integer.MAX_VALUE)) || (v >= 0xD800 && v <= 0xDFFF)) {
             throw new SyntaxError(at, "escape sequence is not a valid Unicode code point");

@@ -166,6 +166,8 @@ class PromqlParserTest {
             x = 1                              | 2  | use == to compare
             x ! 1                              | 2  | did you mean
             x > 1 $                            | 6  | unexpected character '$'
+            x{a="\\x+1"} > 1                   | 5  | malformed escape sequence
+            x{a="\\uD800"} > 1                 | 5  | not a valid Unicode code point
             """)
     void rejectsWithOffsetAndReason(String input, int offset, String message) {
         SyntaxError e = assertThrows(SyntaxError.class, () -> PromqlParser.parse(input));

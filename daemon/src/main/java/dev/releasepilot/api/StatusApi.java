@@ -25,8 +25,11 @@ public final class StatusApi {
     private final Journal journal;
     private final Auth auth;
     private final Supplier<Future<Void>> reload;
+    private final Supplier<JsonArray> sources;
 
-    public StatusApi(Pilot pilot, Journal journal, Auth auth, Supplier<Future<Void>> reload) {
+    /** @param sources the state of the pollers that feed the windows (HAProxy stats), for {@code /api/v1/sources} */
+    public StatusApi(Pilot pilot, Journal journal, Auth auth, Supplier<Future<Void>> reload, Supplier<JsonArray> sources) {
+        this.sources = sources;
         this.pilot = pilot;
         this.journal = journal;
         this.auth = auth;
@@ -39,6 +42,9 @@ public final class StatusApi {
         router.get("/api/v1/services/:name").handler(auth.read())
                 .handler(ctx -> reply(ctx, pilot.status(ctx.pathParam("name"))));
         router.get("/api/v1/decisions").handler(auth.read()).handler(this::decisions);
+        router.get("/api/v1/sources").handler(auth.read()).handler(ctx -> ctx.response()
+                .putHeader("Content-Type", "application/json")
+                .end(new JsonObject().put("sources", sources.get()).encode()));
         BodyHandler body = BodyHandler.create(false).setBodyLimit(64 * 1024);
         router.post("/api/v1/services/:name/:action").handler(body).handler(auth.admin()).handler(this::control);
         router.post("/-/reload").handler(body).handler(auth.admin()).handler(ctx -> reply(ctx, reload.get()

@@ -8,6 +8,7 @@ import dev.releasepilot.api.StatusApi;
 import dev.releasepilot.api.StatusPage;
 import dev.releasepilot.decide.Pilot;
 import dev.releasepilot.ingest.AlertmanagerReceiver;
+import dev.releasepilot.ingest.HaproxyStatsPoller;
 import dev.releasepilot.ingest.HealthProber;
 import dev.releasepilot.rules.RuleSet;
 import dev.releasepilot.journal.FileJournal;
@@ -41,11 +42,13 @@ public final class Daemon implements AutoCloseable {
     private final Telemetry telemetry;
     private final Pilot pilot;
     private final HttpServer server;
+    private final HaproxyStatsPoller stats;
     private String proberDeployment; // touched only by start and reload, which are serialised below
     private Future<Void> reloading = Future.succeededFuture();
 
     private Daemon(DaemonConfig config, Vertx vertx, FileJournal journal, Telemetry telemetry, Pilot pilot,
-                   HttpServer server) {
+                   HttpServer server, HaproxyStatsPoller stats) {
+        this.stats = stats;
         this.config = config;
         this.vertx = vertx;
         this.journal = journal;
@@ -80,11 +83,15 @@ public final class Daemon implements AutoCloseable {
                             CIRCUIT_THRESHOLD, CIRCUIT_OPEN_FOR, config.clock(), telemetry.registry()),
                     config.actuationRetryDelayMs(),
                     config.reconcileIntervalMs()).await(30, TimeUnit.SECONDS);
+            // Always deployed; it idles when no backend sets stats_poll, and picks them up on reload.
+            HaproxyStatsPoller stats = new HaproxyStatsPoller(rules.rules(), pilot.samples(), config.clock(),
+                    telemetry.registry());
+            vertx.deployVerticle(stats).await(30, TimeUnit.SECONDS);
             Holder holder = new Holder();
-            Router router = router(vertx, config, journal, telemetry, pilot, holder);
+            Router router = router(vertx, config, journal, telemetry, pilot, stats, holder);
             HttpServer server = vertx.createHttpServer().requestHandler(router)
                     .listen(config.port(), config.host()).await(30, TimeUnit.SECONDS);
-            Daemon d = new Daemon(config, vertx, journal, telemetry, pilot, server);
+            Daemon d = new Daemon(config, vertx, journal, telemetry, pilot, server, stats);
             d.startProbes(rules.rules()).await(30, TimeUnit.SECONDS);
             holder.daemon = d;
             LOG.info("release-pilot " + VERSION + " listening on " + config.host() + ":" + server.actualPort()
@@ -104,7 +111,7 @@ public final class Daemon implements AutoCloseable {
     }
 
     private static Router router(Vertx vertx, DaemonConfig config, FileJournal journal, Telemetry telemetry,
-                                 Pilot pilot, Holder holder) {
+                                 Pilot pilot, HaproxyStatsPoller stats, Holder holder) {
         Router router = Router.router(vertx);
         Auth auth = new Auth(config.readToken(), config.adminToken());
         router.get("/-/healthy").handler(ctx -> ctx.response().end("Healthy.\n"));
@@ -119,7 +126,11 @@ public final class Daemon implements AutoCloseable {
                 .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(telemetry.scrape()));
         new AlertmanagerReceiver(pilot, config.clock(), telemetry.registry(), config.bodyLimitBytes()).mount(router);
         new StatusApi(pilot, journal, auth, () -> holder.daemon == null
-                ? Future.failedFuture("starting") : holder.daemon.reload()).mount(router);
+                ? Future.failedFuture("starting") : holder.daemon.reload(), () -> {
+                    io.vertx.core.json.JsonArray a = new io.vertx.core.json.JsonArray();
+                    stats.status().forEach(s -> a.add(s.toJson()));
+                    return a;
+                }).mount(router);
         router.get("/").handler(auth.read()).handler(StatusPage::serve);
         router.errorHandler(413, ctx -> HttpErrors.send(ctx, 413, "request body larger than "
                 + config.bodyLimitBytes() + " bytes", null));
@@ -169,7 +180,7 @@ public final class Daemon implements AutoCloseable {
                 LOG.warning("reload failed, keeping the previous rules: " + problems);
                 return Future.failedFuture(new IllegalArgumentException("rules not reloaded: " + problems));
             }
-            return pilot.reload(r.rules()).compose(v -> startProbes(r.rules()))
+            return pilot.reload(r.rules()).compose(v -> stats.reload(r.rules())).compose(v -> startProbes(r.rules()))
                     .onComplete(ar -> telemetry.reloadOutcome(ar.succeeded()));
         });
     }

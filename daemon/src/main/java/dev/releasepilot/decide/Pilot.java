@@ -35,10 +35,19 @@ public final class Pilot {
     private final long retryDelayMs;
     private final long reconcileIntervalMs;
     private volatile Map<String, ServiceController> services = Map.of();
+    private final dev.releasepilot.window.SeriesStore store;
+    private final dev.releasepilot.window.Evaluator evaluator;
+    private final dev.releasepilot.window.EvaluationGrid grid;
 
     private Pilot(Vertx vertx, Journal journal, Clock clock, MeterRegistry registry,
-                  Function<ServiceRule, Actuator> actuators, long retryDelayMs, long reconcileIntervalMs) {
+                  Function<ServiceRule, Actuator> actuators, long retryDelayMs, long reconcileIntervalMs,
+                  RuleSet rules) {
         this.reconcileIntervalMs = reconcileIntervalMs;
+        dev.releasepilot.window.StoreLimits limits = limits(rules);
+        this.store = new dev.releasepilot.window.SeriesStore(index(rules), limits, registry, this::route);
+        this.evaluator = new dev.releasepilot.window.Evaluator(store);
+        // Evaluate at every step of the store's resolution: "on every sample" for the fastest source.
+        this.grid = new dev.releasepilot.window.EvaluationGrid(limits.resolution().toMillis());
         this.vertx = vertx;
         this.journal = journal;
         this.clock = clock;
@@ -54,7 +63,7 @@ public final class Pilot {
     public static Future<Pilot> start(Vertx vertx, RuleSet rules, Journal journal, Clock clock,
                                       MeterRegistry registry, Function<ServiceRule, Actuator> actuators,
                                       long retryDelayMs, long reconcileIntervalMs) {
-        Pilot p = new Pilot(vertx, journal, clock, registry, actuators, retryDelayMs, reconcileIntervalMs);
+        Pilot p = new Pilot(vertx, journal, clock, registry, actuators, retryDelayMs, reconcileIntervalMs, rules);
         Map<String, ServiceController> created = new LinkedHashMap<>();
         for (ServiceRule r : rules.services()) {
             created.put(r.name(), p.controller(r));
@@ -86,9 +95,61 @@ public final class Pilot {
     }
 
     private ServiceController controller(ServiceRule r) {
-        ServiceController c = new ServiceController(r, journal, clock, metrics, retryDelayMs, reconcileIntervalMs);
+        ServiceController c = new ServiceController(r, journal, clock, metrics, retryDelayMs, reconcileIntervalMs,
+                evaluator, grid);
         c.actuator(actuators.apply(r));
         return c;
+    }
+
+    private static final String KEY_SEPARATOR = "/"; // service names cannot contain it
+
+    private static dev.releasepilot.window.SelectorIndex index(RuleSet rules) {
+        dev.releasepilot.window.SelectorIndex.Builder b = dev.releasepilot.window.SelectorIndex.builder();
+        for (ServiceRule s : rules.services()) {
+            for (Trigger t : s.triggers()) {
+                if (t instanceof dev.releasepilot.rules.ExprTrigger e) {
+                    String key = s.name() + KEY_SEPARATOR + e.name();
+                    b.add(key, e.condition());
+                    if (e.requires() != null) {
+                        b.add(key, e.requires());
+                    }
+                }
+            }
+        }
+        return b.build();
+    }
+
+    /**
+     * Store limits for the rules: the resolution follows the fastest HAProxy stats poll (default 1 s),
+     * so short windows such as {@code [2s]} over 250 ms polls keep every sample.
+     */
+    private static dev.releasepilot.window.StoreLimits limits(RuleSet rules) {
+        dev.releasepilot.window.StoreLimits d = dev.releasepilot.window.StoreLimits.defaults();
+        java.time.Duration resolution = d.resolution();
+        for (ServiceRule s : rules.services()) {
+            if (s.backend() instanceof dev.releasepilot.rules.HaproxyBackend h && !h.statsPoll().isZero()
+                    && h.statsPoll().compareTo(resolution) < 0) {
+                resolution = h.statsPoll();
+            }
+        }
+        return new dev.releasepilot.window.StoreLimits(d.maxSeries(), d.staleness(), resolution, d.slack(),
+                d.maxSamplesPerSeries());
+    }
+
+    private void route(List<dev.releasepilot.window.Touch> touches) {
+        Map<String, ServiceController> current = services;
+        for (dev.releasepilot.window.Touch t : touches) {
+            int cut = t.key().indexOf(KEY_SEPARATOR);
+            ServiceController c = current.get(t.key().substring(0, cut));
+            if (c != null) {
+                c.touched(t.key().substring(cut + 1), t.oldestMs(), t.newestMs());
+            }
+        }
+    }
+
+    /** Where ingest hands samples (remote_write, NATS, HAProxy stats): the windows of the expr triggers. */
+    public dev.releasepilot.window.SampleSink samples() {
+        return store;
     }
 
     /**
@@ -182,7 +243,10 @@ public final class Pilot {
                 work.add(vertx.undeploy(e.getValue().deploymentID()));
             }
         }
-        return Future.all(work).onSuccess(v -> services = Map.copyOf(next)).mapEmpty();
+        return Future.all(work).onSuccess(v -> {
+            services = Map.copyOf(next);
+            store.reload(index(rules));
+        }).mapEmpty();
     }
 
     public List<String> serviceNames() {

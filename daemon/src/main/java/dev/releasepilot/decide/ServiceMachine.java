@@ -109,6 +109,14 @@ public final class ServiceMachine {
         return d == null ? List.of(r) : List.of(r, d);
     }
 
+    /** An expr trigger's condition held for its {@code for}: react like any other trigger. */
+    public List<Event> onConditionFired(dev.releasepilot.rules.ExprTrigger t, JsonObject evidence, Instant now) {
+        String reason = "expr " + t.name() + " held" + (t.forDuration().isZero() ? "" : " for " + t.forDuration().toSeconds() + "s")
+                + ": " + t.expr().replaceAll("\\s+", " ").strip();
+        Event.Decided d = react(t.name(), reason, evidence, now);
+        return d == null ? List.of() : List.of(d);
+    }
+
     private Event.Decided react(String trigger, String reason, JsonObject evidence, Instant now) {
         Reaction reaction = rule.onTrigger();
         if (state == ServiceState.ROLLING_BACK || state == ServiceState.ROLLED_BACK) {

@@ -23,4 +23,12 @@ public record StatsPollStatus(String address, List<String> backends, long interv
     public StatsPollStatus {
         backends = List.copyOf(backends);
     }
+
+    public io.vertx.core.json.JsonObject toJson() {
+        return new io.vertx.core.json.JsonObject().put("kind", "haproxy_stats").put("address", address)
+                .put("backends", new io.vertx.core.json.JsonArray(backends)).put("interval_ms", intervalMs).put("up", up)
+                .put("last_error", lastError).put("last_success", lastSuccess == null ? null : lastSuccess.toString())
+                .put("consecutive_failures", consecutiveFailures).put("backoff_ms", backoffMs).put("worker_pid", workerPid)
+                .put("reloads_detected", reloadsDetected).put("skipped_ticks", skippedTicks).put("tracked_series", trackedSeries);
+    }
 }

@@ -12,14 +12,7 @@ import java.time.Duration;
  *                    NO_DATA, never healthy and never failing
  * @param clearFor    how long the condition must stay false before a firing trigger clears (exit
  *                    hysteresis); zero clears at the first false evaluation
- *
- * <p>Not evaluated in this build yet: {@code check} reports it as "not supported yet" until the
- * daemon wires the window evaluator to it.
  */
 public record ExprTrigger(String name, String expr, Condition condition, Duration forDuration, Condition requires,
                           Duration clearFor) implements Trigger {
-    @Override
-    public boolean evaluated() {
-        return false;
-    }
 }

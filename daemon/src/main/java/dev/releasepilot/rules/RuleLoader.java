@@ -148,6 +148,14 @@ public final class RuleLoader {
             y.error(n, "trigger '" + name + "' needs exactly one of alert:, expr:, probe:");
             return null;
         }
+        if (!m.containsKey("expr")) {
+            for (String exprOnly : List.of("for", "requires", "clear_for")) {
+                if (m.containsKey(exprOnly)) {
+                    y.error(m.get(exprOnly), "'" + exprOnly + "' applies to expr: triggers only; trigger '" + name
+                            + "' is an " + (m.containsKey("alert") ? "alert" : "probe") + " trigger");
+                }
+            }
+        }
         if (m.containsKey("alert")) {
             Node a = m.get("alert");
             String text = y.string(a, "alert");
@@ -174,7 +182,6 @@ public final class RuleLoader {
                     return null;
                 }
             }
-            y.warn(m.get("expr"), "trigger '" + name + "': expr triggers are not supported yet; it is loaded but never fires");
             if (name == null || condition == null || forD == null || clearFor == null) {
                 return null;
             }

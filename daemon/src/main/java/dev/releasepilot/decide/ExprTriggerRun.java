@@ -1,0 +1,122 @@
+package dev.releasepilot.decide;
+
+import dev.releasepilot.rules.ExprTrigger;
+import dev.releasepilot.window.Element;
+import dev.releasepilot.window.EvaluationGrid;
+import dev.releasepilot.window.Evaluator;
+import dev.releasepilot.window.TriggerVerdict;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * One expr trigger of one service, on the service's context: evaluates it at the event-time grid
+ * instants that new samples have passed, feeds a {@link ConditionTracker}, and remembers the last
+ * verdict for the API. Pure apart from reading the (thread-safe) series store.
+ */
+final class ExprTriggerRun {
+    /** Evaluations per touch at most: a backlog costs bounded work, the newest instants win. */
+    private static final int MAX_INSTANTS = 256;
+    private static final int MAX_EVIDENCE = 10;
+
+    final ExprTrigger trigger;
+    private final ConditionTracker tracker;
+    private final EvaluationGrid grid;
+    private long lastEvaluatedMs = Long.MIN_VALUE;
+    private long lastTouchEventMs = Long.MIN_VALUE; // the newest event time samples brought
+    private long lastTouchNanos;                    // when (monotonic wall time) they arrived
+    private ConditionStatus last;
+    private TriggerVerdict lastVerdict;
+
+    /** What an evaluation pass found: the verdict and time of the firing, or null when nothing fired. */
+    record Fired(long eventMs, TriggerVerdict verdict) {
+    }
+
+    ExprTriggerRun(ExprTrigger trigger, EvaluationGrid grid) {
+        this.trigger = trigger;
+        this.grid = grid;
+        this.tracker = new ConditionTracker(trigger.forDuration(), trigger.clearFor());
+    }
+
+    /** Samples arrived: evaluates at every grid instant they passed; returns the firing, if one happened. */
+    Fired touched(Evaluator evaluator, long oldestMs, long newestMs, long nowNanos) {
+        if (newestMs > lastTouchEventMs) {
+            lastTouchEventMs = newestMs;
+            lastTouchNanos = nowNanos;
+        }
+        return advance(evaluator, oldestMs, newestMs);
+    }
+
+    /**
+     * No samples for {@code silenceNanos} of wall time: event time only moves with samples, so a source
+     * that went quiet (HAProxy down, a sender stopped) would freeze the last verdict, possibly "healthy".
+     * Instead, let event time run on by the wall time elapsed since the last sample, so the windows
+     * empty out and the trigger turns NO_DATA. Replays faster than real time never get here.
+     */
+    Fired silent(Evaluator evaluator, long nowNanos, long silenceNanos) {
+        if (lastTouchEventMs == Long.MIN_VALUE || nowNanos - lastTouchNanos < silenceNanos) {
+            return null;
+        }
+        long estimated = lastTouchEventMs + (nowNanos - lastTouchNanos) / 1_000_000;
+        return advance(evaluator, estimated, estimated);
+    }
+
+    /** Evaluates at every grid instant in (last evaluated, newestMs]; returns the firing, if one happened. */
+    private Fired advance(Evaluator evaluator, long oldestMs, long newestMs) {
+        if (lastEvaluatedMs == Long.MIN_VALUE) {
+            // The first data ever: start the grid just before it, and keep that start even if this
+            // touch reaches no grid instant yet (the next ones will).
+            lastEvaluatedMs = oldestMs - 1;
+        }
+        long after = lastEvaluatedMs;
+        Fired fired = null;
+        for (long t : grid.due(after, newestMs, MAX_INSTANTS)) {
+            TriggerVerdict v = evaluator.evaluate(trigger, t);
+            ConditionStatus s = tracker.observe(t, v.outcome());
+            lastEvaluatedMs = t;
+            last = s;
+            lastVerdict = v;
+            if (s.fired() && fired == null) {
+                fired = new Fired(t, v);
+            }
+        }
+        return fired;
+    }
+
+    JsonObject evidence(Fired f) {
+        return new JsonObject().put("expr", trigger.expr()).put("event_time", Instant.ofEpochMilli(f.eventMs()).toString())
+                .put("for", trigger.forDuration().toString())
+                .put("firing", elements(f.verdict().expr().passing()))
+                .put("requires", f.verdict().requires() == null ? null : elements(f.verdict().requires().compared()));
+    }
+
+    JsonObject view() {
+        JsonObject o = new JsonObject().put("expr", trigger.expr())
+                .put("state", last == null ? ConditionState.NO_DATA.name() : last.state().name());
+        if (last == null) {
+            o.put("detail", "no samples yet");
+        } else {
+            o.put("since", Instant.ofEpochMilli(last.sinceMs()).toString())
+                    .put("evaluated_at", Instant.ofEpochMilli(lastEvaluatedMs).toString());
+        }
+        if (last != null && last.state() == ConditionState.PENDING) {
+            o.put("pending_for_ms", lastEvaluatedMs - tracker.pendingSinceMs()).put("for_ms", trigger.forDuration().toMillis());
+        }
+        if (lastVerdict != null) {
+            o.put("value", elements(lastVerdict.expr().compared()));
+            o.put("requires", lastVerdict.requires() == null ? null : elements(lastVerdict.requires().compared()));
+        }
+        return o;
+    }
+
+    private static JsonArray elements(List<Element> es) {
+        JsonArray a = new JsonArray();
+        for (Element e : es.subList(0, Math.min(MAX_EVIDENCE, es.size()))) {
+            a.add(new JsonObject().put("labels", new JsonObject(new java.util.LinkedHashMap<>(e.labels().toMap())))
+                    .put("value", Double.isFinite(e.value()) ? e.value() : null));
+        }
+        return a;
+    }
+
+}

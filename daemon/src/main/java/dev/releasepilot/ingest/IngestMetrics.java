@@ -23,4 +23,15 @@ final class IngestMetrics {
     void rejected(String reason) {
         registry.counter("release_pilot_signals_rejected_total", "source", source, "reason", reason).increment();
     }
+
+    /**
+     * Samples that were valid but not kept: {@code unmatched} (no rule selects the metric) and
+     * {@code native_histogram} (the windows hold floats). Called once per request with the count, so
+     * the per-sample cost of dropping stays a counter add.
+     */
+    void samplesDropped(String reason, int n) {
+        if (n > 0) {
+            registry.counter("release_pilot_samples_dropped_total", "reason", reason).increment(n);
+        }
+    }
 }

@@ -1,0 +1,55 @@
+package dev.releasepilot.ingest;
+
+import dev.releasepilot.window.Sample;
+import dev.releasepilot.window.SampleSink;
+import io.vertx.core.Future;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+
+/** A SampleSink that keeps what it is given and can be told to refuse (as a store over its limits does). */
+final class RecordingSink implements SampleSink {
+    private final Predicate<String> wanted;
+    private final List<Sample> samples = new ArrayList<>();
+    private final List<Thread> acceptThreads = new ArrayList<>();
+    private volatile boolean refusing;
+
+    RecordingSink(Predicate<String> wanted) {
+        this.wanted = wanted;
+    }
+
+    @Override
+    public boolean wantsMetric(String metricName) {
+        return wanted.test(metricName);
+    }
+
+    @Override
+    public synchronized Future<Void> accept(List<Sample> batch) {
+        acceptThreads.add(Thread.currentThread());
+        if (refusing) {
+            return Future.failedFuture("store full");
+        }
+        samples.addAll(batch);
+        return Future.succeededFuture();
+    }
+
+    void refuse(boolean r) {
+        refusing = r;
+    }
+
+    synchronized List<Sample> samples() {
+        return List.copyOf(samples);
+    }
+
+    synchronized List<Sample> samples(String metric) {
+        return samples.stream().filter(s -> s.labels().metricName().equals(metric)).toList();
+    }
+
+    synchronized List<Thread> acceptThreads() {
+        return List.copyOf(acceptThreads);
+    }
+
+    synchronized void clear() {
+        samples.clear();
+    }
+}

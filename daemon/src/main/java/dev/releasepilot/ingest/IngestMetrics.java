@@ -21,7 +21,13 @@ final class IngestMetrics {
     }
 
     void rejected(String reason) {
-        registry.counter("release_pilot_signals_rejected_total", "source", source, "reason", reason).increment();
+        rejected(reason, 1);
+    }
+
+    void rejected(String reason, int n) {
+        if (n > 0) {
+            registry.counter("release_pilot_signals_rejected_total", "source", source, "reason", reason).increment(n);
+        }
     }
 
     /**

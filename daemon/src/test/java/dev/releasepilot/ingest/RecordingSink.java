@@ -13,6 +13,7 @@ final class RecordingSink implements SampleSink {
     private final List<Sample> samples = new ArrayList<>();
     private final List<Thread> acceptThreads = new ArrayList<>();
     private volatile boolean refusing;
+    private volatile boolean stalled;
 
     RecordingSink(Predicate<String> wanted) {
         this.wanted = wanted;
@@ -29,12 +30,20 @@ final class RecordingSink implements SampleSink {
         if (refusing) {
             return Future.failedFuture("store full");
         }
+        if (stalled) {
+            return io.vertx.core.Promise.<Void>promise().future(); // never completes
+        }
         samples.addAll(batch);
         return Future.succeededFuture();
     }
 
     void refuse(boolean r) {
         refusing = r;
+    }
+
+    /** While stalled, accept() takes nothing and never answers: a sink that has stopped making progress. */
+    void stall(boolean s) {
+        stalled = s;
     }
 
     synchronized List<Sample> samples() {

@@ -105,8 +105,9 @@ public final class NatsConnector implements AutoCloseable {
             case RECONNECTED:
                 LOG.info("reconnected to NATS at " + c.getConnectedUrl());
                 up = true;
-                reconnects.increment();
-                connected.complete(c); // when the very first attempt failed, the first success is a "reconnect"
+                if (!connected.complete(c)) { // when the very first attempt failed, the first success is a "reconnect"
+                    reconnects.increment();
+                }
                 break;
             case DISCONNECTED:
                 if (up) { // jnats repeats this event for every failed attempt; say it once per outage

@@ -1,0 +1,187 @@
+package dev.releasepilot.bench;
+
+import dev.releasepilot.ingest.InlineCost;
+import dev.releasepilot.peers.FreePort;
+import dev.releasepilot.peers.Prometheus;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * remote_write ingest, side by side in one run: our receiver (in its own JVM, into a bounded map
+ * sink that wants every series) against Prometheus' own {@code --web.enable-remote-write-receiver}
+ * (its own TSDB directory), fed the same pre-built payloads by the same client.
+ *
+ * <p>Per receiver and series count: a warm-up pass (creates every series, warms the JIT), then a
+ * timed pass of appends to existing series. Reported: samples/s over the timed pass (wall clock, the
+ * client on the same machine), the receiver's CPU seconds per million samples (from /proc, so client
+ * contention does not blur it), its RSS at the end and its peak RSS (VmRSS, VmHWM), non-2xx answers,
+ * and what the receiver says it stored. See docs/benchmarks.md for the command.
+ *
+ * <p>Options: {@code --series=10000,100000 --timed-samples=2000000 --warmup-samples=500000
+ * --connections=8 --event-loops=2 --server-jvm-opts="-Xmx512m"}.
+ */
+public final class RemoteWriteBench {
+    private RemoteWriteBench() {
+    }
+
+    record Row(int series, String receiver, double samplesPerSecond, double cpuPerMillion, long rssKib, long peakKib,
+               int non2xx, String stored) {
+    }
+
+    public static void main(String[] args) throws Exception {
+        List<Integer> seriesCounts = List.of(10_000, 100_000);
+        long timedSamples = 2_000_000;
+        long warmupSamples = 500_000;
+        int connections = 8;
+        int eventLoops = 2;
+        String jvmOpts = "-Xms32m -Xmx512m -XX:+UseSerialGC";
+        for (String a : args) {
+            String v = a.substring(a.indexOf('=') + 1);
+            if (a.startsWith("--series=")) {
+                seriesCounts = Arrays.stream(v.split(",")).map(Integer::parseInt).toList();
+            } else if (a.startsWith("--timed-samples=")) {
+                timedSamples = Long.parseLong(v);
+            } else if (a.startsWith("--warmup-samples=")) {
+                warmupSamples = Long.parseLong(v);
+            } else if (a.startsWith("--connections=")) {
+                connections = Integer.parseInt(v);
+            } else if (a.startsWith("--event-loops=")) {
+                eventLoops = Integer.parseInt(v);
+            } else if (a.startsWith("--server-jvm-opts=")) {
+                jvmOpts = v;
+            } else {
+                throw new IllegalArgumentException("unknown option " + a);
+            }
+        }
+        System.out.printf("remote_write ingest benchmark: %d cores, %d connections, %d samples per request, "
+                        + "our server: %d event loops, JVM %s%n", Runtime.getRuntime().availableProcessors(), connections,
+                BenchPayloads.SAMPLES_PER_REQUEST, eventLoops, jvmOpts);
+        List<Row> rows = new ArrayList<>();
+        Vertx vertx = Vertx.vertx();
+        try {
+            for (int series : seriesCounts) {
+                int warmRounds = (int) Math.max(1, (warmupSamples + series - 1) / series);
+                int timedRounds = (int) Math.max(1, (timedSamples + series - 1) / series);
+                BenchPayloads p = new BenchPayloads(series, warmRounds, timedRounds, connections, System.currentTimeMillis());
+                System.out.printf("%n%d series: %d + %d samples (warm-up + timed) in %d requests, %.0f bytes/request raw, %.0f snappy%n",
+                        series, p.warmupSamples, p.timedSamples, p.requests, (double) p.rawBytes / p.requests,
+                        (double) p.compressedBytes / p.requests);
+                InlineCost.PerRequest inline = InlineCost.measure(p.sampleOfRequests(2000), 3);
+                System.out.printf("inline cost on the event loop per %d-sample request: snappy %.1f µs + decode %.1f µs%n",
+                        BenchPayloads.SAMPLES_PER_REQUEST, inline.snappyMicros(), inline.decodeMicros());
+                Row ours = runOurs(vertx, p, connections, eventLoops, jvmOpts);
+                rows.add(ours);
+                print(ours, null);
+                Row prom = runPrometheus(vertx, p, connections);
+                rows.add(prom);
+                print(prom, null);
+            }
+        } finally {
+            vertx.close().await(10, TimeUnit.SECONDS);
+        }
+        System.out.println();
+        System.out.println("| series | receiver | samples/s | × Prometheus | CPU s per 1M samples | RSS at end (MiB) | peak RSS (MiB) | RSS ÷ Prometheus | non-2xx | stored |");
+        System.out.println("|---:|---|---:|---:|---:|---:|---:|---:|---:|---|");
+        for (int i = 0; i < rows.size(); i += 2) {
+            print(rows.get(i), rows.get(i + 1));
+            print(rows.get(i + 1), rows.get(i + 1));
+        }
+    }
+
+    private static void print(Row r, Row prometheus) {
+        if (prometheus == null) {
+            System.out.printf(Locale.ROOT, "  %s: %,.0f samples/s, %.2f CPU s per 1M samples, RSS %d MiB (peak %d MiB), non-2xx %d, stored %s%n",
+                    r.receiver(), r.samplesPerSecond(), r.cpuPerMillion(), r.rssKib() / 1024, r.peakKib() / 1024, r.non2xx(), r.stored());
+            return;
+        }
+        System.out.printf(Locale.ROOT, "| %,d | %s | %,.0f | %.2f | %.2f | %d | %d | %.2f | %d | %s |%n", r.series(), r.receiver(),
+                r.samplesPerSecond(), r.samplesPerSecond() / prometheus.samplesPerSecond(), r.cpuPerMillion(),
+                r.rssKib() / 1024, r.peakKib() / 1024, (double) r.peakKib() / prometheus.peakKib(), r.non2xx(), r.stored());
+    }
+
+    private static Row runOurs(Vertx vertx, BenchPayloads p, int connections, int loops, String jvmOpts)
+            throws Exception {
+        int port = FreePort.get();
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(Arrays.asList(jvmOpts.trim().split("\\s+")));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), RemoteWriteBenchServer.class.getName(),
+                Integer.toString(port), Integer.toString(loops), "1000000"));
+        Process server = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
+            String line;
+            while ((line = out.readLine()) != null && !line.startsWith("LISTENING")) {
+                System.err.println("bench server: " + line); // e.g. JVM diagnostics asked for in the options
+            }
+            if (line == null) {
+                throw new IllegalStateException("bench server exited before listening");
+            }
+            Row r = measure(vertx, p, connections, port, server.pid(), "release-pilot");
+            JsonObject stats = new JsonObject(get("http://127.0.0.1:" + port + "/bench/stats"));
+            return new Row(r.series(), r.receiver(), r.samplesPerSecond(), r.cpuPerMillion(), r.rssKib(), r.peakKib(),
+                    r.non2xx(), stats.getLong("series") + " series, " + stats.getLong("accepted") + " samples");
+        } finally {
+            server.getOutputStream().close();
+            if (!server.waitFor(20, TimeUnit.SECONDS)) {
+                server.destroyForcibly();
+            }
+        }
+    }
+
+    private static Row runPrometheus(Vertx vertx, BenchPayloads p, int connections) throws Exception {
+        Path dir = Files.createTempDirectory("rp-bench-prometheus");
+        try (Prometheus prometheus = Prometheus.receiving(dir)) {
+            Row r = measure(vertx, p, connections, prometheus.port, prometheus.pid(), "prometheus");
+            String stored = (long) prometheus.selfMetric("prometheus_tsdb_head_series") + " series, "
+                    + (long) prometheus.selfMetric("prometheus_tsdb_head_samples_appended_total") + " samples";
+            return new Row(r.series(), r.receiver(), r.samplesPerSecond(), r.cpuPerMillion(), r.rssKib(), r.peakKib(),
+                    r.non2xx(), stored);
+        } finally {
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
+    private static Row measure(Vertx vertx, BenchPayloads p, int connections, int port, long pid, String name)
+            throws Exception {
+        try (LoadClient client = new LoadClient(vertx, port, connections)) {
+            LoadClient.Result warm = client.send(p.warmup);
+            ProcStats before = ProcStats.of(pid);
+            LoadClient.Result timed = client.send(p.timed);
+            ProcStats after = ProcStats.of(pid);
+            for (LoadClient.Result r : List.of(warm, timed)) {
+                if (r.firstError() != null) {
+                    System.out.println("  " + name + " answered " + r.statuses() + "; first error: " + r.firstError());
+                }
+            }
+            double seconds = timed.nanos() / 1e9;
+            return new Row(p.series, name, p.timedSamples / seconds,
+                    (after.cpuSeconds() - before.cpuSeconds()) / (p.timedSamples / 1e6), after.rssKib(), after.peakRssKib(),
+                    warm.non2xx() + timed.non2xx(), "");
+        }
+    }
+
+    private static String get(String url) throws IOException, InterruptedException {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+}

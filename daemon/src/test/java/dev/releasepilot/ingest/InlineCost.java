@@ -1,0 +1,49 @@
+package dev.releasepilot.ingest;
+
+import java.io.IOException;
+import java.util.List;
+import org.xerial.snappy.Snappy;
+
+/**
+ * For the benchmark: what one remote_write request costs the event loop, split into inflating and
+ * decoding (the two steps the receiver runs inline), averaged over a set of real payloads.
+ */
+public final class InlineCost {
+    /** Microseconds per request. */
+    public record PerRequest(double snappyMicros, double decodeMicros) {
+    }
+
+    private InlineCost() {
+    }
+
+    public static PerRequest measure(List<byte[]> bodies, int passes) {
+        long sink = 0;
+        long snappyNanos = 0;
+        long decodeNanos = 0;
+        int n = 0;
+        try {
+            for (int pass = 0; pass < passes; pass++) {
+                for (byte[] body : bodies) {
+                    long t0 = System.nanoTime();
+                    int len = Snappy.uncompressedLength(body);
+                    byte[] raw = new byte[len];
+                    Snappy.uncompress(body, 0, body.length, raw, 0);
+                    long t1 = System.nanoTime();
+                    sink += WriteRequestDecoder.decode(raw, len, name -> true).samples().size();
+                    long t2 = System.nanoTime();
+                    if (pass > 0) { // the first pass warms the JIT up
+                        snappyNanos += t1 - t0;
+                        decodeNanos += t2 - t1;
+                        n++;
+                    }
+                }
+            }
+        } catch (IOException | BadInput e) {
+            throw new IllegalStateException("benchmark payload does not decode", e);
+        }
+        if (sink == 0) {
+            throw new IllegalStateException("decoded nothing");
+        }
+        return new PerRequest(snappyNanos / 1e3 / n, decodeNanos / 1e3 / n);
+    }
+}

@@ -28,11 +28,15 @@ public final class RemoteWriteReceiver {
     public static final String PATH = "/api/v1/write";
     /** Default for the uncompressed size: 160× Prometheus' default 500-sample batch. */
     public static final int DEFAULT_UNCOMPRESSED_LIMIT = 8 * 1024 * 1024;
+    /** Label strings remembered per event loop: at most ~2.5 MB each, ample for 100k series' distinct values. */
+    static final int INTERNED_STRINGS = 16_384;
 
     private final SampleSink sink;
     private final IngestMetrics metrics;
     private final long bodyLimit;
     private final int uncompressedLimit;
+    /** One per event-loop thread: interning needs no locks, and each loop keeps its own bounded table. */
+    private final ThreadLocal<LabelInterner> interners = ThreadLocal.withInitial(() -> new LabelInterner(INTERNED_STRINGS));
 
     /**
      * @param bodyLimit         largest compressed body accepted (413 above)
@@ -84,36 +88,13 @@ public final class RemoteWriteReceiver {
     }
 
     private void receive(RoutingContext ctx) {
-        Buffer body = ctx.body().buffer();
-        if (body == null || body.length() == 0) {
-            reject(ctx, 400, "bad_snappy", "empty body; expected a snappy-compressed WriteRequest");
+        byte[] raw = inflate(ctx);
+        if (raw == null) {
             return;
         }
-        byte[] compressed = body.getBytes();
         WriteRequestDecoder.Decoded decoded;
         try {
-            int declared;
-            try {
-                declared = Snappy.uncompressedLength(compressed);
-            } catch (IOException e) {
-                reject(ctx, 400, "bad_snappy", "body is not snappy block format: cannot read its uncompressed length");
-                return;
-            }
-            if (declared > uncompressedLimit) {
-                reject(ctx, 413, "too_large", "uncompressed WriteRequest of " + declared
-                        + " bytes is larger than the limit of " + uncompressedLimit + " bytes; lower max_samples_per_send");
-                return;
-            }
-            byte[] raw = new byte[declared];
-            try {
-                if (Snappy.uncompress(compressed, 0, compressed.length, raw, 0) != declared) {
-                    throw new IOException("length mismatch");
-                }
-            } catch (IOException e) {
-                reject(ctx, 400, "bad_snappy", "body is not valid snappy block format (framed snappy is not accepted)");
-                return;
-            }
-            decoded = WriteRequestDecoder.decode(raw, declared, sink::wantsMetric);
+            decoded = WriteRequestDecoder.decode(raw, raw.length, sink::wantsMetric, interners.get());
         } catch (BadInput e) {
             reject(ctx, 400, e.reason(), e.getMessage());
             return;
@@ -132,6 +113,41 @@ public final class RemoteWriteReceiver {
                 ctx.response().setStatusCode(204).end();
             }
         });
+    }
+
+    /**
+     * The uncompressed WriteRequest, or null after answering 400/413. The length snappy declares is
+     * checked against the limit before any memory is allocated for it.
+     */
+    private byte[] inflate(RoutingContext ctx) {
+        Buffer body = ctx.body().buffer();
+        if (body == null || body.length() == 0) {
+            reject(ctx, 400, "bad_snappy", "empty body; expected a snappy-compressed WriteRequest");
+            return null;
+        }
+        byte[] compressed = body.getBytes();
+        int declared;
+        try {
+            declared = Snappy.uncompressedLength(compressed);
+        } catch (IOException e) {
+            reject(ctx, 400, "bad_snappy", "body is not snappy block format: cannot read its uncompressed length");
+            return null;
+        }
+        if (declared > uncompressedLimit) {
+            reject(ctx, 413, "too_large", "uncompressed WriteRequest of " + declared
+                    + " bytes is larger than the limit of " + uncompressedLimit + " bytes; lower max_samples_per_send");
+            return null;
+        }
+        byte[] raw = new byte[declared];
+        try {
+            if (Snappy.uncompress(compressed, 0, compressed.length, raw, 0) == declared) {
+                return raw;
+            }
+        } catch (IOException e) {
+            // answered below
+        }
+        reject(ctx, 400, "bad_snappy", "body is not valid snappy block format (framed snappy is not accepted)");
+        return null;
     }
 
     /** BodyHandler fails the route with 413 when the compressed body exceeds the limit. */

@@ -42,6 +42,7 @@ final class WriteRequestDecoder {
 
     private final ProtoReader r;
     private final MetricNameFilter names;
+    private final LabelInterner strings;
     private final List<Sample> out;
     private int total;
     private int unmatched;
@@ -53,16 +54,20 @@ final class WriteRequestDecoder {
     private int valueOff;
     private int valueLen;
 
-    private WriteRequestDecoder(byte[] buf, int len, Predicate<String> wantsMetric) {
+    private WriteRequestDecoder(byte[] buf, int len, Predicate<String> wantsMetric, LabelInterner strings) {
         this.r = new ProtoReader(buf, 0, len);
         this.names = new MetricNameFilter(wantsMetric);
+        this.strings = strings;
         // Prometheus sends one sample per series entry; ~60 bytes per entry is a generous guess.
         this.out = new ArrayList<>(Math.min(len / 60 + 1, 10_000));
     }
 
-    /** Decodes {@code buf[0, len)}. {@code wantsMetric} is asked once per distinct metric name. */
-    static Decoded decode(byte[] buf, int len, Predicate<String> wantsMetric) throws BadInput {
-        WriteRequestDecoder d = new WriteRequestDecoder(buf, len, wantsMetric);
+    /**
+     * Decodes {@code buf[0, len)}. {@code wantsMetric} is asked once per distinct metric name; label
+     * Strings come from {@code strings}, which must not be used by another thread meanwhile.
+     */
+    static Decoded decode(byte[] buf, int len, Predicate<String> wantsMetric, LabelInterner strings) throws BadInput {
+        WriteRequestDecoder d = new WriteRequestDecoder(buf, len, wantsMetric, strings);
         d.writeRequest();
         return new Decoded(d.out, d.total, d.unmatched, d.histograms);
     }
@@ -126,8 +131,8 @@ final class WriteRequestDecoder {
             int tag = r.readTag();
             if (tag == TIMESERIES_LABEL) {
                 readLabel();
-                pairs[i++] = string(nameOff, nameLen);
-                pairs[i++] = string(valueOff, valueLen);
+                pairs[i++] = strings.intern(r.buf, nameOff, nameLen);
+                pairs[i++] = strings.intern(r.buf, valueOff, valueLen);
             } else {
                 r.skip(tag);
             }
@@ -201,9 +206,5 @@ final class WriteRequestDecoder {
         }
         r.limit = outerLimit;
         return new Sample(set, timestamp, value);
-    }
-
-    private String string(int off, int len) {
-        return new String(r.buf, off, len, StandardCharsets.UTF_8);
     }
 }

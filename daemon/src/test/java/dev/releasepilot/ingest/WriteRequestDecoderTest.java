@@ -16,7 +16,7 @@ class WriteRequestDecoderTest {
     private static final long T = 1_700_000_000_000L;
 
     private static WriteRequestDecoder.Decoded decode(byte[] body) throws BadInput {
-        return WriteRequestDecoder.decode(body, body.length, name -> true);
+        return WriteRequestDecoder.decode(body, body.length, name -> true, new LabelInterner(64));
     }
 
     @Test
@@ -50,7 +50,7 @@ class WriteRequestDecoderTest {
         WriteRequestDecoder.Decoded d = WriteRequestDecoder.decode(body, body.length, name -> {
             asked.add(name);
             return name.startsWith("rp_");
-        });
+        }, new LabelInterner(64));
 
         assertEquals(List.of("up", "rp_requests_total"), asked);
         assertEquals(100, d.total());

@@ -1,0 +1,79 @@
+package dev.releasepilot.ingest;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * Turns label name and value bytes into Strings, handing back the same String for the same bytes.
+ *
+ * <p>Prometheus re-sends every series' full label set with every sample, and most label values
+ * (job, region, code, le, ...) are shared by many series. Interning them means a repeated label costs
+ * a hash and a byte compare instead of a new String, the label sets the window store keeps share
+ * their Strings instead of holding a copy per series, and comparing two label sets of the same series
+ * finds identical Strings. The table is bounded: a fixed number of slots, strings longer than
+ * {@link #MAX_LENGTH} are not kept, and a full neighbourhood overwrites its oldest guess; a miss only
+ * costs a new String. Not thread-safe: one per event-loop thread.
+ */
+final class LabelInterner {
+    static final int MAX_LENGTH = 128;
+    private static final int PROBES = 4;
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+    private record Entry(byte[] bytes, String string, int hash) {
+    }
+
+    private final Entry[] slots;
+    private final int mask;
+
+    /** {@code slots} is rounded up to a power of two. */
+    LabelInterner(int slots) {
+        int n = Integer.highestOneBit(Math.max(16, slots - 1) << 1);
+        this.slots = new Entry[n];
+        this.mask = n - 1;
+    }
+
+    String intern(byte[] buf, int off, int len) {
+        if (len > MAX_LENGTH) {
+            return new String(buf, off, len, StandardCharsets.UTF_8);
+        }
+        int h = hash(buf, off, len);
+        int home = h & mask;
+        for (int p = 0; p < PROBES; p++) {
+            int i = (home + p) & mask;
+            Entry e = slots[i];
+            if (e == null) {
+                return insert(i, buf, off, len, h);
+            }
+            if (e.hash == h && Arrays.equals(e.bytes, 0, e.bytes.length, buf, off, off + len)) {
+                return e.string;
+            }
+        }
+        return insert(home, buf, off, len, h); // neighbourhood full: replace the home slot
+    }
+
+    private String insert(int slot, byte[] buf, int off, int len, int h) {
+        byte[] bytes = Arrays.copyOfRange(buf, off, off + len);
+        String s = new String(bytes, StandardCharsets.UTF_8);
+        slots[slot] = new Entry(bytes, s, h);
+        return s;
+    }
+
+    /** Eight bytes at a time; the quality only has to spread slots, equality is checked on the bytes. */
+    private static int hash(byte[] buf, int off, int len) {
+        long h = len * 0x9E3779B97F4A7C15L;
+        int i = off;
+        int end = off + len;
+        for (; i + 8 <= end; i += 8) {
+            h = Long.rotateLeft(h ^ (long) LONGS.get(buf, i) * 0xC2B2AE3D27D4EB4FL, 31) * 0x9E3779B97F4A7C15L;
+        }
+        for (; i < end; i++) {
+            h = (h ^ (buf[i] & 0xff)) * 0x100000001B3L;
+        }
+        h ^= h >>> 29;
+        h *= 0xBF58476D1CE4E5B9L;
+        return (int) (h ^ (h >>> 32));
+    }
+}

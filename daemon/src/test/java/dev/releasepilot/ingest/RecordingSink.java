@@ -11,6 +11,7 @@ import java.util.function.Predicate;
 final class RecordingSink implements SampleSink {
     private final Predicate<String> wanted;
     private final List<Sample> samples = new ArrayList<>();
+    private final List<Sample> refused = new ArrayList<>();
     private final List<Thread> acceptThreads = new ArrayList<>();
     private volatile boolean refusing;
     private volatile boolean stalled;
@@ -28,6 +29,7 @@ final class RecordingSink implements SampleSink {
     public synchronized Future<Void> accept(List<Sample> batch) {
         acceptThreads.add(Thread.currentThread());
         if (refusing) {
+            refused.addAll(batch);
             return Future.failedFuture("store full");
         }
         if (stalled) {
@@ -52,6 +54,11 @@ final class RecordingSink implements SampleSink {
 
     synchronized List<Sample> samples(String metric) {
         return samples.stream().filter(s -> s.labels().metricName().equals(metric)).toList();
+    }
+
+    /** Samples offered while refusing. */
+    synchronized List<Sample> refused() {
+        return List.copyOf(refused);
     }
 
     synchronized List<Thread> acceptThreads() {

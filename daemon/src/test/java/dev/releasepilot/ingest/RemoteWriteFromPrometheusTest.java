@@ -27,6 +27,21 @@ class RemoteWriteFromPrometheusTest {
     @TempDir
     Path dir;
 
+    /** An exporter with one counter that grows by one per scrape, and an optional gauge. */
+    private static HttpServer exporter(ReceiverServer receiver, AtomicInteger scrapes, AtomicBoolean extraGauge)
+            throws Exception {
+        return receiver.vertx.createHttpServer().requestHandler(req -> {
+            int n = scrapes.incrementAndGet();
+            StringBuilder body = new StringBuilder()
+                    .append("# HELP rp_requests_total Requests served.\n# TYPE rp_requests_total counter\n")
+                    .append("rp_requests_total{track=\"canary\",code=\"200\"} ").append(n).append('\n');
+            if (extraGauge.get()) {
+                body.append("# TYPE rp_extra_gauge gauge\nrp_extra_gauge 42\n");
+            }
+            req.response().putHeader("Content-Type", "text/plain; version=0.0.4").end(body.toString());
+        }).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+    }
+
     @Test
     void samplesFromARealPrometheusArriveWithTheirLabelsTimestampsAndStaleMarkers() throws Exception {
         RecordingSink sink = new RecordingSink(name -> name.startsWith("rp_"));
@@ -34,17 +49,7 @@ class RemoteWriteFromPrometheusTest {
         AtomicBoolean extraGauge = new AtomicBoolean(true);
         long startMs = System.currentTimeMillis();
         try (ReceiverServer receiver = new ReceiverServer(sink, 4 * 1024 * 1024, RemoteWriteReceiver.DEFAULT_UNCOMPRESSED_LIMIT)) {
-            HttpServer exporter = receiver.vertx.createHttpServer().requestHandler(req -> {
-                int n = scrapes.incrementAndGet();
-                StringBuilder body = new StringBuilder()
-                        .append("# HELP rp_requests_total Requests served.\n# TYPE rp_requests_total counter\n")
-                        .append("rp_requests_total{track=\"canary\",code=\"200\"} ").append(n).append('\n');
-                if (extraGauge.get()) {
-                    body.append("# TYPE rp_extra_gauge gauge\nrp_extra_gauge 42\n");
-                }
-                req.response().putHeader("Content-Type", "text/plain; version=0.0.4").end(body.toString());
-            }).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
-            String target = "127.0.0.1:" + exporter.actualPort();
+            String target = "127.0.0.1:" + exporter(receiver, scrapes, extraGauge).actualPort();
 
             try (Prometheus prometheus = Prometheus.scrapingAndWriting(dir, target, receiver.url())) {
                 List<Sample> requests = Poll.until("3 samples of rp_requests_total", Duration.ofSeconds(30), () -> {
@@ -98,6 +103,30 @@ class RemoteWriteFromPrometheusTest {
                 assertFalse(prometheus.log().contains("non-recoverable"), prometheus.log());
                 assertEquals(0, receiver.counter("release_pilot_signals_rejected_total", "source", "remote_write",
                         "reason", "malformed"));
+            }
+        }
+    }
+
+    @Test
+    void prometheusResendsWhatTheReceiverAnswered503ForSoNothingIsLost() throws Exception {
+        RecordingSink sink = new RecordingSink(name -> name.equals("rp_requests_total"));
+        sink.refuse(true);
+        try (ReceiverServer receiver = new ReceiverServer(sink, 4 * 1024 * 1024, RemoteWriteReceiver.DEFAULT_UNCOMPRESSED_LIMIT)) {
+            String target = "127.0.0.1:" + exporter(receiver, new AtomicInteger(), new AtomicBoolean(false)).actualPort();
+            try (Prometheus prometheus = Prometheus.scrapingAndWriting(dir, target, receiver.url())) {
+                List<Sample> refused = Poll.until("a batch answered 503", Duration.ofSeconds(30), () -> {
+                    prometheus.assertAlive();
+                    List<Sample> r = sink.refused();
+                    return r.isEmpty() ? null : r;
+                });
+                assertTrue(receiver.counter("release_pilot_signals_rejected_total", "source", "remote_write",
+                        "reason", "unavailable") >= 1);
+                sink.refuse(false);
+
+                Poll.until("the refused samples re-sent and taken", Duration.ofSeconds(30),
+                        () -> sink.samples().containsAll(refused));
+                assertTrue(prometheus.selfMetric("prometheus_remote_storage_samples_retried_total") >= refused.size());
+                assertEquals(0, prometheus.selfMetric("prometheus_remote_storage_samples_failed_total"));
             }
         }
     }

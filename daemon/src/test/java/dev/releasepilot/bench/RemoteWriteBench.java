@@ -32,10 +32,12 @@ import java.util.stream.Stream;
  * timed pass of appends to existing series. Reported: samples/s over the timed pass (wall clock, the
  * client on the same machine), the receiver's CPU seconds per million samples (from /proc, so client
  * contention does not blur it), its RSS at the end and its peak RSS (VmRSS, VmHWM), non-2xx answers,
- * and what the receiver says it stored. See docs/benchmarks.md for the command.
+ * and what the receiver says it stored. Results: docs/benchmarks.md, "remote_write ingest".
  *
- * <p>Options: {@code --series=10000,100000 --timed-samples=2000000 --warmup-samples=500000
- * --connections=8 --event-loops=2 --server-jvm-opts="-Xmx512m"}.
+ * <p>Run: {@code k6/bench.sh RemoteWriteBench [--series=10000,100000] [--timed-samples=2000000]
+ * [--warmup-samples=500000] [--connections=8] [--event-loops=2]
+ * [--server-jvm-opts="-Xms32m -Xmx512m -XX:+UseSerialGC"]}. {@code --connections} is also the number of
+ * sender shards (series are split among them as Prometheus splits them among its shards).
  */
 public final class RemoteWriteBench {
     private RemoteWriteBench() {

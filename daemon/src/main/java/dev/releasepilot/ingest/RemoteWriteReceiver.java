@@ -48,6 +48,9 @@ public final class RemoteWriteReceiver {
         this.metrics = new IngestMetrics(registry, "remote_write");
         this.bodyLimit = bodyLimit;
         this.uncompressedLimit = uncompressedLimit;
+        // snappy-java unpacks and loads its native library on first use: do it now, at startup, so the
+        // first request does not pay for it on an event loop and a broken install fails here, loudly.
+        Snappy.getNativeLibraryVersion();
     }
 
     public void mount(Router router) {

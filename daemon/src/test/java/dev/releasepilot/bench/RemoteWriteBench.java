@@ -15,6 +15,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -36,15 +37,20 @@ import java.util.stream.Stream;
  *
  * <p>Run: {@code k6/bench.sh RemoteWriteBench [--series=10000,100000] [--timed-samples=2000000]
  * [--warmup-samples=500000] [--connections=8] [--event-loops=2]
- * [--server-jvm-opts="-Xms32m -Xmx512m -XX:+UseSerialGC"]}. {@code --connections} is also the number of
+ * [--server-jvm-opts="-Xms32m -Xmx512m -XX:+UseSerialGC"] [--profile]}; {@code --profile} records our server
+ * with JFR and prints where its time went in the timed pass ({@link JfrBreakdown}). {@code --connections} is also the number of
  * sender shards (series are split among them as Prometheus splits them among its shards).
  */
 public final class RemoteWriteBench {
     private RemoteWriteBench() {
     }
 
+    /** One receiver's result; the timed pass ran from {@code from} to {@code to}. */
     record Row(int series, String receiver, double samplesPerSecond, double cpuPerMillion, long rssKib, long peakKib,
-               int non2xx, String stored) {
+               int non2xx, String stored, Instant from, Instant to) {
+        Row stored(String what) {
+            return new Row(series, receiver, samplesPerSecond, cpuPerMillion, rssKib, peakKib, non2xx, what, from, to);
+        }
     }
 
     public static void main(String[] args) throws Exception {
@@ -54,6 +60,7 @@ public final class RemoteWriteBench {
         int connections = 8;
         int eventLoops = 2;
         String jvmOpts = "-Xms32m -Xmx512m -XX:+UseSerialGC";
+        boolean profile = false;
         for (String a : args) {
             String v = a.substring(a.indexOf('=') + 1);
             if (a.startsWith("--series=")) {
@@ -68,6 +75,8 @@ public final class RemoteWriteBench {
                 eventLoops = Integer.parseInt(v);
             } else if (a.startsWith("--server-jvm-opts=")) {
                 jvmOpts = v;
+            } else if (a.equals("--profile")) {
+                profile = true;
             } else {
                 throw new IllegalArgumentException("unknown option " + a);
             }
@@ -90,7 +99,7 @@ public final class RemoteWriteBench {
                 System.out.printf("inline cost on the event loop per %d-sample request: snappy %.1f µs + decode %.1f µs "
                                 + "(all series wanted) or %.1f µs (2%% wanted, the rest dropped by the metric-name pre-filter)%n",
                         BenchPayloads.SAMPLES_PER_REQUEST, all.snappyMicros(), all.decodeMicros(), few.decodeMicros());
-                Row ours = runOurs(vertx, p, connections, eventLoops, jvmOpts);
+                Row ours = runOurs(vertx, p, connections, eventLoops, jvmOpts, profile);
                 rows.add(ours);
                 print(ours, null);
                 Row prom = runPrometheus(vertx, p, connections);
@@ -120,12 +129,16 @@ public final class RemoteWriteBench {
                 r.rssKib() / 1024, r.peakKib() / 1024, (double) r.peakKib() / prometheus.peakKib(), r.non2xx(), r.stored());
     }
 
-    private static Row runOurs(Vertx vertx, BenchPayloads p, int connections, int loops, String jvmOpts)
+    private static Row runOurs(Vertx vertx, BenchPayloads p, int connections, int loops, String jvmOpts, boolean profile)
             throws Exception {
         int port = FreePort.get();
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(Arrays.asList(jvmOpts.trim().split("\\s+")));
+        Path recording = Files.createTempFile("rp-bench", ".jfr");
+        if (profile) {
+            cmd.add("-XX:StartFlightRecording=settings=profile,dumponexit=true,filename=" + recording);
+        }
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), RemoteWriteBenchServer.class.getName(),
                 Integer.toString(port), Integer.toString(loops), "1000000"));
         Process server = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
@@ -140,13 +153,17 @@ public final class RemoteWriteBench {
             }
             Row r = measure(vertx, p, connections, port, server.pid(), "release-pilot");
             JsonObject stats = new JsonObject(get("http://127.0.0.1:" + port + "/bench/stats"));
-            return new Row(r.series(), r.receiver(), r.samplesPerSecond(), r.cpuPerMillion(), r.rssKib(), r.peakKib(),
-                    r.non2xx(), stats.getLong("series") + " series, " + stats.getLong("accepted") + " samples");
-        } finally {
             server.getOutputStream().close();
-            if (!server.waitFor(20, TimeUnit.SECONDS)) {
-                server.destroyForcibly();
+            if (!server.waitFor(60, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("bench server did not stop");
             }
+            if (profile) {
+                System.out.println("  release-pilot profile of the timed pass: " + JfrBreakdown.of(recording, r.from(), r.to()));
+            }
+            return r.stored(stats.getLong("series") + " series, " + stats.getLong("accepted") + " samples");
+        } finally {
+            server.destroyForcibly();
+            Files.deleteIfExists(recording);
         }
     }
 
@@ -154,10 +171,13 @@ public final class RemoteWriteBench {
         Path dir = Files.createTempDirectory("rp-bench-prometheus");
         try (Prometheus prometheus = Prometheus.receiving(dir)) {
             Row r = measure(vertx, p, connections, prometheus.port, prometheus.pid(), "prometheus");
-            String stored = (long) prometheus.selfMetric("prometheus_tsdb_head_series") + " series, "
-                    + (long) prometheus.selfMetric("prometheus_tsdb_head_samples_appended_total") + " samples";
-            return new Row(r.series(), r.receiver(), r.samplesPerSecond(), r.cpuPerMillion(), r.rssKib(), r.peakKib(),
-                    r.non2xx(), stored);
+            long onDisk;
+            try (Stream<Path> files = Files.walk(dir)) {
+                onDisk = files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+            }
+            return r.stored((long) prometheus.selfMetric("prometheus_tsdb_head_series") + " series, "
+                    + (long) prometheus.selfMetric("prometheus_tsdb_head_samples_appended_total") + " samples, "
+                    + onDisk / (1024 * 1024) + " MiB WAL on disk");
         } finally {
             try (Stream<Path> files = Files.walk(dir)) {
                 files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
@@ -170,7 +190,9 @@ public final class RemoteWriteBench {
         try (LoadClient client = new LoadClient(vertx, port, connections)) {
             LoadClient.Result warm = client.send(p.warmup);
             ProcStats before = ProcStats.of(pid);
+            Instant from = Instant.now();
             LoadClient.Result timed = client.send(p.timed);
+            Instant to = Instant.now();
             ProcStats after = ProcStats.of(pid);
             for (LoadClient.Result r : List.of(warm, timed)) {
                 if (r.firstError() != null) {
@@ -180,7 +202,7 @@ public final class RemoteWriteBench {
             double seconds = timed.nanos() / 1e9;
             return new Row(p.series, name, p.timedSamples / seconds,
                     (after.cpuSeconds() - before.cpuSeconds()) / (p.timedSamples / 1e6), after.rssKib(), after.peakRssKib(),
-                    warm.non2xx() + timed.non2xx(), "");
+                    warm.non2xx() + timed.non2xx(), "", from, to);
         }
     }
 

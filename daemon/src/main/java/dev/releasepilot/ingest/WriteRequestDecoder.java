@@ -4,6 +4,7 @@ import dev.releasepilot.window.Labels;
 import dev.releasepilot.window.Sample;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Predicate;
 
@@ -48,6 +49,10 @@ final class WriteRequestDecoder {
     private int unmatched;
     private int histograms;
 
+    // Per series: offset and length of each label's name and value, and where each sample starts.
+    private int[] labelSpans = new int[64];
+    private int[] samplePositions = new int[8];
+
     // The label currently being read (offsets into the buffer), see readLabel.
     private int nameOff;
     private int nameLen;
@@ -90,7 +95,8 @@ final class WriteRequestDecoder {
 
     /** Reads one TimeSeries occupying {@code [start, end)}; the reader's limit is {@code end}. */
     private void timeSeries(int start, int end) throws BadInput {
-        // Pass 1: the metric name and how many labels and samples there are.
+        // One walk over the fields: where each label's name and value and each sample sit, and the
+        // metric name. Nothing is built until the pre-filter has said yes.
         int metricOff = -1;
         int metricLen = 0;
         int labels = 0;
@@ -100,14 +106,20 @@ final class WriteRequestDecoder {
             int tag = r.readTag();
             if (tag == TIMESERIES_LABEL) {
                 readLabel();
+                labelSpans = grow(labelSpans, labels * 4 + 4);
+                labelSpans[labels * 4] = nameOff;
+                labelSpans[labels * 4 + 1] = nameLen;
+                labelSpans[labels * 4 + 2] = valueOff;
+                labelSpans[labels * 4 + 3] = valueLen;
                 labels++;
                 if (isNameLabel()) {
                     metricOff = valueOff;
                     metricLen = valueLen;
                 }
             } else if (tag == TIMESERIES_SAMPLE) {
+                samplePositions = grow(samplePositions, samples + 1);
+                samplePositions[samples++] = r.pos;
                 r.pos = r.readLengthDelimitedEnd();
-                samples++;
             } else if (tag == TIMESERIES_HISTOGRAM) {
                 r.pos = r.readLengthDelimitedEnd();
                 histograms++;
@@ -123,31 +135,20 @@ final class WriteRequestDecoder {
             unmatched += samples;
             return;
         }
-        // Pass 2: the label set, in wire order (Labels normalises if a sender did not sort).
+        // The label set in wire order (Labels normalises if a sender did not sort), then the samples.
         String[] pairs = new String[labels * 2];
-        int i = 0;
-        r.pos = start;
-        while (r.more()) {
-            int tag = r.readTag();
-            if (tag == TIMESERIES_LABEL) {
-                readLabel();
-                pairs[i++] = strings.intern(r.buf, nameOff, nameLen);
-                pairs[i++] = strings.intern(r.buf, valueOff, valueLen);
-            } else {
-                r.skip(tag);
-            }
+        for (int k = 0; k < labels * 2; k++) {
+            pairs[k] = strings.intern(r.buf, labelSpans[k * 2], labelSpans[k * 2 + 1]);
         }
         Labels set = Labels.ofSortedPairs(pairs);
-        // Pass 3: the samples.
-        r.pos = start;
-        while (r.more()) {
-            int tag = r.readTag();
-            if (tag == TIMESERIES_SAMPLE) {
-                out.add(readSample(set));
-            } else {
-                r.skip(tag);
-            }
+        for (int k = 0; k < samples; k++) {
+            r.pos = samplePositions[k];
+            out.add(readSample(set));
         }
+    }
+
+    private static int[] grow(int[] a, int needed) {
+        return needed <= a.length ? a : Arrays.copyOf(a, Math.max(needed, a.length * 2));
     }
 
     /** Reads a Label message at the reader's position into nameOff/Len and valueOff/Len. */

@@ -47,7 +47,7 @@ final class LabelInterner {
             if (e == null) {
                 return insert(i, buf, off, len, h);
             }
-            if (e.hash == h && Arrays.equals(e.bytes, 0, e.bytes.length, buf, off, off + len)) {
+            if (e.hash == h && sameBytes(e.bytes, buf, off, len)) {
                 return e.string;
             }
         }
@@ -59,6 +59,29 @@ final class LabelInterner {
         String s = new String(bytes, StandardCharsets.UTF_8);
         slots[slot] = new Entry(bytes, s, h);
         return s;
+    }
+
+    /**
+     * Whether {@code a} equals {@code buf[off, off + len)}, eight bytes at a time: label strings are
+     * short, and for them this beats {@code Arrays.equals}, whose range checks and vectorised mismatch
+     * are made for long arrays.
+     */
+    private static boolean sameBytes(byte[] a, byte[] buf, int off, int len) {
+        if (a.length != len) {
+            return false;
+        }
+        int i = 0;
+        for (; i + 8 <= len; i += 8) {
+            if ((long) LONGS.get(a, i) != (long) LONGS.get(buf, off + i)) {
+                return false;
+            }
+        }
+        for (; i < len; i++) {
+            if (a[i] != buf[off + i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Eight bytes at a time; the quality only has to spread slots, equality is checked on the bytes. */

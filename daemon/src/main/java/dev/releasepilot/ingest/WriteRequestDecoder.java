@@ -5,14 +5,16 @@ import dev.releasepilot.window.Sample;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Predicate;
 
 /**
  * Decodes an uncompressed remote_write 1.0 {@code WriteRequest} (prompb, PROTOCOLS.md §2.2) into
  * {@link Sample}s, by hand rather than through generated classes: the metric name of each series is
- * found and checked against the pre-filter before any label string is built, so unwanted series cost
- * a scan of their bytes and nothing else.
+ * found and checked against the pre-filter before its label set is built, so unwanted series cost
+ * a scan of their bytes and a lookup of their (interned) metric name.
  *
  * <p>Follows protobuf's parsing rules: fields in any order, the last occurrence of a singular field
  * wins, unknown fields (and known field numbers with an unexpected wire type) are skipped by wire
@@ -42,7 +44,9 @@ final class WriteRequestDecoder {
     }
 
     private final ProtoReader r;
-    private final MetricNameFilter names;
+    private final Predicate<String> wantsMetric;
+    /** The pre-filter's answers for this request: asked once per metric name, not per series. */
+    private final Map<String, Boolean> wanted = new HashMap<>();
     private final LabelInterner strings;
     private final List<Sample> out;
     private int total;
@@ -61,7 +65,7 @@ final class WriteRequestDecoder {
 
     private WriteRequestDecoder(byte[] buf, int len, Predicate<String> wantsMetric, LabelInterner strings) {
         this.r = new ProtoReader(buf, 0, len);
-        this.names = new MetricNameFilter(wantsMetric);
+        this.wantsMetric = wantsMetric;
         this.strings = strings;
         // Prometheus sends one sample per series entry; ~60 bytes per entry is a generous guess.
         this.out = new ArrayList<>(Math.min(len / 60 + 1, 10_000));
@@ -131,7 +135,7 @@ final class WriteRequestDecoder {
         if (samples == 0) {
             return;
         }
-        if (metricOff < 0 || !names.wants(r.buf, metricOff, metricLen)) {
+        if (metricOff < 0 || !wanted.computeIfAbsent(strings.intern(r.buf, metricOff, metricLen), wantsMetric::test)) {
             unmatched += samples;
             return;
         }

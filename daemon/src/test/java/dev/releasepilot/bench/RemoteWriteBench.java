@@ -36,7 +36,7 @@ import java.util.stream.Stream;
  * and what the receiver says it stored. Results: docs/benchmarks.md, "remote_write ingest".
  *
  * <p>Run: {@code k6/bench.sh RemoteWriteBench [--series=10000,100000] [--timed-samples=2000000]
- * [--warmup-samples=500000] [--connections=8] [--event-loops=2]
+ * [--warmup-samples=500000] [--connections=16] [--event-loops=2]
  * [--server-jvm-opts="-Xms32m -Xmx512m -XX:+UseSerialGC"] [--profile]}; {@code --profile} records our server
  * with JFR and prints where its time went in the timed pass ({@link JfrBreakdown}). {@code --connections} is also the number of
  * sender shards (series are split among them as Prometheus splits them among its shards).
@@ -57,7 +57,7 @@ public final class RemoteWriteBench {
         List<Integer> seriesCounts = List.of(10_000, 100_000);
         long timedSamples = 2_000_000;
         long warmupSamples = 500_000;
-        int connections = 8;
+        int connections = 16;
         int eventLoops = 2;
         String jvmOpts = "-Xms32m -Xmx512m -XX:+UseSerialGC";
         boolean profile = false;

@@ -99,16 +99,19 @@ final class WriteRequestDecoder {
 
     /** Reads one TimeSeries occupying {@code [start, end)}; the reader's limit is {@code end}. */
     private void timeSeries(int start, int end) throws BadInput {
-        // One walk over the fields: where each label's name and value and each sample sit, and the
-        // metric name. Nothing is built until the pre-filter has said yes.
-        int metricOff = -1;
-        int metricLen = 0;
+        // One walk over the fields: where each label's name and value and each sample sit. Once the
+        // metric name has been seen and the pre-filter has said no, the remaining labels are skipped
+        // whole and the samples only counted; nothing is built for an unwanted series.
+        boolean named = false;
+        boolean wantedSeries = false;
         int labels = 0;
         int samples = 0;
         r.pos = start;
         while (r.more()) {
             int tag = r.readTag();
-            if (tag == TIMESERIES_LABEL) {
+            if (tag == TIMESERIES_LABEL && named && !wantedSeries) {
+                r.pos = r.readLengthDelimitedEnd();
+            } else if (tag == TIMESERIES_LABEL) {
                 readLabel();
                 labelSpans = grow(labelSpans, labels * 4 + 4);
                 labelSpans[labels * 4] = nameOff;
@@ -116,9 +119,9 @@ final class WriteRequestDecoder {
                 labelSpans[labels * 4 + 2] = valueOff;
                 labelSpans[labels * 4 + 3] = valueLen;
                 labels++;
-                if (isNameLabel()) {
-                    metricOff = valueOff;
-                    metricLen = valueLen;
+                if (!named && isNameLabel()) {
+                    named = true;
+                    wantedSeries = wanted.computeIfAbsent(strings.intern(r.buf, valueOff, valueLen), wantsMetric::test);
                 }
             } else if (tag == TIMESERIES_SAMPLE) {
                 samplePositions = grow(samplePositions, samples + 1);
@@ -132,11 +135,8 @@ final class WriteRequestDecoder {
             }
         }
         total += samples;
-        if (samples == 0) {
-            return;
-        }
-        if (metricOff < 0 || !wanted.computeIfAbsent(strings.intern(r.buf, metricOff, metricLen), wantsMetric::test)) {
-            unmatched += samples;
+        if (!wantedSeries) {
+            unmatched += samples; // including series without a metric name
             return;
         }
         // The label set in wire order (Labels normalises if a sender did not sort), then the samples.

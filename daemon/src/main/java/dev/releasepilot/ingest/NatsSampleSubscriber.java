@@ -11,6 +11,7 @@ import io.vertx.core.Vertx;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Logger;
 
 /**
  * Subscribes to the configured NATS subjects and hands the JSON samples they carry to the
@@ -25,6 +26,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * and dropped; nothing a sender publishes can stop the subscription.
  */
 public final class NatsSampleSubscriber implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(NatsSampleSubscriber.class.getName());
     private final NatsConnector connector;
     private final NatsSettings settings;
     private final SampleSink sink;
@@ -46,7 +48,10 @@ public final class NatsSampleSubscriber implements AutoCloseable {
 
     /** Subscribes as soon as the connection is first up; jnats re-subscribes after every reconnect. */
     public NatsSampleSubscriber start() {
-        connector.connected().thenAccept(this::subscribe);
+        connector.connected().thenAccept(this::subscribe).exceptionally(e -> {
+            LOG.severe("cannot subscribe to " + settings.subjects() + ": " + e.getMessage());
+            return null;
+        });
         return this;
     }
 

@@ -22,6 +22,13 @@ public record NatsSettings(String url, List<String> subjects, Duration reconnect
                            long reconnectBufferBytes, int pendingMessages, int maxInFlightBatches, int eventQueueLimit) {
     public NatsSettings {
         subjects = List.copyOf(subjects);
+        for (String subject : subjects) {
+            // NATS subjects are dot-separated non-empty tokens without whitespace ('*' and '>' as wildcards).
+            if (subject.isEmpty() || subject.startsWith(".") || subject.endsWith(".") || subject.contains("..")
+                    || subject.chars().anyMatch(Character::isWhitespace)) {
+                throw new IllegalArgumentException("invalid NATS subject '" + subject + "'");
+            }
+        }
         if (reconnectWaitMin.isNegative() || reconnectWaitMax.compareTo(reconnectWaitMin) < 0) {
             throw new IllegalArgumentException("reconnect waits must satisfy 0 <= min <= max");
         }

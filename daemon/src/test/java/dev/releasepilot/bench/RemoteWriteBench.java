@@ -189,6 +189,7 @@ public final class RemoteWriteBench {
             throws Exception {
         try (LoadClient client = new LoadClient(vertx, port, connections)) {
             LoadClient.Result warm = client.send(p.warmup);
+            System.gc(); // this JVM's garbage from building payloads must not be collected while the client is timed
             ProcStats before = ProcStats.of(pid);
             Instant from = Instant.now();
             LoadClient.Result timed = client.send(p.timed);

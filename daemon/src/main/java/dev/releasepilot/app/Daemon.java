@@ -10,6 +10,7 @@ import dev.releasepilot.decide.Pilot;
 import dev.releasepilot.ingest.AlertmanagerReceiver;
 import dev.releasepilot.ingest.HaproxyStatsPoller;
 import dev.releasepilot.ingest.HealthProber;
+import dev.releasepilot.ingest.RemoteWriteReceiver;
 import dev.releasepilot.rules.RuleSet;
 import dev.releasepilot.journal.FileJournal;
 import dev.releasepilot.rules.LoadResult;
@@ -43,12 +44,14 @@ public final class Daemon implements AutoCloseable {
     private final Pilot pilot;
     private final HttpServer server;
     private final HaproxyStatsPoller stats;
+    private final NatsLink nats;
     private String proberDeployment; // touched only by start and reload, which are serialised below
     private Future<Void> reloading = Future.succeededFuture();
 
     private Daemon(DaemonConfig config, Vertx vertx, FileJournal journal, Telemetry telemetry, Pilot pilot,
-                   HttpServer server, HaproxyStatsPoller stats) {
+                   HttpServer server, HaproxyStatsPoller stats, NatsLink nats) {
         this.stats = stats;
+        this.nats = nats;
         this.config = config;
         this.vertx = vertx;
         this.journal = journal;
@@ -77,21 +80,23 @@ public final class Daemon implements AutoCloseable {
                     + " records kept)");
         }
         Vertx vertx = Vertx.vertx();
+        NatsLink nats = NatsLink.connect(config, telemetry.registry());
         try {
             Pilot pilot = Pilot.start(vertx, rules.rules(), journal, config.clock(), telemetry.registry(),
                     r -> new CircuitBreakingActuator(Actuators.create(vertx, r.backend()), r.name(), r.backend().kind(),
                             CIRCUIT_THRESHOLD, CIRCUIT_OPEN_FOR, config.clock(), telemetry.registry()),
                     config.actuationRetryDelayMs(),
-                    config.reconcileIntervalMs()).await(30, TimeUnit.SECONDS);
+                    config.reconcileIntervalMs(), nats.events()).await(30, TimeUnit.SECONDS);
             // Always deployed; it idles when no backend sets stats_poll, and picks them up on reload.
             HaproxyStatsPoller stats = new HaproxyStatsPoller(rules.rules(), pilot.samples(), config.clock(),
                     telemetry.registry());
             vertx.deployVerticle(stats).await(30, TimeUnit.SECONDS);
+            nats.subscribe(vertx, pilot, config);
             Holder holder = new Holder();
             Router router = router(vertx, config, journal, telemetry, pilot, stats, holder);
             HttpServer server = vertx.createHttpServer().requestHandler(router)
                     .listen(config.port(), config.host()).await(30, TimeUnit.SECONDS);
-            Daemon d = new Daemon(config, vertx, journal, telemetry, pilot, server, stats);
+            Daemon d = new Daemon(config, vertx, journal, telemetry, pilot, server, stats, nats);
             d.startProbes(rules.rules()).await(30, TimeUnit.SECONDS);
             holder.daemon = d;
             LOG.info("release-pilot " + VERSION + " listening on " + config.host() + ":" + server.actualPort()
@@ -99,6 +104,7 @@ public final class Daemon implements AutoCloseable {
                     + " (" + journal.recovery().records() + " records)");
             return d;
         } catch (Exception e) {
+            nats.close();
             vertx.close();
             journal.close();
             throw new StartupFailure("cannot start: " + e.getMessage());
@@ -125,6 +131,8 @@ public final class Daemon implements AutoCloseable {
         router.get("/metrics").handler(ctx -> ctx.response()
                 .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(telemetry.scrape()));
         new AlertmanagerReceiver(pilot, config.clock(), telemetry.registry(), config.bodyLimitBytes()).mount(router);
+        new RemoteWriteReceiver(pilot.samples(), telemetry.registry(), config.bodyLimitBytes(),
+                RemoteWriteReceiver.DEFAULT_UNCOMPRESSED_LIMIT).mount(router);
         new StatusApi(pilot, journal, auth, () -> holder.daemon == null
                 ? Future.failedFuture("starting") : holder.daemon.reload(), () -> {
                     io.vertx.core.json.JsonArray a = new io.vertx.core.json.JsonArray();
@@ -195,6 +203,7 @@ public final class Daemon implements AutoCloseable {
 
     @Override
     public void close() {
+        nats.close();
         try {
             server.close().await(10, TimeUnit.SECONDS);
             vertx.close().await(10, TimeUnit.SECONDS);

@@ -8,30 +8,40 @@ import java.time.Clock;
  *
  * @param actuationRetryDelayMs first delay before a failed rollback is tried again (doubles, max 60 s)
  * @param reconcileIntervalMs   how often weights are read back to find and repair drift (0: never)
+ * @param natsUrl               NATS server for samples in and events out, or null
  */
 public record DaemonConfig(Path rules, Path dataDir, String host, int port, String readToken,
                            String adminToken, long bodyLimitBytes, long actuationRetryDelayMs,
-                           long reconcileIntervalMs, Clock clock) {
+                           long reconcileIntervalMs, String natsUrl, java.util.List<String> natsSubjects, Clock clock) {
     public static final long DEFAULT_BODY_LIMIT = 4L * 1024 * 1024;
 
     public static DaemonConfig defaults(Path rules, Path dataDir, String host, int port) {
         return new DaemonConfig(rules, dataDir, host, port, null, null, DEFAULT_BODY_LIMIT, 5_000, 5_000,
-                Clock.systemUTC());
+                null, java.util.List.of(), Clock.systemUTC());
     }
 
     public DaemonConfig withTokens(String read, String admin) {
         return new DaemonConfig(rules, dataDir, host, port, read, admin, bodyLimitBytes, actuationRetryDelayMs,
-                reconcileIntervalMs, clock);
+                reconcileIntervalMs, natsUrl, natsSubjects, clock);
     }
 
     public DaemonConfig withActuationRetryDelayMs(long ms) {
         return new DaemonConfig(rules, dataDir, host, port, readToken, adminToken, bodyLimitBytes, ms,
-                reconcileIntervalMs, clock);
+                reconcileIntervalMs, natsUrl, natsSubjects, clock);
     }
 
     /** How often every service's weights are read back and drift repaired; 0 turns it off. */
     public DaemonConfig withReconcileIntervalMs(long ms) {
         return new DaemonConfig(rules, dataDir, host, port, readToken, adminToken, bodyLimitBytes,
-                actuationRetryDelayMs, ms, clock);
+                actuationRetryDelayMs, ms, natsUrl, natsSubjects, clock);
+    }
+
+    /**
+     * Connect to NATS at {@code url}: subscribe to {@code subjects} for JSON samples, and publish every
+     * decision and action to {@code release-pilot.events.<service>}. A null url: no NATS.
+     */
+    public DaemonConfig withNats(String url, java.util.List<String> subjects) {
+        return new DaemonConfig(rules, dataDir, host, port, readToken, adminToken, bodyLimitBytes,
+                actuationRetryDelayMs, reconcileIntervalMs, url, java.util.List.copyOf(subjects), clock);
     }
 }

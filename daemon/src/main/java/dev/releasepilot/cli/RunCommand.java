@@ -34,8 +34,18 @@ final class RunCommand implements Callable<Integer> {
             description = "How often weights are read back from the load balancers to repair drift, e.g. after an HAProxy reload; 0s turns it off (default: ${DEFAULT-VALUE}).")
     String reconcileInterval;
 
+    @Option(names = "--nats-url", description = "NATS server (e.g. nats://127.0.0.1:4222): publish every decision and action to release-pilot.events.<service>, and read samples from --nats-subject (default: no NATS).")
+    String natsUrl;
+
+    @Option(names = "--nats-subject", description = "A NATS subject carrying JSON samples {metric, labels, value, timestamp_ms}; repeatable.")
+    java.util.List<String> natsSubjects = new java.util.ArrayList<>();
+
     @Override
     public Integer call() {
+        if (natsUrl == null && !natsSubjects.isEmpty()) {
+            System.err.println("--nats-subject needs --nats-url");
+            return 2;
+        }
         int colon = listen.lastIndexOf(':');
         if (colon < 0) {
             System.err.println("--listen must be HOST:PORT, got '" + listen + "'");
@@ -53,7 +63,11 @@ final class RunCommand implements Callable<Integer> {
         try {
             cfg = DaemonConfig.defaults(config, dataDir, host, port)
                     .withTokens(token(readTokenFile), token(adminTokenFile))
-                    .withReconcileIntervalMs(dev.releasepilot.rules.DurationParser.parse(reconcileInterval).toMillis());
+                    .withReconcileIntervalMs(dev.releasepilot.rules.DurationParser.parse(reconcileInterval).toMillis())
+                    .withNats(natsUrl, natsSubjects);
+        } catch (IllegalArgumentException e) {
+            System.err.println("NATS: " + e.getMessage());
+            return 2;
         } catch (dev.releasepilot.rules.SyntaxError e) {
             System.err.println("--reconcile-interval: " + e.getMessage());
             return 2;

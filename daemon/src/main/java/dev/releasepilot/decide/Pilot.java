@@ -34,6 +34,7 @@ public final class Pilot {
     private final Function<ServiceRule, Actuator> actuators;
     private final long retryDelayMs;
     private final long reconcileIntervalMs;
+    private final EventSink events;
     private volatile Map<String, ServiceController> services = Map.of();
     private final dev.releasepilot.window.SeriesStore store;
     private final dev.releasepilot.window.Evaluator evaluator;
@@ -41,7 +42,8 @@ public final class Pilot {
 
     private Pilot(Vertx vertx, Journal journal, Clock clock, MeterRegistry registry,
                   Function<ServiceRule, Actuator> actuators, long retryDelayMs, long reconcileIntervalMs,
-                  RuleSet rules) {
+                  RuleSet rules, EventSink events) {
+        this.events = events;
         this.reconcileIntervalMs = reconcileIntervalMs;
         dev.releasepilot.window.StoreLimits limits = limits(rules);
         this.store = new dev.releasepilot.window.SeriesStore(index(rules), limits, registry, this::route);
@@ -62,8 +64,8 @@ public final class Pilot {
      */
     public static Future<Pilot> start(Vertx vertx, RuleSet rules, Journal journal, Clock clock,
                                       MeterRegistry registry, Function<ServiceRule, Actuator> actuators,
-                                      long retryDelayMs, long reconcileIntervalMs) {
-        Pilot p = new Pilot(vertx, journal, clock, registry, actuators, retryDelayMs, reconcileIntervalMs, rules);
+                                      long retryDelayMs, long reconcileIntervalMs, EventSink events) {
+        Pilot p = new Pilot(vertx, journal, clock, registry, actuators, retryDelayMs, reconcileIntervalMs, rules, events);
         Map<String, ServiceController> created = new LinkedHashMap<>();
         for (ServiceRule r : rules.services()) {
             created.put(r.name(), p.controller(r));
@@ -96,7 +98,7 @@ public final class Pilot {
 
     private ServiceController controller(ServiceRule r) {
         ServiceController c = new ServiceController(r, journal, clock, metrics, retryDelayMs, reconcileIntervalMs,
-                evaluator, grid);
+                evaluator, grid, events);
         c.actuator(actuators.apply(r));
         return c;
     }

@@ -40,6 +40,7 @@ final class ServiceController extends VerticleBase {
     private final Journal journal;
     private final Clock clock;
     private final DecideMetrics metrics;
+    private final EventSink events;
     private final ArrayDeque<Event> backlog = new ArrayDeque<>();
     private Actuator actuator;
     private volatile ServiceState published;
@@ -58,7 +59,8 @@ final class ServiceController extends VerticleBase {
 
     ServiceController(ServiceRule rule, Journal journal, Clock clock, DecideMetrics metrics, long baseRetryDelayMs,
                       long reconcileIntervalMs, dev.releasepilot.window.Evaluator evaluator,
-                      dev.releasepilot.window.EvaluationGrid grid) {
+                      dev.releasepilot.window.EvaluationGrid grid, EventSink events) {
+        this.events = events;
         this.reconcileIntervalMs = reconcileIntervalMs;
         this.evaluator = evaluator;
         this.grid = grid;
@@ -207,6 +209,11 @@ final class ServiceController extends VerticleBase {
 
     private Future<Void> persist(List<Event> all) {
         List<Event> events = all.stream().filter(Event::durable).toList();
+        for (Event e : events) {
+            if (!(e instanceof Event.AlertSeen)) { // alerts came from outside; announce what we decided and did
+                this.events.publish(name(), e.type(), e.body());
+            }
+        }
         if (!backlog.isEmpty()) {
             backlog.addAll(events); // keep journal order: nothing overtakes records still waiting
             scheduleFlush();

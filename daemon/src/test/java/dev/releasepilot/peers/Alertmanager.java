@@ -22,13 +22,18 @@ public final class Alertmanager implements AutoCloseable {
     private final HttpClient http = HttpClient.newHttpClient();
 
     public Alertmanager(Path dir, String webhookUrl) {
+        this(dir, webhookUrl, "1s");
+    }
+
+    /** @param groupWait the route's group_wait; "0s" is Alertmanager's floor (group_interval stays 1s) */
+    public Alertmanager(Path dir, String webhookUrl, String groupWait) {
         this.dir = dir;
         this.port = FreePort.get();
         String cfg = """
                 route:
                   receiver: release-pilot
                   group_by: ['alertname', 'service']
-                  group_wait: 1s
+                  group_wait: %s
                   group_interval: 1s
                   repeat_interval: 1h
                 receivers:
@@ -36,7 +41,7 @@ public final class Alertmanager implements AutoCloseable {
                     webhook_configs:
                       - url: '%s'
                         send_resolved: true
-                """.formatted(webhookUrl);
+                """.formatted(groupWait, webhookUrl);
         Path bin = Binaries.require("prometheus-alertmanager", "prometheus-alertmanager");
         try {
             Files.createDirectories(dir.resolve("data"));

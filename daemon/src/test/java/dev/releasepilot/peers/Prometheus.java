@@ -69,6 +69,11 @@ public final class Prometheus implements AutoCloseable {
         return new Prometheus(dir, cfg, List.of("--log.level=debug"));
     }
 
+    /** A Prometheus with the given configuration file text (paths in it may point into {@code dir}). */
+    public static Prometheus withConfig(Path dir, String config, List<String> extraFlags) {
+        return new Prometheus(dir, config, extraFlags);
+    }
+
     /** Scrapes nothing and accepts remote_write on {@code /api/v1/write} into its own TSDB. */
     public static Prometheus receiving(Path dir) {
         return new Prometheus(dir, "global:\n  scrape_interval: 1m\n", List.of("--web.enable-remote-write-receiver"));

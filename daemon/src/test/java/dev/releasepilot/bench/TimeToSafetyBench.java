@@ -40,7 +40,9 @@ import java.util.function.Predicate;
  *   <li>stream: Prometheus scrapes HAProxy's promex every 1 s and remote-writes to the daemon
  *       (batch_send_deadline 1s), window [3s];</li>
  *   <li>classic: Prometheus (1 s scrape and evaluation, rule {@code for: 0s}, window [3s]) → Alertmanager
- *       ({@code group_wait: 0s}, group_interval 1s) → the daemon's webhook.</li>
+ *       ({@code group_wait: 0s}, group_interval 1s) → the daemon's webhook: that path's floor;</li>
+ *   <li>classic-default: the same with a common production setup: 15 s scrape and evaluation, window
+ *       [1m], Alertmanager's default {@code group_wait: 30s} (not in the default run: slow).</li>
  * </ul>
  * Run: {@code k6/bench.sh TimeToSafetyBench [trials] [paths...]}
  */
@@ -103,6 +105,7 @@ public final class TimeToSafetyBench {
             case "probe" -> "daemon GETs the canary every 1 s (timeout 500 ms), 3 consecutive failures";
             case "stream" -> "Prometheus 1 s scrape of promex, remote_write (deadline 1s); [3s] window, for 0s";
             case "classic" -> "Prometheus 1 s scrape+eval, for 0s, [3s] -> Alertmanager group_wait 0s -> webhook";
+            case "classic-default" -> "Prometheus 15 s scrape+eval, for 0s, [1m] -> Alertmanager group_wait 30s -> webhook";
             default -> path;
         };
     }
@@ -130,7 +133,7 @@ public final class TimeToSafetyBench {
                 backend = backend.formatted("");
                 trigger = expr("3s");
             }
-            case "classic" -> {
+            case "classic", "classic-default" -> {
                 backend = backend.formatted("");
                 trigger = """
                               - name: t
@@ -162,28 +165,34 @@ public final class TimeToSafetyBench {
                           - url: '%s/api/v1/write'
                             queue_config: {batch_send_deadline: 1s, min_backoff: 30ms, max_backoff: 1s}
                         """.formatted(haproxy.promexPort, base), List.of());
-            } else if (path.equals("classic")) {
-                am = new Alertmanager(d.resolve("am"), base + "/api/v1/alerts/alertmanager", "0s");
+            } else if (path.startsWith("classic")) {
+                // The floor (1 s everywhere, group_wait 0s) or a common production setup: 15 s scrape and
+                // evaluation, Alertmanager's default group_wait of 30 s. group_interval is 1 s in both so
+                // that trials can follow each other (it only delays resolutions and re-fires).
+                boolean floor = path.equals("classic");
+                String interval = floor ? "1s" : "15s";
+                String window = floor ? "3s" : "1m";
+                am = new Alertmanager(d.resolve("am"), base + "/api/v1/alerts/alertmanager", floor ? "0s" : "30s");
                 Files.createDirectories(d.resolve("prometheus"));
                 Files.writeString(d.resolve("prometheus").resolve("rules.yml"), """
                         groups:
                           - name: canary
-                            interval: 1s
+                            interval: %3$s
                             rules:
                               - alert: CheckoutCanary5xx
-                                expr: (%s) and on() (%s)
+                                expr: (%1$s) and on() (%2$s)
                                 for: 0s
                                 labels: {severity: critical, service: checkout}
-                        """.formatted(RATIO.formatted("3s"), TRAFFIC.formatted("3s")));
+                        """.formatted(RATIO.formatted(window), TRAFFIC.formatted(window), interval));
                 prometheus = Prometheus.withConfig(d.resolve("prometheus"), """
-                        global: {scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s}
-                        rule_files: ['%s']
+                        global: {scrape_interval: %4$s, scrape_timeout: 1s, evaluation_interval: %4$s}
+                        rule_files: ['%1$s']
                         alerting:
-                          alertmanagers: [{static_configs: [{targets: ['127.0.0.1:%d']}]}]
+                          alertmanagers: [{static_configs: [{targets: ['127.0.0.1:%2$d']}]}]
                         scrape_configs:
                           - job_name: haproxy
-                            static_configs: [{targets: ['127.0.0.1:%d']}]
-                        """.formatted(d.resolve("prometheus").resolve("rules.yml"), am.port, haproxy.promexPort), List.of());
+                            static_configs: [{targets: ['127.0.0.1:%3$d']}]
+                        """.formatted(d.resolve("prometheus").resolve("rules.yml"), am.port, haproxy.promexPort, interval), List.of());
             }
             List<Double> out = new ArrayList<>();
             try {
@@ -227,7 +236,7 @@ public final class TimeToSafetyBench {
     private void armed(String base, String path) throws Exception {
         Predicate<JsonObject> ready = switch (path) {
             case "probe" -> s -> s.getJsonObject("failing_probes").isEmpty() && s.getString("state").equals("STEADY");
-            case "classic" -> s -> s.getJsonArray("firing_alerts").isEmpty() && s.getString("state").equals("STEADY");
+            case "classic", "classic-default" -> s -> s.getJsonArray("firing_alerts").isEmpty() && s.getString("state").equals("STEADY");
             default -> s -> s.getString("state").equals("STEADY")
                     && s.getJsonObject("expr_triggers").getJsonObject("t").getString("state").equals("OK");
         };

@@ -23,7 +23,8 @@ final class ExprTriggerRun {
     final ExprTrigger trigger;
     private final ConditionTracker tracker;
     private final EvaluationGrid grid;
-    private long lastEvaluatedMs = Long.MIN_VALUE;
+    private long lastEvaluatedMs = Long.MIN_VALUE; // the last grid instant evaluated finally
+    private long lastObservedMs = Long.MIN_VALUE;  // the last instant evaluated, final or provisional
     private long lastTouchEventMs = Long.MIN_VALUE; // the newest event time samples brought
     private long lastTouchNanos;                    // when (monotonic wall time) they arrived
     private ConditionStatus last;
@@ -62,26 +63,34 @@ final class ExprTriggerRun {
         return advance(evaluator, estimated, estimated);
     }
 
-    /** Evaluates at every grid instant in (last evaluated, newestMs]; returns the firing, if one happened. */
+    /**
+     * Evaluates at every grid instant in (last evaluated, newestMs], then once more, provisionally, at
+     * the first grid instant at or after {@code newestMs}: the newest samples almost never sit exactly on
+     * the grid, and without this they would wait for the NEXT samples to push the grid past them (a
+     * whole poll or scrape interval). The provisional instant is evaluated again, finally, once newer
+     * samples pass it. Returns the firing, if one happened.
+     */
     private Fired advance(Evaluator evaluator, long oldestMs, long newestMs) {
-        if (lastEvaluatedMs == Long.MIN_VALUE) {
-            // The first data ever: start the grid just before it, and keep that start even if this
-            // touch reaches no grid instant yet (the next ones will).
-            lastEvaluatedMs = oldestMs - 1;
-        }
         long after = lastEvaluatedMs;
         Fired fired = null;
         for (long t : grid.due(after, newestMs, MAX_INSTANTS)) {
-            TriggerVerdict v = evaluator.evaluate(trigger, t);
-            ConditionStatus s = tracker.observe(t, v.outcome());
+            fired = observe(evaluator, t, fired);
             lastEvaluatedMs = t;
-            last = s;
-            lastVerdict = v;
-            if (s.fired() && fired == null) {
-                fired = new Fired(t, v);
-            }
+        }
+        long provisional = Math.floorDiv(newestMs + grid.stepMs() - 1, grid.stepMs()) * grid.stepMs();
+        if (provisional > lastEvaluatedMs && provisional > newestMs) {
+            fired = observe(evaluator, provisional, fired);
         }
         return fired;
+    }
+
+    private Fired observe(Evaluator evaluator, long t, Fired fired) {
+        TriggerVerdict v = evaluator.evaluate(trigger, t);
+        ConditionStatus s = tracker.observe(t, v.outcome());
+        last = s;
+        lastVerdict = v;
+        lastObservedMs = t;
+        return s.fired() && fired == null ? new Fired(t, v) : fired;
     }
 
     JsonObject evidence(Fired f) {
@@ -98,10 +107,10 @@ final class ExprTriggerRun {
             o.put("detail", "no samples yet");
         } else {
             o.put("since", Instant.ofEpochMilli(last.sinceMs()).toString())
-                    .put("evaluated_at", Instant.ofEpochMilli(lastEvaluatedMs).toString());
+                    .put("evaluated_at", Instant.ofEpochMilli(lastObservedMs).toString());
         }
         if (last != null && last.state() == ConditionState.PENDING) {
-            o.put("pending_for_ms", lastEvaluatedMs - tracker.pendingSinceMs()).put("for_ms", trigger.forDuration().toMillis());
+            o.put("pending_for_ms", lastObservedMs - tracker.pendingSinceMs()).put("for_ms", trigger.forDuration().toMillis());
         }
         if (lastVerdict != null) {
             o.put("value", elements(lastVerdict.expr().compared()));

@@ -48,10 +48,9 @@ public final class Pilot {
         dev.releasepilot.window.StoreLimits limits = limits(rules);
         this.store = new dev.releasepilot.window.SeriesStore(index(rules), limits, registry, this::route);
         this.evaluator = new dev.releasepilot.window.Evaluator(store);
-        // Evaluate at a fifth of the store's resolution (50 ms for 250 ms polls, 200 ms at the default 1 s):
-        // samples land between grid instants, and a coarse grid would hold a fresh sample back until the
-        // next instant passes, i.e. until the next sample. A fixed grid keeps replays deterministic.
-        this.grid = new dev.releasepilot.window.EvaluationGrid(Math.max(10, limits.resolution().toMillis() / 5));
+        // Evaluate at every step of the store's resolution that samples pass, plus provisionally at the
+        // step just after the newest sample (ExprTriggerRun): a fixed grid keeps replays deterministic.
+        this.grid = new dev.releasepilot.window.EvaluationGrid(limits.resolution().toMillis());
         this.vertx = vertx;
         this.journal = journal;
         this.clock = clock;

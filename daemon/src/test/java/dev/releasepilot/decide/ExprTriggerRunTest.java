@@ -1,0 +1,87 @@
+package dev.releasepilot.decide;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import dev.releasepilot.rules.Condition;
+import dev.releasepilot.rules.ExprTrigger;
+import dev.releasepilot.rules.PromqlParser;
+import dev.releasepilot.window.EvaluationGrid;
+import dev.releasepilot.window.Evaluator;
+import dev.releasepilot.window.Labels;
+import dev.releasepilot.window.Sample;
+import dev.releasepilot.window.SelectorIndex;
+import dev.releasepilot.window.SeriesStore;
+import dev.releasepilot.window.StoreLimits;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Evaluation timing of one expr trigger, in event time, with samples that never sit on the grid. */
+class ExprTriggerRunTest {
+    private static final long STEP = 250;
+    private static final long NANOS = 1_000_000L;
+
+    private static Sample errors(long ts, double v) {
+        return new Sample(Labels.of(Map.of("__name__", "errors_total")), ts, v);
+    }
+
+    private static final class Fixture {
+        final SeriesStore store;
+        final Evaluator evaluator;
+        final ExprTriggerRun run;
+
+        Fixture(String expr, Duration forDuration) throws Exception {
+            Condition c = PromqlParser.parse(expr);
+            store = new SeriesStore(SelectorIndex.builder().add("s/t", c).build(), StoreLimits.defaults(),
+                    new SimpleMeterRegistry(), touches -> { });
+            evaluator = new Evaluator(store);
+            run = new ExprTriggerRun(new ExprTrigger("t", expr, c, forDuration, null, Duration.ZERO), new EvaluationGrid(STEP));
+        }
+
+        ExprTriggerRun.Fired feed(Sample s, long nowMs) {
+            store.accept(List.of(s));
+            return run.touched(evaluator, s.timestampMs(), s.timestampMs(), nowMs * NANOS);
+        }
+    }
+
+    @Test
+    void aFreshSampleIsJudgedWhenItArrivesNotWhenTheNextOneComes() throws Exception {
+        Fixture f = new Fixture("increase(errors_total[2s]) > 0", Duration.ZERO);
+        // Polls every 250 ms, 37 ms off the grid; the counter stays flat, then jumps.
+        for (int i = 0; i < 8; i++) {
+            assertNull(f.feed(errors(10_037 + i * STEP, 5), 10_037 + i * STEP));
+        }
+        ExprTriggerRun.Fired fired = f.feed(errors(10_037 + 8 * STEP, 9), 10_037 + 8 * STEP);
+        assertNotNull(fired, "fires on the sample that shows the errors");
+        assertEquals(12_250, fired.eventMs(), "at the grid step just after that sample (12 037 ms)");
+    }
+
+    @Test
+    void forIsHeldInEventTime() throws Exception {
+        Fixture f = new Fixture("increase(errors_total[2s]) > 0", Duration.ofSeconds(1));
+        for (int i = 0; i < 8; i++) {
+            f.feed(errors(10_037 + i * STEP, i), 10_037 + i * STEP);
+        }
+        // The condition holds since the second sample; with for: 1s it fires one second of event time later,
+        // even though all of this arrives "at once" (the now passed in never moves).
+        assertEquals("FIRING", f.run.view().getString("state"));
+    }
+
+    @Test
+    void silenceMovesEventTimeOnSoTheTriggerTurnsNoData() throws Exception {
+        Fixture f = new Fixture("increase(errors_total[2s]) > 100", Duration.ZERO);
+        for (int i = 0; i < 8; i++) {
+            f.feed(errors(10_037 + i * STEP, 5), 10_037 + i * STEP);
+        }
+        assertEquals("OK", f.run.view().getString("state"));
+        long lastArrival = 10_037 + 7 * STEP;
+        assertNull(f.run.silent(f.evaluator, (lastArrival + 500) * NANOS, 1_000 * NANOS), "not silent yet");
+        assertEquals("OK", f.run.view().getString("state"));
+        f.run.silent(f.evaluator, (lastArrival + 5_000) * NANOS, 1_000 * NANOS);
+        assertEquals("NO_DATA", f.run.view().getString("state"), "5 s without samples empties a [2s] window");
+    }
+}

@@ -22,6 +22,14 @@ final class BenchPayloads {
     private static final long SCRAPE_INTERVAL_MS = 15_000;
     private static final String[] JOBS = {"checkout", "billing", "search", "catalog", "cart", "auth", "payments", "shipping"};
     private static final String[] REGIONS = {"eu-west-1", "eu-central-1", "us-east-1", "ap-southeast-2"};
+    /** Every metric name the payloads use: 20 request counters, 12 histogram buckets, then one series each. */
+    static final List<String> METRICS = List.of("http_requests_total", "http_request_duration_seconds_bucket",
+            "http_request_duration_seconds_sum", "http_request_duration_seconds_count",
+            "process_cpu_seconds_total", "process_resident_memory_bytes", "process_open_fds",
+            "jvm_memory_used_bytes", "jvm_memory_max_bytes", "jvm_gc_pause_seconds_count",
+            "jvm_threads_live_threads", "db_connections_in_use", "db_connections_max",
+            "db_connection_errors_total", "cache_hits_total", "cache_misses_total",
+            "queue_depth", "queue_oldest_message_age_seconds", "up_since_seconds", "build_info");
 
     /** Per shard, the warm-up requests and then the timed ones, each list in send order. */
     final List<List<byte[]>> warmup = new ArrayList<>();
@@ -126,23 +134,17 @@ final class BenchPayloads {
         String[] codes = {"200", "201", "204", "301", "400", "401", "404", "429", "500", "503"};
         String[] le = {"0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10", "+Inf"};
         if (k < 20) {
-            l.put("__name__", "http_requests_total");
+            l.put("__name__", METRICS.get(0));
             l.put("code", codes[k % 10]);
             l.put("method", k < 10 ? "GET" : "POST");
             l.put("handler", "/api/v1/" + job);
         } else if (k < 32) {
-            l.put("__name__", "http_request_duration_seconds_bucket");
+            l.put("__name__", METRICS.get(1));
             l.put("handler", "/api/v1/" + job);
             l.put("le", le[k - 20]);
         } else {
-            String[] names = {"http_request_duration_seconds_sum", "http_request_duration_seconds_count",
-                    "process_cpu_seconds_total", "process_resident_memory_bytes", "process_open_fds",
-                    "jvm_memory_used_bytes", "jvm_memory_max_bytes", "jvm_gc_pause_seconds_count",
-                    "jvm_threads_live_threads", "db_connections_in_use", "db_connections_max",
-                    "db_connection_errors_total", "cache_hits_total", "cache_misses_total",
-                    "queue_depth", "queue_oldest_message_age_seconds", "up_since_seconds", "build_info"};
-            l.put("__name__", names[k - 32]);
-            if (k - 32 >= 9 && k - 32 <= 11) {
+            l.put("__name__", METRICS.get(k - 30));
+            if (METRICS.get(k - 30).startsWith("db_")) {
                 l.put("pool", "primary");
             }
         }

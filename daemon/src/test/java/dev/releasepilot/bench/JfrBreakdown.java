@@ -25,7 +25,7 @@ final class JfrBreakdown {
     private static final Map<String, List<String>> CATEGORIES = new LinkedHashMap<>();
 
     static {
-        CATEGORIES.put("store (bench map sink)", List.of("dev.releasepilot.bench.BoundedMapSink"));
+        CATEGORIES.put("store (SeriesStore)", List.of("dev.releasepilot.window.SeriesStore"));
         CATEGORIES.put("protobuf decode + labels", List.of("dev.releasepilot.ingest.WriteRequestDecoder"));
     }
 

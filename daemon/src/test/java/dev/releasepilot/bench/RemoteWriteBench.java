@@ -25,9 +25,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * remote_write ingest, side by side in one run: our receiver (in its own JVM, into a bounded map
- * sink that wants every series) against Prometheus' own {@code --web.enable-remote-write-receiver}
- * (its own TSDB directory), fed the same pre-built payloads by the same client.
+ * remote_write ingest, side by side in one run: our receiver (in its own JVM, into the real
+ * {@code SeriesStore} with rules that select every series, see {@link RemoteWriteBenchServer}) against
+ * Prometheus' own {@code --web.enable-remote-write-receiver} (its own TSDB directory), fed the same
+ * pre-built payloads by the same client.
  *
  * <p>Per receiver and series count: a warm-up pass (creates every series, warms the JIT), then a
  * timed pass of appends to existing series. Reported: samples/s over the timed pass (wall clock, the
@@ -151,6 +152,9 @@ public final class RemoteWriteBench {
             if (line == null) {
                 throw new IllegalStateException("bench server exited before listening");
             }
+            Thread drain = new Thread(() -> out.lines().forEach(l -> System.err.println("bench server: " + l)));
+            drain.setDaemon(true); // whatever it prints later (e.g. -XX:+PrintNMTStatistics at exit) must not block it
+            drain.start();
             Row r = measure(vertx, p, connections, port, server.pid(), "release-pilot");
             JsonObject stats = new JsonObject(get("http://127.0.0.1:" + port + "/bench/stats"));
             server.getOutputStream().close();
@@ -160,7 +164,8 @@ public final class RemoteWriteBench {
             if (profile) {
                 System.out.println("  release-pilot profile of the timed pass: " + JfrBreakdown.of(recording, r.from(), r.to()));
             }
-            return r.stored(stats.getLong("series") + " series, " + stats.getLong("accepted") + " samples");
+            return r.stored(stats.getLong("series") + " series, " + (stats.getLong("received") - stats.getLong("dropped"))
+                    + " samples (" + stats.getLong("dropped") + " dropped)");
         } finally {
             server.destroyForcibly();
             Files.deleteIfExists(recording);

@@ -1,6 +1,13 @@
 package dev.releasepilot.bench;
 
 import dev.releasepilot.ingest.RemoteWriteReceiver;
+import dev.releasepilot.rules.PromqlParser;
+import dev.releasepilot.rules.SyntaxError;
+import dev.releasepilot.window.SelectorIndex;
+import dev.releasepilot.window.SeriesStore;
+import dev.releasepilot.window.StoreLimits;
+import dev.releasepilot.window.TouchListener;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
@@ -9,11 +16,14 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Our remote_write receiver alone in its own JVM, so its memory can be measured like Prometheus'
- * (the benchmark starts it). One receiver per event loop, all into one {@link BoundedMapSink}.
+ * (the benchmark starts it): one receiver per event loop, all into one real {@link SeriesStore} whose
+ * rules select every metric of {@link BenchPayloads} ({@code rate(<metric>[1m]) > 0} each), sized for
+ * the payloads' 15 s sample spacing, with no evaluation attached (that is decide's cost, not ingest's).
  * Usage: {@code RemoteWriteBenchServer <port> <event loops> <max series>}; prints {@code LISTENING}
  * when ready, serves {@code GET /bench/stats}, and exits when stdin closes.
  */
@@ -24,17 +34,27 @@ public final class RemoteWriteBenchServer {
     public static void main(String[] args) throws Exception {
         int port = Integer.parseInt(args[0]);
         int loops = Integer.parseInt(args[1]);
-        BoundedMapSink sink = new BoundedMapSink(Integer.parseInt(args[2]));
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        SelectorIndex.Builder rules = SelectorIndex.builder();
+        for (String metric : BenchPayloads.METRICS) {
+            try {
+                rules.add("bench/" + metric, PromqlParser.parse("rate(" + metric + "[1m]) > 0"));
+            } catch (SyntaxError e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        StoreLimits limits = new StoreLimits(Integer.parseInt(args[2]), Duration.ofMinutes(5), Duration.ofSeconds(15),
+                Duration.ofSeconds(30), 1024);
+        SeriesStore store = new SeriesStore(rules.build(), limits, registry, TouchListener.NONE);
         Vertx vertx = Vertx.vertx();
         vertx.deployVerticle(() -> new VerticleBase() {
             @Override
             public Future<?> start() {
                 Router router = Router.router(vertx);
-                new RemoteWriteReceiver(sink, registry, 4 * 1024 * 1024, RemoteWriteReceiver.DEFAULT_UNCOMPRESSED_LIMIT)
+                new RemoteWriteReceiver(store, registry, 4 * 1024 * 1024, RemoteWriteReceiver.DEFAULT_UNCOMPRESSED_LIMIT)
                         .mount(router);
                 router.get("/bench/stats").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json")
-                        .end(new JsonObject().put("accepted", sink.accepted()).put("series", sink.series()).encode()));
+                        .end(stats(store, registry).encode()));
                 return vertx.createHttpServer().requestHandler(router).listen(port, "127.0.0.1");
             }
         }, new DeploymentOptions().setInstances(loops)).await(30, TimeUnit.SECONDS);
@@ -44,5 +64,13 @@ public final class RemoteWriteBenchServer {
             // the benchmark closes our stdin to stop us
         }
         vertx.close().await(10, TimeUnit.SECONDS);
+    }
+
+    /** Series held, samples received, and samples the store did not keep (any reason). */
+    private static JsonObject stats(SeriesStore store, PrometheusMeterRegistry registry) {
+        double received = registry.get("release_pilot_signals_received_total").tag("source", "remote_write").counter().count();
+        double dropped = registry.find("release_pilot_samples_dropped_total").counters().stream().mapToDouble(Counter::count).sum();
+        return new JsonObject().put("series", store.activeSeries()).put("received", (long) received)
+                .put("dropped", (long) dropped);
     }
 }

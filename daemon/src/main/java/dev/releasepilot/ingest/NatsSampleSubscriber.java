@@ -27,6 +27,8 @@ import java.util.logging.Logger;
  */
 public final class NatsSampleSubscriber implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(NatsSampleSubscriber.class.getName());
+    /** Bytes of received, undecoded messages jnats may hold (64 NATS default-size payloads). */
+    private static final long PENDING_BYTES = 64L * 1024 * 1024;
     private final NatsConnector connector;
     private final NatsSettings settings;
     private final SampleSink sink;
@@ -57,7 +59,7 @@ public final class NatsSampleSubscriber implements AutoCloseable {
 
     private void subscribe(Connection connection) {
         Dispatcher d = connection.createDispatcher(this::onMessage);
-        d.setPendingLimits(settings.pendingMessages(), 64L * 1024 * 1024);
+        d.setPendingLimits(settings.pendingMessages(), PENDING_BYTES);
         for (String subject : settings.subjects()) {
             d.subscribe(subject);
         }
@@ -70,7 +72,7 @@ public final class NatsSampleSubscriber implements AutoCloseable {
         try {
             decoded = NatsSampleDecoder.decode(message.getData(), clock.millis(), sink::wantsMetric);
         } catch (BadInput e) {
-            metrics.rejected(e.reason(), 1);
+            metrics.rejected(e.reason());
             return;
         }
         metrics.received(decoded.samples().size() + decoded.unmatched());

@@ -80,7 +80,14 @@ public final class Daemon implements AutoCloseable {
                     + " records kept)");
         }
         Vertx vertx = Vertx.vertx();
-        NatsLink nats = NatsLink.connect(config, telemetry.registry());
+        NatsLink nats;
+        try {
+            nats = NatsLink.connect(config, telemetry.registry());
+        } catch (IllegalArgumentException e) {
+            vertx.close();
+            journal.close();
+            throw new StartupFailure("NATS: " + e.getMessage());
+        }
         try {
             Pilot pilot = Pilot.start(vertx, rules.rules(), journal, config.clock(), telemetry.registry(),
                     r -> new CircuitBreakingActuator(Actuators.create(vertx, r.backend()), r.name(), r.backend().kind(),

@@ -112,9 +112,12 @@ public final class RemoteWriteReceiver {
             return;
         }
         sink.accept(decoded.samples()).onComplete(ar -> {
-            if (ar.failed()) {
+            if (ar.failed() && !(ar.cause() instanceof dev.releasepilot.window.StoreOverLimit)) {
                 reject(ctx, 503, "unavailable", "samples not taken, retry later: " + ar.cause().getMessage());
             } else {
+                // Over the series limit the store kept what it could and counted the rest
+                // (samples_dropped_total{reason="limit"}). A 503 would make Prometheus re-send the same
+                // batch forever while the store stays full, stalling that shard for every other series.
                 ctx.response().setStatusCode(204).end();
             }
         });

@@ -179,6 +179,12 @@ class NginxActuatorTest {
         List<Long> before = ProcessHandle.of(nginx.masterPid()).orElseThrow().children().map(ProcessHandle::pid)
                 .filter(NginxWorkers::accepting).toList();
         assertEquals(2, before.size(), "worker_processes 2: " + before);
+        // Without a pid in the generation, the previous workers are told apart from the new ones by start
+        // time (NginxWorkers.acceptingOlderSiblings): they must be at least 50 ms older than the new ones,
+        // which holds for any NGINX not reloaded within moments of its own start. Make sure this one is.
+        dev.releasepilot.peers.Poll.until("the first workers to be 200 ms old", java.time.Duration.ofSeconds(5),
+                () -> before.stream().allMatch(pid -> ProcessHandle.of(pid).flatMap(h -> h.info().startInstant())
+                        .map(t -> t.isBefore(java.time.Instant.now().minusMillis(200))).orElse(false)));
         await(good(), new Command.Rollback("checkout"));
         for (long pid : before) {
             assertFalse(NginxWorkers.accepting(pid), "worker " + pid + " of the previous generation still accepts");

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Five-minute demo: HAProxy with a stable and a canary server, Alertmanager routing to Release Pilot,
 # one critical alert, the canary drained. Everything on loopback; Ctrl-C stops it all.
-# Needs: haproxy, prometheus-alertmanager (amtool), curl, a built jar (infra/run.sh builds it).
+# Needs: haproxy, prometheus-alertmanager (amtool), curl, python3, a built jar (infra/run.sh builds it).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 work=$(mktemp -d)
@@ -10,6 +10,12 @@ cleanup() { kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT INT TERM
 
 [ -f daemon/target/release-pilot.jar ] || mvn -B -ntp -q -DskipTests package
+
+echo "== upstreams: stable on 127.0.0.1:8081, canary on 127.0.0.1:8082 (both answer /health)"
+for port in 8081 8082; do
+  mkdir -p "$work/www$port" && echo ok > "$work/www$port/health"
+  python3 -m http.server "$port" --bind 127.0.0.1 --directory "$work/www$port" > "$work/up$port.log" 2>&1 & pids+=($!)
+done
 
 echo "== HAProxy: be_checkout = stable1 (weight 100) + canary1 (weight 10), runtime API on 127.0.0.1:9999"
 haproxy -db -f infra/haproxy/demo.cfg > "$work/haproxy.log" 2>&1 & pids+=($!)

@@ -42,7 +42,7 @@ amtool --alertmanager.url=http://127.0.0.1:9093 alert add alertname=CheckoutErro
 for _ in $(seq 100); do weights | grep -q ROLLED_BACK && break; sleep 0.1; done
 echo "== after:"; weights
 echo "== why (the journal):"
-curl -s 'http://127.0.0.1:9095/api/v1/decisions?service=checkout' | python3 -m json.tool | head -40
+curl -s 'http://127.0.0.1:9095/api/v1/decisions?service=checkout' | python3 -m json.tool | head -40 || true
 echo "== resume (admin token), then Ctrl-C to stop the demo"
 curl -s -X POST -H 'Authorization: Bearer demo-token' -H 'Content-Type: application/json' \
      -d '{"reason":"demo over"}' http://127.0.0.1:9095/api/v1/services/checkout/resume | python3 -c \

@@ -3,7 +3,7 @@ package dev.releasepilot.rules;
 import java.time.Duration;
 
 /** Where a service's traffic is shifted. One record per load-balancer kind. */
-public sealed interface Backend permits HaproxyBackend, NginxBackend, CaddyBackend, HttpBackend, ExecBackend {
+public sealed interface Backend permits HaproxyBackend, WeightedBackend {
     /** A bounded label for metrics, e.g. "haproxy". */
     String kind();
 

@@ -13,7 +13,7 @@ import java.util.List;
  * @param maxEntries the most upstream entries a ratio may use (≤ 20); also its granularity (1/maxEntries)
  */
 public record CaddyBackend(String admin, String handlerId, List<WeightedServer> stable, List<WeightedServer> canary,
-                           int maxEntries, Duration timeout) implements Backend {
+                           int maxEntries, Duration timeout) implements WeightedBackend {
     public static final int MAX_ENTRIES_LIMIT = 20;
 
     public CaddyBackend {
@@ -24,15 +24,5 @@ public record CaddyBackend(String admin, String handlerId, List<WeightedServer> 
     @Override
     public String kind() {
         return "caddy";
-    }
-
-    @Override
-    public List<String> stableServers() {
-        return stable.stream().map(WeightedServer::server).toList();
-    }
-
-    @Override
-    public List<String> canaryServers() {
-        return canary.stream().map(WeightedServer::server).toList();
     }
 }

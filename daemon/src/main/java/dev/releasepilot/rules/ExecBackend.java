@@ -11,7 +11,7 @@ import java.util.List;
  * @param timeout the whole run; past it the command's process group is killed
  */
 public record ExecBackend(String command, List<Template> args, List<WeightedServer> stable,
-                          List<WeightedServer> canary, Duration timeout) implements Backend {
+                          List<WeightedServer> canary, Duration timeout) implements WeightedBackend {
     public ExecBackend {
         args = List.copyOf(args);
         stable = List.copyOf(stable);
@@ -21,15 +21,5 @@ public record ExecBackend(String command, List<Template> args, List<WeightedServ
     @Override
     public String kind() {
         return "exec";
-    }
-
-    @Override
-    public List<String> stableServers() {
-        return stable.stream().map(WeightedServer::server).toList();
-    }
-
-    @Override
-    public List<String> canaryServers() {
-        return canary.stream().map(WeightedServer::server).toList();
     }
 }

@@ -11,7 +11,7 @@ import java.util.Optional;
  * @param read without it, a 2xx to {@code request} is taken as applied (nothing is verified)
  */
 public record HttpBackend(List<WeightedServer> stable, List<WeightedServer> canary, HttpRequestTemplate request,
-                          Optional<ReadBack> read, Duration timeout) implements Backend {
+                          Optional<ReadBack> read, Duration timeout) implements WeightedBackend {
     public HttpBackend {
         stable = List.copyOf(stable);
         canary = List.copyOf(canary);
@@ -24,15 +24,5 @@ public record HttpBackend(List<WeightedServer> stable, List<WeightedServer> cana
     @Override
     public String kind() {
         return "http";
-    }
-
-    @Override
-    public List<String> stableServers() {
-        return stable.stream().map(WeightedServer::server).toList();
-    }
-
-    @Override
-    public List<String> canaryServers() {
-        return canary.stream().map(WeightedServer::server).toList();
     }
 }

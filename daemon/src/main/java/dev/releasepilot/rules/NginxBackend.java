@@ -24,7 +24,7 @@ import java.util.Optional;
 public record NginxBackend(Path upstreamFile, Path generationFile, String generationUrl,
                            List<WeightedServer> stable, List<WeightedServer> canary, String nginx,
                            Optional<String> prefix, Optional<String> config, Duration timeout,
-                           Duration verifyTimeout) implements Backend {
+                           Duration verifyTimeout) implements WeightedBackend {
     public NginxBackend {
         stable = List.copyOf(stable);
         canary = List.copyOf(canary);
@@ -33,15 +33,5 @@ public record NginxBackend(Path upstreamFile, Path generationFile, String genera
     @Override
     public String kind() {
         return "nginx";
-    }
-
-    @Override
-    public List<String> stableServers() {
-        return stable.stream().map(WeightedServer::server).toList();
-    }
-
-    @Override
-    public List<String> canaryServers() {
-        return canary.stream().map(WeightedServer::server).toList();
     }
 }

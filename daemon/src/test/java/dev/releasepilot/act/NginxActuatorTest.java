@@ -175,7 +175,9 @@ class NginxActuatorTest {
 
     @Test
     void aHandWrittenGenerationWithoutPidStillWaitsForThePreviousWorkers() throws Exception {
-        nginx.start(); // its generation include says just "initial", no $pid
+        // A generation include written by hand, without $pid.
+        Files.writeString(nginx.generationFile, "location = /__rp_gen/checkout { return 200 \"initial\"; }\n");
+        nginx.start();
         List<Long> before = ProcessHandle.of(nginx.masterPid()).orElseThrow().children().map(ProcessHandle::pid)
                 .filter(NginxWorkers::accepting).toList();
         assertEquals(2, before.size(), "worker_processes 2: " + before);

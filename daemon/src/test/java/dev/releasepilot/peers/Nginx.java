@@ -66,7 +66,9 @@ public final class Nginx implements AutoCloseable {
             Files.createDirectories(dir.resolve("tmp"));
             Files.writeString(config, cfg);
             Files.writeString(upstreamFile, "server " + stable + " weight=3;\nserver " + canary + " weight=1;\n");
-            Files.writeString(generationFile, "location = /__rp_gen/checkout { return 200 \"initial\"; }\n");
+            // As the actuator writes it: the generation and the answering worker's pid, so the first shift
+            // can tell the previous workers apart exactly (NginxWorkers).
+            Files.writeString(generationFile, "location = /__rp_gen/checkout { return 200 \"initial $pid\"; }\n");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

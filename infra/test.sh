@@ -26,7 +26,8 @@ peers=(
 missing=()
 for pair in "${peers[@]}"; do
   bin=${pair%%:*}; pkg=${pair#*:}
-  if ! command -v "$bin" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$bin" ] && [ ! -x "/usr/bin/$bin" ]; then
+  # type -P finds files only: `kill` must be the procps binary, not the shell builtin
+  if ! type -P "$bin" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$bin" ] && [ ! -x "/usr/bin/$bin" ] && [ ! -x "/bin/$bin" ]; then
     missing+=("$pkg")
   fi
 done

@@ -233,7 +233,10 @@ public final class Pilot {
         for (ServiceRule r : rules.services()) {
             ServiceController existing = services.get(r.name());
             if (existing != null) {
-                existing.reload(r, actuators.apply(r));
+                // Same backend config: keep the actuator (its connections and its circuit breaker's state);
+                // a new one only when the backend changed.
+                boolean sameBackend = existing.ruleSnapshot().backend().equals(r.backend());
+                existing.reload(r, sameBackend ? null : actuators.apply(r));
                 next.put(r.name(), existing);
             } else {
                 ServiceController c = controller(r);

@@ -176,12 +176,15 @@ final class ServiceController extends VerticleBase {
         }
     }
 
+    /** @param newActuator the actuator for a changed backend, or null to keep the current one */
     void reload(ServiceRule rule, Actuator newActuator) {
         ruleSnapshot = rule;
         context.runOnContext(v -> {
             exprRuns = exprRuns(rule, exprRuns, grid);
             machine.rule(rule);
-            this.actuator = newActuator;
+            if (newActuator != null) {
+                this.actuator = newActuator;
+            }
         });
     }
 

@@ -281,7 +281,7 @@ final class ServiceController extends VerticleBase {
         long t0 = System.nanoTime();
         int[] attempts = {0};
         String backendKind = machine.rule().backend().kind();
-        String trigger = lastTrigger();
+        String trigger = machine.lastTrigger();
         new Retrier(vertx, 3, 50, 1_000).run(() -> {
             attempts[0]++;
             return actuator.apply(new Command.Rollback(name(), trigger));
@@ -313,11 +313,6 @@ final class ServiceController extends VerticleBase {
                 retryDelayMs = Math.min(MAX_RETRY_DELAY_MS, retryDelayMs * 2);
             }
         });
-    }
-
-    private String lastTrigger() {
-        JsonObject d = machine.view().getJsonObject("last_decision");
-        return d == null ? "unknown" : d.getString("trigger", "unknown");
     }
 
     private void cancelRetry() {

@@ -52,6 +52,11 @@ public final class ServiceMachine {
         return state;
     }
 
+    /** The trigger of the latest decision (what a pending rollback is for), or "unknown". */
+    public String lastTrigger() {
+        return lastDecision == null ? "unknown" : lastDecision.trigger();
+    }
+
     public List<Event> onAlert(AlertSignal a, AlertTrigger trigger, Instant now) {
         JsonObject labels = new JsonObject(new LinkedHashMap<>(a.labels()));
         // Firing alerts are tracked by fingerprint (the label set): Alertmanager may move startsAt

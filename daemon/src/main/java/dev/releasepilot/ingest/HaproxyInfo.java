@@ -20,13 +20,13 @@ record HaproxyInfo(long pid, long startTimeSec, long uptimeSec, boolean stopping
             while (eol < to && b[eol] != '\n') {
                 eol++;
             }
-            if (startsWith(b, line, eol, "Pid: ")) {
+            if (PromexTable.startsWith(b, line, eol, "Pid: ")) {
                 pid = number(b, line + 5, eol);
-            } else if (startsWith(b, line, eol, "Start_time_sec: ")) {
+            } else if (PromexTable.startsWith(b, line, eol, "Start_time_sec: ")) {
                 start = number(b, line + 16, eol);
-            } else if (startsWith(b, line, eol, "Uptime_sec: ")) {
+            } else if (PromexTable.startsWith(b, line, eol, "Uptime_sec: ")) {
                 uptime = number(b, line + 12, eol);
-            } else if (startsWith(b, line, eol, "Stopping: ")) {
+            } else if (PromexTable.startsWith(b, line, eol, "Stopping: ")) {
                 stopping = number(b, line + 10, eol);
             }
             line = eol + 1;
@@ -42,18 +42,6 @@ record HaproxyInfo(long pid, long startTimeSec, long uptimeSec, boolean stopping
     boolean replacedBy(HaproxyInfo next) {
         return next.pid != pid || (next.startTimeSec >= 0 && next.startTimeSec != startTimeSec)
                 || next.uptimeSec < uptimeSec;
-    }
-
-    private static boolean startsWith(byte[] b, int from, int to, String prefix) {
-        if (to - from < prefix.length()) {
-            return false;
-        }
-        for (int i = 0; i < prefix.length(); i++) {
-            if (b[from + i] != prefix.charAt(i)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static long number(byte[] b, int from, int to) {

@@ -13,4 +13,4 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 mvn -B -ntp -q -DskipTests package
-exec java -jar daemon/target/release-pilot.jar run --config rules/example.yaml --data-dir data "$@"
+exec java @infra/jvm.options -jar daemon/target/release-pilot.jar run --config rules/example.yaml --data-dir data "$@"

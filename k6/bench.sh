@@ -7,4 +7,4 @@ name=${1:?usage: k6/bench.sh <BenchClass> [args...]}; shift
 mvn -B -ntp -q -pl daemon -am -DskipTests test-compile dependency:build-classpath \
     -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test >/dev/null
 cp="daemon/target/test-classes:daemon/target/classes:$(cat daemon/target/bench.classpath)"
-exec java -cp "$cp" "dev.releasepilot.bench.$name" "$@"
+exec java ${BENCH_JVM_OPTS:-} -cp "$cp" "dev.releasepilot.bench.$name" "$@"

@@ -1,8 +1,5 @@
 package dev.releasepilot.ingest;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -20,7 +17,6 @@ import java.util.Arrays;
 final class LabelInterner {
     static final int MAX_LENGTH = 128;
     private static final int PROBES = 4;
-    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private record Entry(byte[] bytes, String string, int hash) {
     }
@@ -39,7 +35,7 @@ final class LabelInterner {
         if (len > MAX_LENGTH) {
             return new String(buf, off, len, StandardCharsets.UTF_8);
         }
-        int h = hash(buf, off, len);
+        int h = (int) ByteHash.hash(buf, off, len);
         int home = h & mask;
         for (int p = 0; p < PROBES; p++) {
             int i = (home + p) & mask;
@@ -47,7 +43,7 @@ final class LabelInterner {
             if (e == null) {
                 return insert(i, buf, off, len, h);
             }
-            if (e.hash == h && sameBytes(e.bytes, buf, off, len)) {
+            if (e.hash == h && ByteHash.same(e.bytes, buf, off, len)) {
                 return e.string;
             }
         }
@@ -59,44 +55,5 @@ final class LabelInterner {
         String s = new String(bytes, StandardCharsets.UTF_8);
         slots[slot] = new Entry(bytes, s, h);
         return s;
-    }
-
-    /**
-     * Whether {@code a} equals {@code buf[off, off + len)}, eight bytes at a time: label strings are
-     * short, and for them this beats {@code Arrays.equals}, whose range checks and vectorised mismatch
-     * are made for long arrays.
-     */
-    private static boolean sameBytes(byte[] a, byte[] buf, int off, int len) {
-        if (a.length != len) {
-            return false;
-        }
-        int i = 0;
-        for (; i + 8 <= len; i += 8) {
-            if ((long) LONGS.get(a, i) != (long) LONGS.get(buf, off + i)) {
-                return false;
-            }
-        }
-        for (; i < len; i++) {
-            if (a[i] != buf[off + i]) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** Eight bytes at a time; the quality only has to spread slots, equality is checked on the bytes. */
-    private static int hash(byte[] buf, int off, int len) {
-        long h = len * 0x9E3779B97F4A7C15L;
-        int i = off;
-        int end = off + len;
-        for (; i + 8 <= end; i += 8) {
-            h = Long.rotateLeft(h ^ (long) LONGS.get(buf, i) * 0xC2B2AE3D27D4EB4FL, 31) * 0x9E3779B97F4A7C15L;
-        }
-        for (; i < end; i++) {
-            h = (h ^ (buf[i] & 0xff)) * 0x100000001B3L;
-        }
-        h ^= h >>> 29;
-        h *= 0xBF58476D1CE4E5B9L;
-        return (int) (h ^ (h >>> 32));
     }
 }

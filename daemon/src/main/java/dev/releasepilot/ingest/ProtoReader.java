@@ -41,6 +41,9 @@ final class ProtoReader {
 
     /** Up to 10 bytes; negative int64 values are always 10 bytes long on the wire. */
     long readVarint() throws BadInput {
+        if (pos < limit && buf[pos] >= 0) {
+            return buf[pos++]; // one byte: nearly every tag and length in remote_write
+        }
         long result = 0;
         for (int shift = 0; shift < 70; shift += 7) {
             if (pos >= limit) {

@@ -1,6 +1,7 @@
 package dev.releasepilot.ingest;
 
 import dev.releasepilot.api.HttpErrors;
+import dev.releasepilot.window.Appender;
 import dev.releasepilot.window.SampleSink;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Handler;
@@ -37,8 +38,23 @@ public final class RemoteWriteReceiver {
     private final IngestMetrics metrics;
     private final long bodyLimit;
     private final int uncompressedLimit;
-    /** One per event-loop thread: interning needs no locks, and each loop keeps its own bounded table. */
-    private final ThreadLocal<LabelInterner> interners = ThreadLocal.withInitial(() -> new LabelInterner(INTERNED_STRINGS));
+    /** Series remembered by their encoded labels per event loop (12 bytes a slot; the key bytes are shared). */
+    static final int CACHED_SERIES = 1 << 21;
+    /** Inflated bodies up to this size reuse one buffer per event loop; larger ones get their own. */
+    private static final int REUSED_BUFFER = 1 << 20;
+
+    /**
+     * One per event-loop thread: the decoder with its interning table, series cache and arrays, and the
+     * buffer bodies are inflated into. Everything a request decodes is copied out before it answers,
+     * so the next request on the loop may reuse all of it, with no locks.
+     */
+    private static final class LoopState {
+        final WriteRequestDecoder decoder = new WriteRequestDecoder(new LabelInterner(INTERNED_STRINGS),
+                new SeriesCache(CACHED_SERIES));
+        byte[] inflated = new byte[64 * 1024];
+    }
+
+    private final ThreadLocal<LoopState> loops = ThreadLocal.withInitial(LoopState::new);
 
     /**
      * @param bodyLimit         largest compressed body accepted (413 above)
@@ -93,25 +109,27 @@ public final class RemoteWriteReceiver {
     }
 
     private void receive(RoutingContext ctx) {
-        byte[] raw = inflate(ctx);
+        LoopState loop = loops.get();
+        Inflated raw = inflate(ctx, loop);
         if (raw == null) {
             return;
         }
-        WriteRequestDecoder.Decoded decoded;
+        Appender batch = sink.appender();
+        WriteRequestDecoder.Counts counts;
         try {
-            decoded = WriteRequestDecoder.decode(raw, raw.length, sink::wantsMetric, interners.get());
+            counts = loop.decoder.decode(raw.bytes(), raw.length(), sink::wantsMetric, batch);
         } catch (BadInput e) {
             reject(ctx, 400, e.reason(), e.getMessage());
             return;
         }
-        metrics.received(decoded.total() + decoded.histograms());
-        metrics.samplesDropped("unmatched", decoded.unmatched());
-        metrics.samplesDropped("native_histogram", decoded.histograms());
-        if (decoded.samples().isEmpty()) {
-            ctx.response().setStatusCode(204).end();
+        metrics.received(counts.total() + counts.histograms());
+        metrics.samplesDropped("unmatched", counts.unmatched());
+        metrics.samplesDropped("native_histogram", counts.histograms());
+        if (counts.appended() == 0) {
+            ctx.response().setStatusCode(204).end(); // an untouched batch needs no commit
             return;
         }
-        sink.accept(decoded.samples()).onComplete(ar -> {
+        batch.commit().onComplete(ar -> {
             if (ar.failed() && !(ar.cause() instanceof dev.releasepilot.window.StoreOverLimit)) {
                 reject(ctx, 503, "unavailable", "samples not taken, retry later: " + ar.cause().getMessage());
             } else {
@@ -123,11 +141,16 @@ public final class RemoteWriteReceiver {
         });
     }
 
+    /** An inflated WriteRequest: {@code bytes[0, length)}. */
+    private record Inflated(byte[] bytes, int length) {
+    }
+
     /**
-     * The uncompressed WriteRequest, or null after answering 400/413. The length snappy declares is
-     * checked against the limit before any memory is allocated for it.
+     * Inflates the body into the loop's buffer (grown up to {@link #REUSED_BUFFER}) or, when larger, into
+     * one of its own; null after answering 400/413. The length snappy declares is checked against the
+     * limit before any memory is allocated for it.
      */
-    private byte[] inflate(RoutingContext ctx) {
+    private Inflated inflate(RoutingContext ctx, LoopState loop) {
         Buffer body = ctx.body().buffer();
         if (body == null || body.length() == 0) {
             reject(ctx, 400, "bad_snappy", "empty body; expected a snappy-compressed WriteRequest");
@@ -146,10 +169,18 @@ public final class RemoteWriteReceiver {
                     + " bytes is larger than the limit of " + uncompressedLimit + " bytes; lower max_samples_per_send");
             return null;
         }
-        byte[] raw = new byte[declared];
+        byte[] raw;
+        if (declared <= REUSED_BUFFER) {
+            if (loop.inflated.length < declared) {
+                loop.inflated = new byte[Math.min(REUSED_BUFFER, Integer.highestOneBit(declared) << 1)];
+            }
+            raw = loop.inflated;
+        } else {
+            raw = new byte[declared];
+        }
         try {
             if (Snappy.uncompress(compressed, 0, compressed.length, raw, 0) == declared) {
-                return raw;
+                return new Inflated(raw, declared);
             }
         } catch (IOException e) {
             // answered below

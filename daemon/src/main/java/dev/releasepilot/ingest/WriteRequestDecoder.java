@@ -1,25 +1,31 @@
 package dev.releasepilot.ingest;
 
+import dev.releasepilot.window.Appender;
 import dev.releasepilot.window.Labels;
-import dev.releasepilot.window.Sample;
+import dev.releasepilot.window.SeriesRef;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 
 /**
- * Decodes an uncompressed remote_write 1.0 {@code WriteRequest} (prompb, PROTOCOLS.md §2.2) into
- * {@link Sample}s, by hand rather than through generated classes: the metric name of each series is
- * found and checked against the pre-filter before its label set is built, so unwanted series cost
- * a scan of their bytes and a lookup of their (interned) metric name.
+ * Decodes an uncompressed remote_write 1.0 {@code WriteRequest} (prompb, PROTOCOLS.md §2.2) into an
+ * {@link Appender}, by hand rather than through generated classes, in two passes:
+ *
+ * <ol>
+ *   <li>Parse and check the whole request. The metric name of each series is checked against the
+ *   pre-filter as soon as it is seen, and an unwanted series costs only a scan of its bytes. For each
+ *   wanted series the pass notes where it and its encoded labels lie, and its samples. Nothing is
+ *   appended yet, so a malformed request changes nothing.</li>
+ *   <li>Append. A series whose encoded labels the {@link SeriesCache} knows goes straight to its
+ *   {@link SeriesRef}; only the others have their labels interned and built, and are cached.</li>
+ * </ol>
  *
  * <p>Follows protobuf's parsing rules: fields in any order, the last occurrence of a singular field
  * wins, unknown fields (and known field numbers with an unexpected wire type) are skipped by wire
  * type. Metadata (field 3), exemplars and native histograms are skipped; histogram samples are
- * counted so they can be reported as dropped.
+ * counted so they can be reported as dropped. Reused request after request by one thread.
  */
 final class WriteRequestDecoder {
     // Field keys (number << 3 | wire type) of the messages we read.
@@ -35,27 +41,43 @@ final class WriteRequestDecoder {
     private static final byte[] NAME_LABEL = Labels.METRIC_NAME.getBytes(StandardCharsets.US_ASCII);
 
     /**
-     * @param samples    the float samples of the wanted series, in request order
      * @param total      every float sample in the request, wanted or not
      * @param unmatched  float samples dropped by the pre-filter
      * @param histograms native histogram samples (always dropped: the windows hold floats)
+     * @param appended   float samples handed to the appender (the sink may still drop some)
      */
-    record Decoded(List<Sample> samples, int total, int unmatched, int histograms) {
+    record Counts(int total, int unmatched, int histograms, int appended) {
     }
 
-    private final ProtoReader r;
-    private final Predicate<String> wantsMetric;
-    /** The pre-filter's answers for this request: asked once per metric name, not per series. */
-    private final Map<String, Boolean> wanted = new HashMap<>();
     private final LabelInterner strings;
-    private final List<Sample> out;
+    private final SeriesCache cache;
+    /** The pre-filter's answers for the current request: asked once per metric name, not per series. */
+    private final Map<String, Boolean> wanted = new HashMap<>();
+    private ProtoReader r;
+    private Predicate<String> wantsMetric;
     private int total;
     private int unmatched;
     private int histograms;
 
-    // Per series: offset and length of each label's name and value, and where each sample starts.
+    // Per wanted series of the current request: its TimeSeries message [start, end), its encoded label
+    // fields [keyStart, keyStart + keyLength) (keyLength -1 when other fields sit between the labels),
+    // and the end of its samples in the sample arrays.
+    private int series;
+    private int[] seriesStart = new int[64];
+    private int[] seriesEnd = new int[64];
+    private int[] keyStart = new int[64];
+    private int[] keyLength = new int[64];
+    private int[] samplesEnd = new int[64];
+    // The key's hash, and the series: its cached ref (pass 1), else its labels, built in pass 2.
+    private long[] hashes = new long[64];
+    private SeriesRef[] refs = new SeriesRef[64];
+    private Labels[] labelSets = new Labels[64];
+    private int samples;
+    private long[] timestamps = new long[512];
+    private double[] values = new double[512];
+
+    // Where each label of the series being read sits, while its labels are built (slow path).
     private int[] labelSpans = new int[64];
-    private int[] samplePositions = new int[8];
 
     // The label currently being read (offsets into the buffer), see readLabel.
     private int nameOff;
@@ -63,22 +85,30 @@ final class WriteRequestDecoder {
     private int valueOff;
     private int valueLen;
 
-    private WriteRequestDecoder(byte[] buf, int len, Predicate<String> wantsMetric, LabelInterner strings) {
-        this.r = new ProtoReader(buf, 0, len);
-        this.wantsMetric = wantsMetric;
+    WriteRequestDecoder(LabelInterner strings, SeriesCache cache) {
         this.strings = strings;
-        // Prometheus sends one sample per series entry; ~60 bytes per entry is a generous guess.
-        this.out = new ArrayList<>(Math.min(len / 60 + 1, 10_000));
+        this.cache = cache;
     }
 
     /**
-     * Decodes {@code buf[0, len)}. {@code wantsMetric} is asked once per distinct metric name; label
-     * Strings come from {@code strings}, which must not be used by another thread meanwhile.
+     * Decodes {@code buf[0, len)} and appends the wanted series' samples to {@code appender} (nothing
+     * when the request is malformed). {@code wantsMetric} is asked once per distinct metric name.
      */
-    static Decoded decode(byte[] buf, int len, Predicate<String> wantsMetric, LabelInterner strings) throws BadInput {
-        WriteRequestDecoder d = new WriteRequestDecoder(buf, len, wantsMetric, strings);
-        d.writeRequest();
-        return new Decoded(d.out, d.total, d.unmatched, d.histograms);
+    Counts decode(byte[] buf, int len, Predicate<String> wantsMetric, Appender appender) throws BadInput {
+        this.r = new ProtoReader(buf, 0, len);
+        this.wantsMetric = wantsMetric;
+        wanted.clear();
+        total = unmatched = histograms = series = samples = 0;
+        try {
+            writeRequest();
+            appendAll(buf, appender);
+        } finally {
+            this.r = null;
+            this.wantsMetric = null;
+            Arrays.fill(refs, 0, series, null); // hold no series or labels between requests
+            Arrays.fill(labelSets, 0, series, null);
+        }
+        return new Counts(total, unmatched, histograms, samples);
     }
 
     private void writeRequest() throws BadInput {
@@ -86,9 +116,12 @@ final class WriteRequestDecoder {
             int tag = r.readTag();
             if (tag == WRITE_REQUEST_TIMESERIES) {
                 int end = r.readLengthDelimitedEnd();
+                int start = r.pos;
                 int outerLimit = r.limit;
-                r.limit = end;
-                timeSeries(r.pos, end);
+                if (!knownSeries(r.buf, start, end)) {
+                    r.limit = end;
+                    timeSeries(start, end);
+                }
                 r.pos = end;
                 r.limit = outerLimit;
             } else {
@@ -97,36 +130,47 @@ final class WriteRequestDecoder {
         }
     }
 
-    /** Reads one TimeSeries occupying {@code [start, end)}; the reader's limit is {@code end}. */
+    /** Pass 1 over one TimeSeries occupying {@code [start, end)}; the reader's limit is {@code end}. */
     private void timeSeries(int start, int end) throws BadInput {
-        // One walk over the fields: where each label's name and value and each sample sit. Once the
-        // metric name has been seen and the pre-filter has said no, the remaining labels are skipped
-        // whole and the samples only counted; nothing is built for an unwanted series.
+        // Once the metric name has been seen and the pre-filter has said no, the remaining labels are
+        // skipped whole and the samples only counted; nothing is kept for an unwanted series.
         boolean named = false;
         boolean wantedSeries = false;
-        int labels = 0;
-        int samples = 0;
+        int firstLabel = -1;
+        int labelsEnd = -1;
+        boolean contiguous = true;
+        int firstSample = samples;
+        int seriesSamples = 0;
         r.pos = start;
         while (r.more()) {
+            int fieldStart = r.pos;
             int tag = r.readTag();
             if (tag == TIMESERIES_LABEL && named && !wantedSeries) {
                 r.pos = r.readLengthDelimitedEnd();
             } else if (tag == TIMESERIES_LABEL) {
-                readLabel();
-                labelSpans = grow(labelSpans, labels * 4 + 4);
-                labelSpans[labels * 4] = nameOff;
-                labelSpans[labels * 4 + 1] = nameLen;
-                labelSpans[labels * 4 + 2] = valueOff;
-                labelSpans[labels * 4 + 3] = valueLen;
-                labels++;
-                if (!named && isNameLabel()) {
-                    named = true;
-                    wantedSeries = wanted.computeIfAbsent(strings.intern(r.buf, valueOff, valueLen), wantsMetric::test);
+                if (firstLabel < 0) {
+                    firstLabel = fieldStart;
+                } else if (fieldStart != labelsEnd) {
+                    contiguous = false;
                 }
-            } else if (tag == TIMESERIES_SAMPLE) {
-                samplePositions = grow(samplePositions, samples + 1);
-                samplePositions[samples++] = r.pos;
+                if (named) {
+                    // A wanted series' other labels: their insides are checked in pass 2, before anything
+                    // is appended, unless the cache knows these exact bytes (checked when they were cached).
+                    r.pos = r.readLengthDelimitedEnd();
+                } else {
+                    readLabel();
+                    if (isNameLabel()) {
+                        named = true;
+                        wantedSeries = wanted.computeIfAbsent(strings.intern(r.buf, valueOff, valueLen), wantsMetric::test);
+                    }
+                }
+                labelsEnd = r.pos;
+            } else if (tag == TIMESERIES_SAMPLE && named && !wantedSeries) {
                 r.pos = r.readLengthDelimitedEnd();
+                seriesSamples++;
+            } else if (tag == TIMESERIES_SAMPLE) {
+                readSample();
+                seriesSamples++;
             } else if (tag == TIMESERIES_HISTOGRAM) {
                 r.pos = r.readLengthDelimitedEnd();
                 histograms++;
@@ -134,25 +178,137 @@ final class WriteRequestDecoder {
                 r.skip(tag); // exemplars (3) and unknown fields
             }
         }
-        total += samples;
+        total += seriesSamples;
         if (!wantedSeries) {
-            unmatched += samples; // including series without a metric name
+            unmatched += seriesSamples; // including series without a metric name
+            samples = firstSample;
             return;
         }
-        // The label set in wire order (Labels normalises if a sender did not sort), then the samples.
-        String[] pairs = new String[labels * 2];
-        for (int k = 0; k < labels * 2; k++) {
-            pairs[k] = strings.intern(r.buf, labelSpans[k * 2], labelSpans[k * 2 + 1]);
+        int keyLen = contiguous ? labelsEnd - firstLabel : -1;
+        addSeries(start, end, firstLabel, keyLen, keyLen < 0 ? 0 : SeriesCache.hash(r.buf, firstLabel, keyLen), null);
+    }
+
+    /** Notes a wanted series whose samples are the ones read since the previous series. */
+    private void addSeries(int start, int end, int key, int keyLen, long hash, SeriesRef ref) {
+        if (series == seriesStart.length) {
+            int n = series * 2;
+            seriesStart = Arrays.copyOf(seriesStart, n);
+            seriesEnd = Arrays.copyOf(seriesEnd, n);
+            keyStart = Arrays.copyOf(keyStart, n);
+            keyLength = Arrays.copyOf(keyLength, n);
+            samplesEnd = Arrays.copyOf(samplesEnd, n);
+            hashes = Arrays.copyOf(hashes, n);
+            refs = Arrays.copyOf(refs, n);
+            labelSets = Arrays.copyOf(labelSets, n);
         }
-        Labels set = Labels.ofSortedPairs(pairs);
-        for (int k = 0; k < samples; k++) {
-            r.pos = samplePositions[k];
-            out.add(readSample(set));
+        seriesStart[series] = start;
+        seriesEnd[series] = end;
+        keyStart[series] = key;
+        keyLength[series] = keyLen;
+        samplesEnd[series] = samples;
+        hashes[series] = hash;
+        refs[series] = ref;
+        series++;
+    }
+
+    /**
+     * The fast path of pass 1, for a series seen before and sent the way Prometheus sends it: label
+     * fields, then sample fields, every tag and length one byte. The label fields are skipped whole and
+     * looked up by their bytes; on a hit only the samples are read. Those bytes were checked when they
+     * were cached, so a hit needs no more checking. False, with nothing read, sends the series down the
+     * general path.
+     */
+    private boolean knownSeries(byte[] b, int start, int end) throws BadInput {
+        int p = start;
+        while (p + 1 < end && b[p] == TIMESERIES_LABEL && b[p + 1] >= 0) {
+            p += 2 + b[p + 1];
+        }
+        if (p == start || p > end) {
+            return false;
+        }
+        int keyLen = p - start;
+        long hash = SeriesCache.hash(b, start, keyLen);
+        SeriesRef ref = cache.get(hash, b, start, keyLen);
+        if (ref == null) {
+            return false;
+        }
+        int first = samples;
+        while (p < end) {
+            int len = p + 1 < end ? b[p + 1] : -1;
+            if (b[p] != TIMESERIES_SAMPLE || len < 0 || p + 2 + len > end) {
+                samples = first; // exemplars, histograms, long fields, or malformed: the general path decides
+                return false;
+            }
+            r.pos = p + 1;
+            r.limit = end;
+            readSample();
+            p = r.pos;
+        }
+        total += samples - first;
+        addSeries(start, end, start, keyLen, hash, ref);
+        return true;
+    }
+
+    /**
+     * Pass 2: find every wanted series pass 1 did not, through the cache where it can, else by building its labels
+     * (which checks them: a malformed label still fails the request before anything is appended); then
+     * append every sample.
+     */
+    private void appendAll(byte[] buf, Appender appender) throws BadInput {
+        for (int s = 0; s < series; s++) {
+            if (refs[s] == null && keyLength[s] >= 0) {
+                refs[s] = cache.get(hashes[s], buf, keyStart[s], keyLength[s]);
+            }
+            if (refs[s] == null) {
+                labelSets[s] = labels(seriesStart[s], seriesEnd[s]);
+            }
+        }
+        int sample = 0;
+        for (int s = 0; s < series; s++) {
+            SeriesRef ref = refs[s];
+            Labels labels = labelSets[s];
+            for (int end = samplesEnd[s]; sample < end; sample++) {
+                if (ref != null && appender.append(ref, timestamps[sample], values[sample])) {
+                    continue;
+                }
+                if (labels == null) { // the cached series was evicted since: find or create it again
+                    labels = labels(seriesStart[s], seriesEnd[s]);
+                }
+                ref = appender.append(labels, timestamps[sample], values[sample]);
+                if (ref != null && keyLength[s] >= 0) {
+                    cache.put(hashes[s], buf, keyStart[s], keyLength[s], ref);
+                }
+            }
         }
     }
 
-    private static int[] grow(int[] a, int needed) {
-        return needed <= a.length ? a : Arrays.copyOf(a, Math.max(needed, a.length * 2));
+    /** The label set of the TimeSeries at {@code [start, end)}, already checked by pass 1. */
+    private Labels labels(int start, int end) throws BadInput {
+        r.pos = start;
+        r.limit = end;
+        int n = 0;
+        while (r.more()) {
+            int tag = r.readTag();
+            if (tag == TIMESERIES_LABEL) {
+                readLabel();
+                if (labelSpans.length < n * 4 + 4) {
+                    labelSpans = Arrays.copyOf(labelSpans, labelSpans.length * 2);
+                }
+                labelSpans[n * 4] = nameOff;
+                labelSpans[n * 4 + 1] = nameLen;
+                labelSpans[n * 4 + 2] = valueOff;
+                labelSpans[n * 4 + 3] = valueLen;
+                n++;
+            } else {
+                r.skip(tag);
+            }
+        }
+        // In wire order; Labels normalises if a sender did not sort.
+        String[] pairs = new String[n * 2];
+        for (int k = 0; k < n * 2; k++) {
+            pairs[k] = strings.intern(r.buf, labelSpans[k * 2], labelSpans[k * 2 + 1]);
+        }
+        return Labels.ofSortedPairs(pairs);
     }
 
     /** Reads a Label message at the reader's position into nameOff/Len and valueOff/Len. */
@@ -193,7 +349,8 @@ final class WriteRequestDecoder {
         return true;
     }
 
-    private Sample readSample(Labels set) throws BadInput {
+    /** Reads a Sample message at the reader's position into the sample arrays. */
+    private void readSample() throws BadInput {
         int end = r.readLengthDelimitedEnd();
         int outerLimit = r.limit;
         r.limit = end;
@@ -210,6 +367,12 @@ final class WriteRequestDecoder {
             }
         }
         r.limit = outerLimit;
-        return new Sample(set, timestamp, value);
+        if (samples == timestamps.length) {
+            timestamps = Arrays.copyOf(timestamps, samples * 2);
+            values = Arrays.copyOf(values, samples * 2);
+        }
+        timestamps[samples] = timestamp;
+        values[samples] = value;
+        samples++;
     }
 }

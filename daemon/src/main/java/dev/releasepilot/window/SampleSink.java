@@ -14,9 +14,18 @@ public interface SampleSink {
      */
     boolean wantsMetric(String metricName);
 
+    /** A new batch, for the calling thread only. */
+    Appender appender();
+
     /**
-     * Takes samples. The future completes once they are in the windows; it fails (the sender should
-     * retry later) when the store is over its limits.
+     * Takes a list of samples as one batch. The future completes once they are in the windows; it fails
+     * (the sender should retry later) when the store is over its limits.
      */
-    Future<Void> accept(List<Sample> samples);
+    default Future<Void> accept(List<Sample> samples) {
+        Appender batch = appender();
+        for (Sample s : samples) {
+            batch.append(s.labels(), s.timestampMs(), s.value());
+        }
+        return batch.commit();
+    }
 }

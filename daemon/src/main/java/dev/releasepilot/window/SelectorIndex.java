@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Which series the loaded rules need, and which rule expressions a series feeds. Selectors are
@@ -36,14 +37,37 @@ public final class SelectorIndex {
     record Interest(int[] selectorIds, int[] keyIds, long longestRangeMs) {
     }
 
+    /** The selectors a series satisfies, as a map key. */
+    private record SelectorSet(int[] ids) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof SelectorSet other && Arrays.equals(ids, other.ids);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(ids);
+        }
+    }
+
     private final Map<String, Entry[]> byMetric;
     private final Map<VectorSelector, Entry> bySelector;
     private final List<String> keys;
+    /**
+     * One Interest per distinct set of selectors, shared by every series with that set: series of one
+     * metric nearly always satisfy the same selectors, and a copy per series would cost ~70 bytes each.
+     * The only mutable part of the index; bounded by the distinct sets the rules allow.
+     */
+    private final Map<SelectorSet, Interest> interests = new ConcurrentHashMap<>();
+
+    private final Entry[] entries; // by id
 
     private SelectorIndex(Map<String, Entry[]> byMetric, Map<VectorSelector, Entry> bySelector, List<String> keys) {
         this.byMetric = byMetric;
         this.bySelector = bySelector;
         this.keys = keys;
+        this.entries = new Entry[bySelector.size()];
+        bySelector.values().forEach(e -> entries[e.id()] = e);
     }
 
     public static Builder builder() {
@@ -89,21 +113,28 @@ public final class SelectorIndex {
         }
         int[] selectors = new int[candidates.length];
         int n = 0;
-        long longest = 0;
-        TreeSet<Integer> keyIds = new TreeSet<>();
         for (Entry e : candidates) {
             if (matches(e.selector(), labels)) {
                 selectors[n++] = e.id();
-                longest = Math.max(longest, e.longestRangeMs());
-                for (int k : e.keyIds()) {
-                    keyIds.add(k);
-                }
             }
         }
         if (n == 0) {
             return null;
         }
-        return new Interest(Arrays.copyOf(selectors, n), keyIds.stream().mapToInt(Integer::intValue).toArray(), longest);
+        return interests.computeIfAbsent(new SelectorSet(Arrays.copyOf(selectors, n)), this::interest);
+    }
+
+    private Interest interest(SelectorSet set) {
+        long longest = 0;
+        TreeSet<Integer> keyIds = new TreeSet<>();
+        for (int id : set.ids()) {
+            Entry e = entries[id];
+            longest = Math.max(longest, e.longestRangeMs());
+            for (int k : e.keyIds()) {
+                keyIds.add(k);
+            }
+        }
+        return new Interest(set.ids(), keyIds.stream().mapToInt(Integer::intValue).toArray(), longest);
     }
 
     static boolean matches(VectorSelector s, Labels labels) {

@@ -14,18 +14,24 @@ package dev.releasepilot.window;
  * (the sender samples faster than the resolution the ring was sized for), the ring instead replaces
  * its newest sample: the spacing widens, the newest value is always the latest, memory stays fixed.
  */
-final class Series {
+final class Series implements SeriesRef {
     enum Append { APPENDED, COALESCED, OUT_OF_ORDER, DUPLICATE }
 
     final Labels labels;
     SelectorIndex.Interest interest;
     SelectorIndex interestFrom; // the index the interest was computed under; another one after a reload
     SelectorIndex postedIn;     // the index whose posting lists hold this series; null until the first sample
-    boolean removed;            // evicted: a writer holding a stale reference must look the series up again
+    volatile boolean removed;   // evicted: a writer holding a stale reference must look the series up again
+    private volatile byte[] senderKey; // see SeriesRef; written once
     private long retentionMs;
     private long[] ring;        // t0, bits(v0), t1, bits(v1), ... from slot 0; the oldest at slot `head`
     private int head;
     private int size;
+    // The newest sample's timestamp and whether it is a stale marker, kept beside the ring so the
+    // eviction sweep can skip live series without taking their locks (it reads them racily as a hint,
+    // then re-checks under the lock).
+    private long newest = Long.MIN_VALUE;
+    private boolean ended;
 
     Series(Labels labels, SelectorIndex index, SelectorIndex.Interest interest, long retentionMs, int capacity) {
         this.labels = labels;
@@ -35,9 +41,27 @@ final class Series {
         this.ring = new long[2 * capacity];
     }
 
+    @Override
+    public byte[] senderKey() {
+        return senderKey;
+    }
+
+    @Override
+    public synchronized boolean attachSenderKey(byte[] key) {
+        if (senderKey != null) {
+            return false;
+        }
+        senderKey = key;
+        return true;
+    }
+
+    @Override
+    public boolean released() {
+        return removed;
+    }
+
     Append append(long t, double v) {
         if (size > 0) {
-            long newest = ts(size - 1);
             if (t < newest) {
                 return Append.OUT_OF_ORDER;
             }
@@ -60,8 +84,11 @@ final class Series {
     }
 
     private void put(int slot, long t, double v) {
+        long bits = Double.doubleToRawLongBits(v);
         ring[2 * slot] = t;
-        ring[2 * slot + 1] = Double.doubleToRawLongBits(v);
+        ring[2 * slot + 1] = bits;
+        newest = t;
+        ended = bits == Sample.STALE_NAN_BITS;
     }
 
     private int slot(int i) {
@@ -84,11 +111,20 @@ final class Series {
     }
 
     long newestTimestamp() {
-        return size == 0 ? Long.MIN_VALUE : ts(size - 1);
+        return newest;
     }
 
     boolean endedByStaleMarker() {
-        return size > 0 && bits(size - 1) == Sample.STALE_NAN_BITS;
+        return ended;
+    }
+
+    /**
+     * Whether the sweep should look at this series under its lock: may be read without the lock, so
+     * it can be wrong for a series being appended to right now, which the locked re-check settles.
+     */
+    boolean mayBeEvictable(long now, long stalenessMs) {
+        long t = newest;
+        return size > 0 && (t < now - stalenessMs || ended && t <= now - retentionMs);
     }
 
     long retentionMs() {

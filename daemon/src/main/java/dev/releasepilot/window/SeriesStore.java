@@ -61,63 +61,124 @@ public final class SeriesStore implements SampleSink {
     }
 
     @Override
-    public Future<Void> accept(List<Sample> samples) {
-        Generation g = generation;
-        int keys = g.index().keyCount();
-        long[] touchedOldest = null;
-        long[] touchedNewest = null;
-        long newest = Long.MIN_VALUE;
-        int refused = 0;
-        for (Sample s : samples) {
-            Series ser = seriesFor(s, g);
-            if (ser == REFUSED) {
-                refused++;
-                continue;
-            }
-            Series kept = ser == null ? null : appendTo(ser, s, g);
-            if (kept == null) {
-                continue;
-            }
-            newest = Math.max(newest, s.timestampMs());
-            if (listener != TouchListener.NONE && kept.postedIn == g.index()) {
-                if (touchedNewest == null) {
-                    touchedOldest = new long[keys];
-                    touchedNewest = new long[keys];
-                    Arrays.fill(touchedOldest, Long.MAX_VALUE);
-                    Arrays.fill(touchedNewest, Long.MIN_VALUE);
-                }
-                for (int k : kept.interest.keyIds()) {
-                    touchedOldest[k] = Math.min(touchedOldest[k], s.timestampMs());
-                    touchedNewest[k] = Math.max(touchedNewest[k], s.timestampMs());
-                }
-            }
-        }
-        if (newest != Long.MIN_VALUE) {
-            advanceEventTime(newest);
-        }
-        if (touchedNewest != null) {
-            List<Touch> touches = new ArrayList<>();
-            for (int k = 0; k < keys; k++) {
-                if (touchedNewest[k] != Long.MIN_VALUE) {
-                    touches.add(new Touch(g.index().key(k), touchedOldest[k], touchedNewest[k]));
-                }
-            }
-            listener.touched(touches);
-        }
-        return refused == 0 ? Future.succeededFuture() : Future.failedFuture(new StoreOverLimit(refused, limits.maxSeries()));
+    public Appender appender() {
+        return new Batch(generation);
     }
 
     /**
-     * The series for a sample, created when a selector wants it; null when it is not kept (unmatched,
+     * One batch on one thread. Samples go into their rings as they come; what the batch touched (event
+     * time, expressions to evaluate, refusals) is gathered here and published by {@link #commit}.
+     */
+    private final class Batch implements Appender {
+        private final Generation g;
+        private long[] touchedOldest;
+        private long[] touchedNewest;
+        private long newest = Long.MIN_VALUE;
+        private int refused;
+
+        Batch(Generation g) {
+            this.g = g;
+        }
+
+        @Override
+        public SeriesRef append(Labels labels, long timestampMs, double value) {
+            boolean staleMarker = Double.doubleToRawLongBits(value) == Sample.STALE_NAN_BITS;
+            for (int attempt = 0; attempt < 3; attempt++) {
+                Series ser = seriesFor(labels, staleMarker, g);
+                if (ser == REFUSED) {
+                    refused++;
+                    return null;
+                }
+                if (ser == null) {
+                    return null;
+                }
+                if (appendTo(ser, timestampMs, value)) {
+                    return ser.removed ? null : ser;
+                }
+                // Evicted between lookup and lock: look it up (or create it) again.
+            }
+            return null;
+        }
+
+        @Override
+        public boolean append(SeriesRef ref, long timestampMs, double value) {
+            return appendTo((Series) ref, timestampMs, value);
+        }
+
+        /** False when the series was already removed; otherwise the sample was kept or dropped (counted). */
+        private boolean appendTo(Series ser, long t, double v) {
+            synchronized (ser) {
+                if (ser.removed) {
+                    return false;
+                }
+                Generation current = generation;
+                if (ser.postedIn != current.index() && !post(ser, current)) {
+                    metrics.dropped(DropReason.UNMATCHED);
+                    return true;
+                }
+                Series.Append r = ser.append(t, v);
+                if (r == Series.Append.OUT_OF_ORDER) {
+                    metrics.dropped(DropReason.OUT_OF_ORDER);
+                    return true;
+                }
+                if (r == Series.Append.DUPLICATE) {
+                    metrics.dropped(DropReason.DUPLICATE);
+                    return true;
+                }
+                if (r == Series.Append.COALESCED) {
+                    metrics.coalesced();
+                }
+            }
+            kept(ser, t);
+            return true;
+        }
+
+        private void kept(Series ser, long t) {
+            newest = Math.max(newest, t);
+            if (listener == TouchListener.NONE || ser.postedIn != g.index()) {
+                return;
+            }
+            if (touchedNewest == null) {
+                int keys = g.index().keyCount();
+                touchedOldest = new long[keys];
+                touchedNewest = new long[keys];
+                Arrays.fill(touchedOldest, Long.MAX_VALUE);
+                Arrays.fill(touchedNewest, Long.MIN_VALUE);
+            }
+            for (int k : ser.interest.keyIds()) {
+                touchedOldest[k] = Math.min(touchedOldest[k], t);
+                touchedNewest[k] = Math.max(touchedNewest[k], t);
+            }
+        }
+
+        @Override
+        public Future<Void> commit() {
+            if (newest != Long.MIN_VALUE) {
+                advanceEventTime(newest);
+            }
+            if (touchedNewest != null) {
+                List<Touch> touches = new ArrayList<>();
+                for (int k = 0; k < touchedNewest.length; k++) {
+                    if (touchedNewest[k] != Long.MIN_VALUE) {
+                        touches.add(new Touch(g.index().key(k), touchedOldest[k], touchedNewest[k]));
+                    }
+                }
+                listener.touched(touches);
+            }
+            return refused == 0 ? Future.succeededFuture() : Future.failedFuture(new StoreOverLimit(refused, limits.maxSeries()));
+        }
+    }
+
+    /**
+     * The series for these labels, created when a selector wants it; null when it is not kept (unmatched,
      * counted here, or a stale marker for a series we never had) and REFUSED when the store is full.
      */
-    private Series seriesFor(Sample s, Generation g) {
-        Labels labels = s.labels();
+    private Series seriesFor(Labels labels, boolean staleMarker, Generation g) {
         Series ser = series.get(labels);
         if (ser != null) {
             return ser;
         }
-        if (s.isStaleMarker()) {
+        if (staleMarker) {
             return null; // ends a series we never had: nothing to do, nothing lost
         }
         SelectorIndex.Interest interest = g.index().match(labels);
@@ -138,41 +199,6 @@ public final class SeriesStore implements SampleSink {
             return REFUSED;
         }
         return ser;
-    }
-
-    /** The series the sample went into; null when it was dropped (and counted). */
-    private Series appendTo(Series first, Sample s, Generation g) {
-        Series ser = first;
-        for (int attempt = 0; attempt < 3; attempt++) {
-            synchronized (ser) {
-                if (!ser.removed) {
-                    Generation current = generation;
-                    if (ser.postedIn != current.index() && !post(ser, current)) {
-                        metrics.dropped(DropReason.UNMATCHED);
-                        return null;
-                    }
-                    Series.Append r = ser.append(s.timestampMs(), s.value());
-                    if (r == Series.Append.OUT_OF_ORDER) {
-                        metrics.dropped(DropReason.OUT_OF_ORDER);
-                        return null;
-                    }
-                    if (r == Series.Append.DUPLICATE) {
-                        metrics.dropped(DropReason.DUPLICATE);
-                        return null;
-                    }
-                    if (r == Series.Append.COALESCED) {
-                        metrics.coalesced();
-                    }
-                    return ser;
-                }
-            }
-            // Evicted between lookup and lock: look it up (or create it) again.
-            ser = seriesFor(s, g);
-            if (ser == null || ser == REFUSED) {
-                return null;
-            }
-        }
-        return null;
     }
 
     // Under the series' monitor: make the series current with generation g (its interest recomputed when
@@ -221,13 +247,17 @@ public final class SeriesStore implements SampleSink {
             return 0;
         }
         int evicted = 0;
+        long staleness = limits.staleness().toMillis();
         for (Series ser : series.values()) {
+            if (!ser.mayBeEvictable(now, staleness)) {
+                continue; // most series: no lock taken, so ingest threads never wait on the sweep
+            }
             synchronized (ser) {
                 if (ser.removed || ser.isEmpty()) {
                     continue;
                 }
                 long newest = ser.newestTimestamp();
-                boolean silent = newest < now - limits.staleness().toMillis();
+                boolean silent = newest < now - staleness;
                 boolean ended = ser.endedByStaleMarker() && newest <= now - ser.retentionMs();
                 if (silent || ended) {
                     remove(ser);

@@ -31,8 +31,11 @@ final class BenchPayloads {
             "db_connection_errors_total", "cache_hits_total", "cache_misses_total",
             "queue_depth", "queue_oldest_message_age_seconds", "up_since_seconds", "build_info");
 
-    /** Per shard, the warm-up requests and then the timed ones, each list in send order. */
-    final List<List<byte[]>> warmup = new ArrayList<>();
+    /**
+     * Warm-up chunks, each {@code warmRounds} rounds (per shard, the requests in send order), sent one
+     * after another until the receiver has warmed up; then the timed requests, per shard.
+     */
+    final List<List<List<byte[]>>> warmup = new ArrayList<>();
     final List<List<byte[]>> timed = new ArrayList<>();
     final int series;
     final long warmupSamples;
@@ -42,12 +45,12 @@ final class BenchPayloads {
     int requests;
 
     /**
-     * {@code warmRounds + timedRounds} rounds over {@code series} series (a multiple of 50) ending at
+     * {@code warmChunks * warmRounds + timedRounds} rounds over {@code series} series (a multiple of 50) ending at
      * {@code endMs}, split into {@code shards} streams the way Prometheus shards by series: a series
      * always goes to the same shard, so sending each shard's requests one after another keeps every
      * series in timestamp order however the shards interleave.
      */
-    BenchPayloads(int series, int warmRounds, int timedRounds, int shards, long endMs) {
+    BenchPayloads(int series, int warmRounds, int warmChunks, int timedRounds, int shards, long endMs) {
         if (series % SERIES_PER_TARGET != 0) {
             throw new IllegalArgumentException("series must be a multiple of " + SERIES_PER_TARGET);
         }
@@ -58,10 +61,17 @@ final class BenchPayloads {
         for (int i = 0; i < series; i++) {
             labels[i] = encodedLabels(i / SERIES_PER_TARGET, i % SERIES_PER_TARGET);
         }
-        long t0 = endMs - (warmRounds + timedRounds) * SCRAPE_INTERVAL_MS;
+        int warmTotal = warmChunks * warmRounds;
+        long t0 = endMs - (long) (warmTotal + timedRounds) * SCRAPE_INTERVAL_MS;
+        for (int c = 0; c < warmChunks; c++) {
+            List<List<byte[]>> chunk = new ArrayList<>();
+            for (int shard = 0; shard < shards; shard++) {
+                chunk.add(requests(labels, shard, shards, c * warmRounds, (c + 1) * warmRounds, t0));
+            }
+            warmup.add(chunk);
+        }
         for (int shard = 0; shard < shards; shard++) {
-            warmup.add(requests(labels, shard, shards, 0, warmRounds, t0));
-            timed.add(requests(labels, shard, shards, warmRounds, warmRounds + timedRounds, t0));
+            timed.add(requests(labels, shard, shards, warmTotal, warmTotal + timedRounds, t0));
         }
     }
 
@@ -99,10 +109,19 @@ final class BenchPayloads {
 
     /** Up to {@code n} requests from the start of the timed pass, for measuring the decode cost in-process. */
     List<byte[]> sampleOfRequests(int n) {
+        return interleaved(timed, n);
+    }
+
+    /** The first warm-up chunk's requests in the order the shards send them. */
+    List<byte[]> warmupRequests() {
+        return interleaved(warmup.get(0), Integer.MAX_VALUE);
+    }
+
+    private static List<byte[]> interleaved(List<List<byte[]>> shards, int n) {
         List<byte[]> out = new ArrayList<>();
         for (int k = 0; out.size() < n; k++) {
             boolean any = false;
-            for (List<byte[]> shard : timed) {
+            for (List<byte[]> shard : shards) {
                 if (k < shard.size() && out.size() < n) {
                     out.add(shard.get(k));
                     any = true;

@@ -30,6 +30,32 @@ record ProcStats(long rssKib, long peakRssKib, double cpuSeconds) {
         }
     }
 
+    /**
+     * CPU seconds the process' JIT compiler threads have used (HotSpot names them "C1 CompilerThread*"
+     * and "C2 CompilerThread*"); 0 for a process that has none, such as Prometheus.
+     */
+    static double compilerCpuSeconds(long pid) {
+        double total = 0;
+        try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                String stat;
+                try {
+                    stat = Files.readString(task.resolve("stat"));
+                } catch (IOException e) {
+                    continue; // the thread ended meanwhile
+                }
+                String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                if (comm.contains("CompilerThre")) {
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    total += (Long.parseLong(f[11]) + Long.parseLong(f[12])) / CLOCK_TICKS_PER_SECOND;
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return total;
+    }
+
     private static long kib(String line) {
         return Long.parseLong(line.replaceAll("[^0-9]", ""));
     }

@@ -283,6 +283,11 @@ public final class WindowBench {
         }
 
         @Override
+        public dev.releasepilot.window.Appender appender() {
+            return new dev.releasepilot.window.ListAppender(this::accept);
+        }
+
+        @Override
         public synchronized Future<Void> accept(List<Sample> samples) {
             for (Sample s : samples) {
                 series.computeIfAbsent(s.labels(), l -> new Ring(capacity)).add(s.timestampMs(), s.value());

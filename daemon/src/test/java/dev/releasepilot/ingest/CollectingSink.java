@@ -1,6 +1,8 @@
 package dev.releasepilot.ingest;
 
 import dev.releasepilot.window.Labels;
+import dev.releasepilot.window.Appender;
+import dev.releasepilot.window.ListAppender;
 import dev.releasepilot.window.Sample;
 import dev.releasepilot.window.SampleSink;
 import io.vertx.core.Future;
@@ -15,6 +17,11 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 final class CollectingSink implements SampleSink {
     private final ConcurrentLinkedQueue<Sample> samples = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<Integer> batches = new ConcurrentLinkedQueue<>();
+
+    @Override
+    public Appender appender() {
+        return new ListAppender(this::accept);
+    }
 
     @Override
     public boolean wantsMetric(String metricName) {

@@ -1,6 +1,8 @@
 package dev.releasepilot.ingest;
 
 import dev.releasepilot.window.Sample;
+import dev.releasepilot.window.Appender;
+import dev.releasepilot.window.ListAppender;
 import dev.releasepilot.window.SampleSink;
 import io.vertx.core.Future;
 import java.util.ArrayList;
@@ -18,6 +20,11 @@ final class RecordingSink implements SampleSink {
 
     RecordingSink(Predicate<String> wanted) {
         this.wanted = wanted;
+    }
+
+    @Override
+    public Appender appender() {
+        return new ListAppender(this::accept);
     }
 
     @Override

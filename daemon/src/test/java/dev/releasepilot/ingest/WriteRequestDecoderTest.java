@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.releasepilot.window.Labels;
+import dev.releasepilot.window.ListAppender;
 import dev.releasepilot.window.Sample;
+import io.vertx.core.Future;
+import java.util.function.Predicate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -15,8 +18,24 @@ import org.junit.jupiter.api.Test;
 class WriteRequestDecoderTest {
     private static final long T = 1_700_000_000_000L;
 
-    private static WriteRequestDecoder.Decoded decode(byte[] body) throws BadInput {
-        return WriteRequestDecoder.decode(body, body.length, name -> true, new LabelInterner(64));
+    /** What one request decoded to: the samples appended, and the decoder's counts. */
+    private record Decoded(List<Sample> samples, int total, int unmatched, int histograms) {
+    }
+
+    private static Decoded decode(byte[] body) throws BadInput {
+        return decode(body, name -> true);
+    }
+
+    private static Decoded decode(byte[] body, Predicate<String> wantsMetric) throws BadInput {
+        List<Sample> out = new ArrayList<>();
+        ListAppender appender = new ListAppender(batch -> {
+            out.addAll(batch);
+            return Future.succeededFuture();
+        });
+        WriteRequestDecoder.Counts c = new WriteRequestDecoder(new LabelInterner(64), new SeriesCache(1024))
+                .decode(body, body.length, wantsMetric, appender);
+        appender.commit();
+        return new Decoded(out, c.total(), c.unmatched(), c.histograms());
     }
 
     @Test
@@ -27,7 +46,7 @@ class WriteRequestDecoderTest {
                 .sample(T, 0.25, "__name__", "rp_latency_seconds", "job", "app")
                 .build();
 
-        WriteRequestDecoder.Decoded d = decode(body);
+        Decoded d = decode(body);
 
         assertEquals(3, d.total());
         assertEquals(0, d.unmatched());
@@ -47,10 +66,10 @@ class WriteRequestDecoderTest {
         byte[] body = b.build();
         List<String> asked = new ArrayList<>();
 
-        WriteRequestDecoder.Decoded d = WriteRequestDecoder.decode(body, body.length, name -> {
+        Decoded d = decode(body, name -> {
             asked.add(name);
             return name.startsWith("rp_");
-        }, new LabelInterner(64));
+        });
 
         assertEquals(List.of("up", "rp_requests_total"), asked);
         assertEquals(100, d.total());
@@ -62,7 +81,7 @@ class WriteRequestDecoderTest {
     @Test
     void seriesWithoutAMetricNameAreUnmatched() throws BadInput {
         byte[] body = new WriteRequestBuilder().sample(T, 1, "job", "app").build();
-        WriteRequestDecoder.Decoded d = decode(body);
+        Decoded d = decode(body);
         assertEquals(1, d.unmatched());
         assertTrue(d.samples().isEmpty());
     }
@@ -112,7 +131,7 @@ class WriteRequestDecoderTest {
         byte[] body = new ProtoWriter().raw(unknowns.toBytes()).varint(2, 1) // reserved 2
                 .message(1, series).raw(unknowns.toBytes()).toBytes();
 
-        WriteRequestDecoder.Decoded d = decode(body);
+        Decoded d = decode(body);
 
         assertEquals(List.of(new Sample(Labels.ofSortedPairs("__name__", "m"), T, 3)), d.samples());
     }
@@ -139,7 +158,7 @@ class WriteRequestDecoderTest {
         ProtoWriter series = new ProtoWriter().message(1, WriteRequestBuilder.label("__name__", "h"))
                 .message(4, packed).message(2, WriteRequestBuilder.sample(9, T)).message(4, unpacked);
 
-        WriteRequestDecoder.Decoded d = decode(new WriteRequestBuilder().series(series).build());
+        Decoded d = decode(new WriteRequestBuilder().series(series).build());
 
         assertEquals(2, d.histograms());
         assertEquals(1, d.total());
@@ -170,7 +189,7 @@ class WriteRequestDecoderTest {
     @Test
     void metadataOnlyRequestHasNoSamples() throws BadInput {
         byte[] body = new WriteRequestBuilder().metadata(1, "rp_requests_total", "Requests.").build();
-        WriteRequestDecoder.Decoded d = decode(body);
+        Decoded d = decode(body);
         assertEquals(0, d.total());
         assertTrue(d.samples().isEmpty());
     }

@@ -58,6 +58,50 @@ class SeriesStoreTest {
     }
 
     @Test
+    void anAppenderHandsOutRefsThatAppendUntilTheSeriesIsReleased() {
+        SeriesStore s = store(new StoreLimits(2, Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofSeconds(30), 1024),
+                REQUESTS);
+        Labels checkout = labels("req_total", "svc", "checkout");
+        Appender batch = s.appender();
+
+        SeriesRef ref = batch.append(checkout, 1_000, 1);
+        assertTrue(ref != null && !ref.released());
+        assertTrue(batch.append(ref, 2_000, 2));
+        assertTrue(batch.append(ref, 2_000, 3), "a duplicate is dropped and counted, the ref is still good");
+        assertEquals(null, batch.append(labels("other_total"), 1_000, 1), "not selected");
+        assertEquals(null, batch.append(labels("req_total", "svc", "checkout", "pod", "b"),
+                2_000, Double.longBitsToDouble(Sample.STALE_NAN_BITS)), "a stale marker for a series never seen");
+        assertTrue(batch.commit().succeeded());
+        assertEquals(2, count(s, checkout));
+        assertEquals(1, dropped(DropReason.DUPLICATE));
+        assertEquals(2_000, s.eventTime());
+
+        Appender later = s.appender();
+        later.append(labels("req_total", "svc", "checkout", "pod", "c"), 400_000, 1); // 5 min on: checkout is silent
+        later.commit();
+        s.evictStale();
+        assertTrue(ref.released());
+        assertFalse(s.appender().append(ref, 401_000, 4), "released: the caller must append by labels");
+        assertEquals(-1, s.sizeOf(checkout));
+    }
+
+    @Test
+    void anAppenderOverTheSeriesLimitKeepsWhatFitsAndItsCommitFails() {
+        SeriesStore s = store(new StoreLimits(1, Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofSeconds(30), 1024),
+                REQUESTS);
+        Appender batch = s.appender();
+        SeriesRef kept = batch.append(labels("req_total", "svc", "checkout", "pod", "a"), 1_000, 1);
+        SeriesRef refused = batch.append(labels("req_total", "svc", "checkout", "pod", "b"), 1_000, 1);
+
+        Future<Void> f = batch.commit();
+
+        assertTrue(kept != null && refused == null);
+        assertInstanceOf(StoreOverLimit.class, f.cause());
+        assertEquals(1, dropped(DropReason.LIMIT));
+        assertEquals(1, s.activeSeries());
+    }
+
+    @Test
     void wantsOnlyMetricsSomeSelectorNames() {
         SeriesStore s = store(REQUESTS, UP);
         assertTrue(s.wantsMetric("req_total"));

@@ -14,7 +14,7 @@ package dev.releasepilot.window;
  * (the sender samples faster than the resolution the ring was sized for), the ring instead replaces
  * its newest sample: the spacing widens, the newest value is always the latest, memory stays fixed.
  */
-final class Series implements SeriesRef {
+final class Series extends SeriesRef {
     enum Append { APPENDED, COALESCED, OUT_OF_ORDER, DUPLICATE }
 
     final Labels labels;
@@ -22,7 +22,6 @@ final class Series implements SeriesRef {
     SelectorIndex interestFrom; // the index the interest was computed under; another one after a reload
     SelectorIndex postedIn;     // the index whose posting lists hold this series; null until the first sample
     volatile boolean removed;   // evicted: a writer holding a stale reference must look the series up again
-    private volatile byte[] senderKey; // see SeriesRef; written once
     private long retentionMs;
     private long[] ring;        // t0, bits(v0), t1, bits(v1), ... from slot 0; the oldest at slot `head`
     private int head;
@@ -39,20 +38,6 @@ final class Series implements SeriesRef {
         this.interest = interest;
         this.retentionMs = retentionMs;
         this.ring = new long[2 * capacity];
-    }
-
-    @Override
-    public byte[] senderKey() {
-        return senderKey;
-    }
-
-    @Override
-    public synchronized boolean attachSenderKey(byte[] key) {
-        if (senderKey != null) {
-            return false;
-        }
-        senderKey = key;
-        return true;
     }
 
     @Override

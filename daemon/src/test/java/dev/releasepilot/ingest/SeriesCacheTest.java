@@ -10,23 +10,8 @@ import org.junit.jupiter.api.Test;
 
 class SeriesCacheTest {
     /** A ref the test can release, as the store does when it evicts a series. */
-    private static final class Ref implements SeriesRef {
-        private byte[] key;
+    private static final class Ref extends SeriesRef {
         boolean released;
-
-        @Override
-        public byte[] senderKey() {
-            return key;
-        }
-
-        @Override
-        public boolean attachSenderKey(byte[] k) {
-            if (key != null) {
-                return false;
-            }
-            key = k;
-            return true;
-        }
 
         @Override
         public boolean released() {

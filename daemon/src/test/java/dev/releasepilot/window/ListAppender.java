@@ -18,26 +18,11 @@ public final class ListAppender implements Appender {
     }
 
     /** A ref that only remembers its labels. */
-    private static final class Ref implements SeriesRef {
+    private static final class Ref extends SeriesRef {
         final Labels labels;
-        private byte[] key;
 
         Ref(Labels labels) {
             this.labels = labels;
-        }
-
-        @Override
-        public synchronized byte[] senderKey() {
-            return key;
-        }
-
-        @Override
-        public synchronized boolean attachSenderKey(byte[] k) {
-            if (key != null) {
-                return false;
-            }
-            key = k;
-            return true;
         }
 
         @Override

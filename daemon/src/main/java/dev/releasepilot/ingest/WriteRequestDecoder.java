@@ -45,8 +45,9 @@ final class WriteRequestDecoder {
      * @param unmatched  float samples dropped by the pre-filter
      * @param histograms native histogram samples (always dropped: the windows hold floats)
      * @param appended   float samples handed to the appender (the sink may still drop some)
+     * @param cached     series found in the cache by their encoded labels (no labels built)
      */
-    record Counts(int total, int unmatched, int histograms, int appended) {
+    record Counts(int total, int unmatched, int histograms, int appended, int cached) {
     }
 
     private final LabelInterner strings;
@@ -58,6 +59,12 @@ final class WriteRequestDecoder {
     private int total;
     private int unmatched;
     private int histograms;
+    private int cached;
+    // The last metric name asked about, in this request's buffer, and the answer (see wantedName).
+    private byte[] lastNameBuffer;
+    private int lastNameOffset;
+    private int lastNameLength = -1;
+    private boolean lastNameWanted;
 
     // Per wanted series of the current request: its TimeSeries message [start, end), its encoded label
     // fields [keyStart, keyStart + keyLength) (keyLength -1 when other fields sit between the labels),
@@ -98,17 +105,20 @@ final class WriteRequestDecoder {
         this.r = new ProtoReader(buf, 0, len);
         this.wantsMetric = wantsMetric;
         wanted.clear();
-        total = unmatched = histograms = series = samples = 0;
+        total = unmatched = histograms = series = samples = cached = 0;
+        lastNameBuffer = null; // a reused buffer holds other bytes now
+        lastNameLength = -1;
         try {
             writeRequest();
             appendAll(buf, appender);
         } finally {
             this.r = null;
             this.wantsMetric = null;
+            this.lastNameBuffer = null;
             Arrays.fill(refs, 0, series, null); // hold no series or labels between requests
             Arrays.fill(labelSets, 0, series, null);
         }
-        return new Counts(total, unmatched, histograms, samples);
+        return new Counts(total, unmatched, histograms, samples, cached);
     }
 
     private void writeRequest() throws BadInput {
@@ -118,7 +128,7 @@ final class WriteRequestDecoder {
                 int end = r.readLengthDelimitedEnd();
                 int start = r.pos;
                 int outerLimit = r.limit;
-                if (!knownSeries(r.buf, start, end)) {
+                if (!prometheusSeries(r.buf, start, end)) {
                     r.limit = end;
                     timeSeries(start, end);
                 }
@@ -161,7 +171,7 @@ final class WriteRequestDecoder {
                     readLabel();
                     if (isNameLabel()) {
                         named = true;
-                        wantedSeries = wanted.computeIfAbsent(strings.intern(r.buf, valueOff, valueLen), wantsMetric::test);
+                        wantedSeries = wantedName(r.buf, valueOff, valueLen);
                     }
                 }
                 labelsEnd = r.pos;
@@ -185,11 +195,34 @@ final class WriteRequestDecoder {
             return;
         }
         int keyLen = contiguous ? labelsEnd - firstLabel : -1;
-        addSeries(start, end, firstLabel, keyLen, keyLen < 0 ? 0 : SeriesCache.hash(r.buf, firstLabel, keyLen), null);
+        addSeries(start, end, firstLabel, keyLen, keyLen < 0 ? 0 : SeriesCache.hash(r.buf, firstLabel, keyLen));
+    }
+
+    /**
+     * Whether the pre-filter wants the metric named by {@code b[off, off + len)}. Prometheus sends a
+     * target's series in scrape order, so a run of series often shares its name: the last answer is
+     * reused when the bytes are the same, else the name is interned and looked up (the pre-filter is
+     * asked once per name and request).
+     */
+    private boolean wantedName(byte[] b, int off, int len) {
+        if (lastNameLength == len && lastNameBuffer == b && Arrays.equals(b, lastNameOffset, lastNameOffset + len, b, off, off + len)) {
+            return lastNameWanted;
+        }
+        String name = strings.intern(b, off, len);
+        Boolean w = wanted.get(name);
+        if (w == null) {
+            w = wantsMetric.test(name);
+            wanted.put(name, w);
+        }
+        lastNameBuffer = b;
+        lastNameOffset = off;
+        lastNameLength = len;
+        lastNameWanted = w;
+        return w;
     }
 
     /** Notes a wanted series whose samples are the ones read since the previous series. */
-    private void addSeries(int start, int end, int key, int keyLen, long hash, SeriesRef ref) {
+    private void addSeries(int start, int end, int key, int keyLen, long hash) {
         if (series == seriesStart.length) {
             int n = series * 2;
             seriesStart = Arrays.copyOf(seriesStart, n);
@@ -207,58 +240,77 @@ final class WriteRequestDecoder {
         keyLength[series] = keyLen;
         samplesEnd[series] = samples;
         hashes[series] = hash;
-        refs[series] = ref;
         series++;
     }
 
     /**
-     * The fast path of pass 1, for a series seen before and sent the way Prometheus sends it: label
-     * fields, then sample fields, every tag and length one byte. The label fields are skipped whole and
-     * looked up by their bytes; on a hit only the samples are read. Those bytes were checked when they
-     * were cached, so a hit needs no more checking. False, with nothing read, sends the series down the
-     * general path.
+     * The fast path of pass 1, for a series sent the way Prometheus sends it: the metric name as the
+     * first label, then the other label fields, then sample fields, every tag and length one byte. An
+     * unwanted series is only counted. For a wanted one the label fields are hashed as one byte range
+     * (pass 2 looks them up in the cache, all series in one go so the memory reads overlap) and the
+     * samples are read. False, with nothing read, sends the series down the general path.
      */
-    private boolean knownSeries(byte[] b, int start, int end) throws BadInput {
-        int p = start;
+    private boolean prometheusSeries(byte[] b, int start, int end) throws BadInput {
+        if (end - start < 14 || b[start] != TIMESERIES_LABEL || b[start + 1] < 12) {
+            return false;
+        }
+        int nameEnd = start + 2 + b[start + 1];
+        int valueLen = b[start + 13];
+        if (nameEnd > end || b[start + 2] != LABEL_NAME || b[start + 3] != NAME_LABEL.length
+                || !ByteHash.same(NAME_LABEL, b, start + 4, NAME_LABEL.length) || b[start + 12] != LABEL_VALUE
+                || valueLen < 0 || start + 14 + valueLen != nameEnd) {
+            return false;
+        }
+        boolean wantedSeries = wantedName(b, start + 14, valueLen);
+        int p = nameEnd;
         while (p + 1 < end && b[p] == TIMESERIES_LABEL && b[p + 1] >= 0) {
             p += 2 + b[p + 1];
         }
-        if (p == start || p > end) {
+        if (p > end) {
             return false;
         }
         int keyLen = p - start;
-        long hash = SeriesCache.hash(b, start, keyLen);
-        SeriesRef ref = cache.get(hash, b, start, keyLen);
-        if (ref == null) {
-            return false;
-        }
         int first = samples;
+        int n = 0;
         while (p < end) {
             int len = p + 1 < end ? b[p + 1] : -1;
             if (b[p] != TIMESERIES_SAMPLE || len < 0 || p + 2 + len > end) {
                 samples = first; // exemplars, histograms, long fields, or malformed: the general path decides
                 return false;
             }
-            r.pos = p + 1;
-            r.limit = end;
-            readSample();
-            p = r.pos;
+            if (wantedSeries) {
+                r.pos = p + 1;
+                r.limit = end;
+                readSample();
+                p = r.pos;
+            } else {
+                p += 2 + len;
+            }
+            n++;
         }
-        total += samples - first;
-        addSeries(start, end, start, keyLen, hash, ref);
+        total += n;
+        if (!wantedSeries) {
+            unmatched += n;
+        } else if (n > 0) {
+            addSeries(start, end, start, keyLen, SeriesCache.hash(b, start, keyLen));
+        }
         return true;
     }
 
     /**
-     * Pass 2: find every wanted series pass 1 did not, through the cache where it can, else by building its labels
+     * Pass 2: find every wanted series, through the cache where it can, else by building its labels
      * (which checks them: a malformed label still fails the request before anything is appended); then
      * append every sample.
      */
     private void appendAll(byte[] buf, Appender appender) throws BadInput {
+        // Lookups first, all of them: each is a few dependent memory reads, and the iterations are
+        // independent, so the processor overlaps them across series.
         for (int s = 0; s < series; s++) {
-            if (refs[s] == null && keyLength[s] >= 0) {
-                refs[s] = cache.get(hashes[s], buf, keyStart[s], keyLength[s]);
+            if (keyLength[s] >= 0 && (refs[s] = cache.get(hashes[s], buf, keyStart[s], keyLength[s])) != null) {
+                cached++;
             }
+        }
+        for (int s = 0; s < series; s++) {
             if (refs[s] == null) {
                 labelSets[s] = labels(seriesStart[s], seriesEnd[s]);
             }

@@ -15,7 +15,7 @@ import java.util.function.BiConsumer;
  * The in-memory windows: one bounded ring per series, keyed by its labels, kept only for series some
  * rule selects.
  *
- * <p>Threading (docs/windows.md explains the choice): {@link #accept} may run on any thread at once.
+ * <p>Threading (docs/windows.md explains the choice): appenders may be used on any thread at once.
  * There is no global lock: the series map is a {@link ConcurrentHashMap} (lock-free lookups), each
  * series is guarded by its own monitor held for an O(1) append or one window copy, and the shared
  * counters are atomics. Two threads only wait for each other when they touch the same series at the

@@ -1,7 +1,8 @@
 package dev.releasepilot.window;
 
 /**
- * The failure of {@link SeriesStore#accept} when new series were refused because the store is full.
+ * The failure of {@link Appender#commit} (and {@link SampleSink#accept}) when new series were refused
+ * because the store is full.
  * The other samples of the batch were kept; a retry re-delivers them harmlessly (they are dropped as
  * duplicates), and succeeds once eviction has made room.
  */

@@ -22,7 +22,7 @@ haproxy -db -f infra/haproxy/demo.cfg > "$work/haproxy.log" 2>&1 & pids+=($!)
 
 echo "== Release Pilot on 127.0.0.1:9095 with rules/example.yaml, journal in $work/data"
 echo demo-token > "$work/admin.token"
-java -jar daemon/target/release-pilot.jar run --config rules/example.yaml --data-dir "$work/data" \
+java @infra/jvm.options -jar daemon/target/release-pilot.jar run --config rules/example.yaml --data-dir "$work/data" \
      --admin-token-file "$work/admin.token" > "$work/release-pilot.log" 2>&1 & pids+=($!)
 
 echo "== Alertmanager on 127.0.0.1:9093 with alerting/alertmanager.yml"

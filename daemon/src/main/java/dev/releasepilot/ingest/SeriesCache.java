@@ -55,6 +55,50 @@ final class SeriesCache {
     }
 
     /**
+     * {@link #get} for {@code n} keys at once: {@code out[i]} is the ref of key i
+     * ({@code buf[keyStart[i], keyStart[i] + keyLength[i])}, hash {@code keyHashes[i]}; none when
+     * {@code keyLength[i] < 0}) or null. Done in three sweeps (find the slot, load the ref and its key,
+     * compare) so that the memory reads of different keys are in flight together rather than one
+     * chain after another: with 100,000 series each read is likely a cache miss. {@code slots} is
+     * scratch of at least {@code n}.
+     */
+    void getAll(int n, long[] keyHashes, byte[] buf, int[] keyStart, int[] keyLength, SeriesRef[] out, int[] slots) {
+        long[] table = hashes;
+        int mask = table.length - 1;
+        for (int i = 0; i < n; i++) {
+            int slot = -1;
+            if (keyLength[i] >= 0) {
+                long hash = keyHashes[i];
+                for (int j = (int) hash & mask; ; j = (j + 1) & mask) {
+                    long h = table[j];
+                    if (h == hash) {
+                        slot = j;
+                        break;
+                    }
+                    if (h == 0) {
+                        break;
+                    }
+                }
+            }
+            slots[i] = slot;
+        }
+        for (int i = 0; i < n; i++) {
+            out[i] = slots[i] < 0 ? null : refs[slots[i]];
+        }
+        for (int i = 0; i < n; i++) {
+            SeriesRef ref = out[i];
+            if (ref != null) {
+                byte[] key = ref.senderKey();
+                int off = keyStart[i];
+                int len = keyLength[i];
+                if (key == null || !Arrays.equals(key, 0, key.length, buf, off, off + len) || ref.released()) {
+                    out[i] = get(keyHashes[i], buf, off, len); // a colliding hash or a stale slot: probe on
+                }
+            }
+        }
+    }
+
+    /**
      * Remembers {@code ref} under the key {@code buf[off, off + len)}. The key is attached to the ref
      * unless the ref already carries another one (the same series sent with a different encoding,
      * e.g. by a second sender); then it is not cached and that sender stays on the slow path.

@@ -79,6 +79,7 @@ final class WriteRequestDecoder {
     private long[] hashes = new long[64];
     private SeriesRef[] refs = new SeriesRef[64];
     private Labels[] labelSets = new Labels[64];
+    private int[] slots = new int[64]; // scratch for SeriesCache.getAll
     private int samples;
     private long[] timestamps = new long[512];
     private double[] values = new double[512];
@@ -303,10 +304,13 @@ final class WriteRequestDecoder {
      * append every sample.
      */
     private void appendAll(byte[] buf, Appender appender) throws BadInput {
-        // Lookups first, all of them: each is a few dependent memory reads, and the iterations are
-        // independent, so the processor overlaps them across series.
+        // Lookups first, all of them at once (see SeriesCache.getAll).
+        if (slots.length < series) {
+            slots = new int[refs.length];
+        }
+        cache.getAll(series, hashes, buf, keyStart, keyLength, refs, slots);
         for (int s = 0; s < series; s++) {
-            if (keyLength[s] >= 0 && (refs[s] = cache.get(hashes[s], buf, keyStart[s], keyLength[s])) != null) {
+            if (refs[s] != null) {
                 cached++;
             }
         }

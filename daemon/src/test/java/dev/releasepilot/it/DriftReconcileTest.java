@@ -39,11 +39,15 @@ class DriftReconcileTest {
 
                 haproxy.reload();
                 // The new worker starts from the config file (weight 10); the daemon must notice and fix it.
-                Poll.until("canary drained again after the reload", Duration.ofSeconds(10), () -> haproxy.weight("canary1") == 0);
+                // Wait for the repair itself, not only for weight 0: right after the reload the old worker
+                // may still answer with its 0, and an edit made before the repair would merge two drifts.
+                Poll.until("canary drained again after the reload", Duration.ofSeconds(10),
+                        () -> driftsCorrected(http, base) >= 1 && haproxy.weight("canary1") == 0);
 
                 // Someone edits the weight by hand: same repair.
                 haproxy.command("set weight be_checkout/canary1 7");
-                Poll.until("canary drained again after a manual edit", Duration.ofSeconds(10), () -> haproxy.weight("canary1") == 0);
+                Poll.until("canary drained again after a manual edit", Duration.ofSeconds(10),
+                        () -> driftsCorrected(http, base) == 2 && haproxy.weight("canary1") == 0);
 
                 String metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
                         HttpResponse.BodyHandlers.ofString()).body();
@@ -55,5 +59,14 @@ class DriftReconcileTest {
                 assertTrue(journal.contains("canary1=7 (want 0)"));
             }
         }
+    }
+
+    /** release_pilot_drift_corrected_total for checkout, from the daemon's /metrics (0 before the first). */
+    private static double driftsCorrected(HttpClient http, String base) throws Exception {
+        String metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        String prefix = "release_pilot_drift_corrected_total{service=\"checkout\"} ";
+        return metrics.lines().filter(l -> l.startsWith(prefix)).mapToDouble(l -> Double.parseDouble(l.substring(prefix.length())))
+                .findFirst().orElse(0);
     }
 }

@@ -117,6 +117,9 @@ class StreamRollbackTest {
             DaemonConfig cfg = DaemonConfig.defaults(rules, tmp.resolve("data"), "127.0.0.1", 0)
                     .withNats(nats.url(), List.of("metrics.checkout"));
             try (Daemon d = Daemon.start(cfg)) {
+                // The daemon subscribes once its connection is up, after start returns; plain NATS
+                // drops what is published before that, so wait for its subscription to reach the server.
+                Poll.until("the daemon's subscription", Duration.ofSeconds(10), () -> nats.subscribed("metrics.checkout"));
                 // A replayed recording, faster than real time: event time comes from the samples.
                 long t0 = System.currentTimeMillis() - 60_000;
                 long okCount = 0;

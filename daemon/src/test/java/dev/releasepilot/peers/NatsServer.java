@@ -20,7 +20,7 @@ import java.util.List;
  */
 public final class NatsServer implements AutoCloseable {
     public final int port;
-    public final int monitorPort;
+    private volatile int monitorPort;
     private final Path dir;
     private final HttpClient http = HttpClient.newHttpClient();
     private PeerProcess process;
@@ -36,13 +36,33 @@ public final class NatsServer implements AutoCloseable {
             throw new IllegalStateException("nats-server already running on " + port);
         }
         Path bin = Binaries.require("nats-server", "nats-server");
-        process = PeerProcess.start("nats-server", dir, List.of(bin.toString(), "-a", "127.0.0.1", "-p",
-                Integer.toString(port), "-m", Integer.toString(monitorPort), "-n", "release-pilot-test"));
-        Poll.until("nats-server ready on " + port, Duration.ofSeconds(10), () -> {
-            process.assertAlive();
-            return greets();
-        });
-        return this;
+        for (int attempt = 1; ; attempt++) {
+            process = PeerProcess.start("nats-server", dir, List.of(bin.toString(), "-a", "127.0.0.1", "-p",
+                    Integer.toString(port), "-m", Integer.toString(monitorPort), "-n", "release-pilot-test"));
+            try {
+                Poll.until("nats-server ready on " + port, Duration.ofSeconds(10), () -> {
+                    process.assertAlive();
+                    return greets();
+                });
+                return this;
+            } catch (AssertionError e) {
+                // The monitoring port was free when it was picked, but a client reconnecting meanwhile
+                // can take it as its own ephemeral port (seen in CI). The client port must stay, so
+                // only the monitoring port is picked again.
+                boolean monitorTaken = !process.alive() && process.log().contains(":" + monitorPort + ": bind")
+                        && process.log().contains("address already in use");
+                process.close();
+                process = null;
+                if (!monitorTaken || attempt == 3) {
+                    throw e;
+                }
+                monitorPort = FreePort.get();
+            }
+        }
+    }
+
+    public int monitorPort() {
+        return monitorPort;
     }
 
     /** SIGKILL, as when the server crashes: clients see the socket drop with no goodbye. */
@@ -60,10 +80,26 @@ public final class NatsServer implements AutoCloseable {
 
     /** A number from the server's {@code /varz}, e.g. {@code in_msgs} (messages clients published to it). */
     public long varz(String field) {
+        return monitor("/varz").getLong(field);
+    }
+
+    /** Whether some client connection has a subscription on exactly this subject ({@code /connz?subs=1}). */
+    public boolean subscribed(String subject) {
+        io.vertx.core.json.JsonArray connections = monitor("/connz?subs=1").getJsonArray("connections");
+        for (int i = 0; i < connections.size(); i++) {
+            io.vertx.core.json.JsonArray subs = connections.getJsonObject(i).getJsonArray("subscriptions_list");
+            if (subs != null && subs.contains(subject)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private io.vertx.core.json.JsonObject monitor(String path) {
         try {
-            String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + monitorPort + "/varz")).GET()
+            String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + monitorPort + path)).GET()
                     .build(), HttpResponse.BodyHandlers.ofString()).body();
-            return new io.vertx.core.json.JsonObject(body).getLong(field);
+            return new io.vertx.core.json.JsonObject(body);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         } catch (InterruptedException e) {

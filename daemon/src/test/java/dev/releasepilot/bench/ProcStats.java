@@ -31,11 +31,12 @@ record ProcStats(long rssKib, long peakRssKib, double cpuSeconds) {
     }
 
     /**
-     * CPU seconds the process' JIT compiler threads have used (HotSpot names them "C1 CompilerThread*"
-     * and "C2 CompilerThread*"); 0 for a process that has none, such as Prometheus.
+     * CPU seconds each JIT compiler thread of the process has used, by thread id (HotSpot names them
+     * "C1 CompilerThread*" and "C2 CompilerThread*" and starts and stops them as the load changes);
+     * empty for a process that has none, such as Prometheus.
      */
-    static double compilerCpuSeconds(long pid) {
-        double total = 0;
+    static java.util.Map<Long, Double> compilerCpuSeconds(long pid) {
+        java.util.Map<Long, Double> byThread = new java.util.HashMap<>();
         try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
             for (Path task : (Iterable<Path>) tasks::iterator) {
                 String stat;
@@ -47,13 +48,26 @@ record ProcStats(long rssKib, long peakRssKib, double cpuSeconds) {
                 String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
                 if (comm.contains("CompilerThre")) {
                     String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    total += (Long.parseLong(f[11]) + Long.parseLong(f[12])) / CLOCK_TICKS_PER_SECOND;
+                    byThread.put(Long.parseLong(task.getFileName().toString()),
+                            (Long.parseLong(f[11]) + Long.parseLong(f[12])) / CLOCK_TICKS_PER_SECOND);
                 }
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return total;
+        return byThread;
+    }
+
+    /**
+     * What the compiler threads in {@code after} used since {@code before}; a thread that ended in
+     * between is not counted (its CPU is gone from /proc), one that started counts from zero.
+     */
+    static double compilerCpuSince(java.util.Map<Long, Double> before, java.util.Map<Long, Double> after) {
+        double sum = 0;
+        for (java.util.Map.Entry<Long, Double> e : after.entrySet()) {
+            sum += e.getValue() - before.getOrDefault(e.getKey(), 0.0);
+        }
+        return sum;
     }
 
     private static long kib(String line) {

@@ -217,13 +217,15 @@ public final class RemoteWriteBench {
             System.gc(); // this JVM's garbage from building payloads must not be collected while the client is timed
             ProcStats before = ProcStats.of(pid);
             ProcStats clientBefore = ProcStats.of(self);
-            double jitBefore = ProcStats.compilerCpuSeconds(pid) + ProcStats.compilerCpuSeconds(self);
+            java.util.Map<Long, Double> jitBefore = ProcStats.compilerCpuSeconds(pid);
+            java.util.Map<Long, Double> clientJitBefore = ProcStats.compilerCpuSeconds(self);
             Instant from = Instant.now();
             LoadClient.Result timed = client.send(p.timed);
             Instant to = Instant.now();
             ProcStats after = ProcStats.of(pid);
             ProcStats clientAfter = ProcStats.of(self);
-            double jit = ProcStats.compilerCpuSeconds(pid) + ProcStats.compilerCpuSeconds(self) - jitBefore;
+            double jit = ProcStats.compilerCpuSince(jitBefore, ProcStats.compilerCpuSeconds(pid))
+                    + ProcStats.compilerCpuSince(clientJitBefore, ProcStats.compilerCpuSeconds(self));
             for (LoadClient.Result r : List.of(warm, timed)) {
                 if (r.firstError() != null) {
                     System.out.println("  " + name + " answered " + r.statuses() + "; first error: " + r.firstError());
@@ -252,11 +254,11 @@ public final class RemoteWriteBench {
             long self = ProcessHandle.current().pid();
             double rate = 0;
             for (int pass = 0; pass < 40; pass++) {
-                double jit = ProcStats.compilerCpuSeconds(self);
+                java.util.Map<Long, Double> jit = ProcStats.compilerCpuSeconds(self);
                 long start = System.nanoTime();
                 client.send(p.warmup.get(0));
                 rate = p.timedSamples / (client.send(p.timed).nanos() / 1e9);
-                if (ProcStats.compilerCpuSeconds(self) - jit < 0.02 * (System.nanoTime() - start) / 1e9) {
+                if (ProcStats.compilerCpuSince(jit, ProcStats.compilerCpuSeconds(self)) < 0.02 * (System.nanoTime() - start) / 1e9) {
                     break;
                 }
             }

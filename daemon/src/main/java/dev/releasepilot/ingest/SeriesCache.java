@@ -47,7 +47,7 @@ final class SeriesCache {
             if (h == hash) {
                 SeriesRef ref = refs[i];
                 byte[] key = ref.senderKey();
-                if (key != null && Arrays.equals(key, 0, key.length, buf, off, off + len) && !ref.released()) {
+                if (key != null && sameKey(key, buf, off, len) && !ref.released()) {
                     return ref;
                 }
             }
@@ -91,7 +91,7 @@ final class SeriesCache {
                 byte[] key = ref.senderKey();
                 int off = keyStart[i];
                 int len = keyLength[i];
-                if (key == null || !Arrays.equals(key, 0, key.length, buf, off, off + len) || ref.released()) {
+                if (key == null || !sameKey(key, buf, off, len) || ref.released()) {
                     out[i] = get(keyHashes[i], buf, off, len); // a colliding hash or a stale slot: probe on
                 }
             }
@@ -109,7 +109,7 @@ final class SeriesCache {
             ref.attachSenderKey(Arrays.copyOfRange(buf, off, off + len));
             key = ref.senderKey();
         }
-        if (!ByteHash.same(key, buf, off, len)) {
+        if (!sameKey(key, buf, off, len)) {
             return;
         }
         int mask = hashes.length - 1;
@@ -123,11 +123,20 @@ final class SeriesCache {
                 }
                 return;
             }
-            if (h == hash && ByteHash.same(refs[i].senderKey(), buf, off, len)) {
+            if (h == hash && sameKey(refs[i].senderKey(), buf, off, len)) {
                 refs[i] = ref; // the series was evicted and created again: the new one
                 return;
             }
         }
+    }
+
+    /**
+     * Whether a key is {@code buf[off, off + len)}. Keys are whole label sets (~100–300 bytes): long
+     * enough that {@code Arrays.equals}' vectorised compare measured faster here than
+     * {@code ByteHash.same}, which is for the short label strings.
+     */
+    private static boolean sameKey(byte[] key, byte[] buf, int off, int len) {
+        return Arrays.equals(key, 0, key.length, buf, off, off + len);
     }
 
     int size() {

@@ -75,7 +75,7 @@ final class WriteRequestDecoder {
     private int[] keyStart = new int[64];
     private int[] keyLength = new int[64];
     private int[] samplesEnd = new int[64];
-    // The key's hash, and the series: its cached ref (pass 1), else its labels, built in pass 2.
+    // The key's hash, and (pass 2) the series: its cached ref, else its labels.
     private long[] hashes = new long[64];
     private SeriesRef[] refs = new SeriesRef[64];
     private Labels[] labelSets = new Labels[64];

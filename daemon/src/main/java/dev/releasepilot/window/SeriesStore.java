@@ -82,7 +82,7 @@ public final class SeriesStore implements SampleSink {
 
         @Override
         public SeriesRef append(Labels labels, long timestampMs, double value) {
-            boolean staleMarker = Double.doubleToRawLongBits(value) == Sample.STALE_NAN_BITS;
+            boolean staleMarker = Sample.isStaleMarker(value);
             for (int attempt = 0; attempt < 3; attempt++) {
                 Series ser = seriesFor(labels, staleMarker, g);
                 if (ser == REFUSED) {

@@ -39,6 +39,11 @@ final class DecideMetrics {
         }
     }
 
+    /** An alert ignored because it started before the service's current release (beyond the tolerance). */
+    void stale(String service) {
+        registry.counter("release_pilot_signals_stale_total", "service", service).increment();
+    }
+
     void drift(String service) {
         registry.counter("release_pilot_drift_corrected_total", "service", service).increment();
     }

@@ -193,6 +193,13 @@ final class ServiceController extends VerticleBase {
         for (Event e : events) {
             machine.apply(e);
             rollback |= e instanceof Event.DriftFound;
+            if (e instanceof Event.AlertSeen a && a.stale()) {
+                metrics.stale(name());
+                LOG.info(() -> "service " + name() + ": alert " + a.labels().getString("alertname", a.fingerprint())
+                        + " (fingerprint " + a.fingerprint() + ") ignored as stale: it started at " + a.startsAt()
+                        + ", before the current release beyond the stale tolerance of "
+                        + machine.rule().staleTolerance().toSeconds() + "s");
+            }
             if (e instanceof Event.Decided d) {
                 metrics.decision(name(), d.kind());
                 rollback |= d.kind() == DecisionKind.ROLLBACK;

@@ -30,7 +30,7 @@ public final class RuleLoader {
 
     private static final Set<String> TOP = Set.of("services");
     private static final Set<String> SERVICE = ordered("name", "backend", "triggers", "on_trigger", "dry_run",
-            "cooldown", "ignore_alerts_before_release");
+            "cooldown", "ignore_alerts_before_release", "stale_tolerance");
     private static final Set<String> TRIGGER = ordered("name", "alert", "expr", "for", "requires", "probe",
             "consecutive_failures", "clear_for");
     private static final Set<String> PROBE = ordered("url", "interval", "timeout", "expect_status");
@@ -131,10 +131,13 @@ public final class RuleLoader {
         Duration cooldown = m.containsKey("cooldown") ? y.duration(m.get("cooldown"), "cooldown") : DEFAULT_COOLDOWN;
         Boolean ignoreOld = m.containsKey("ignore_alerts_before_release")
                 ? y.bool(m.get("ignore_alerts_before_release"), "ignore_alerts_before_release") : Boolean.TRUE;
+        Duration staleTolerance = m.containsKey("stale_tolerance")
+                ? y.duration(m.get("stale_tolerance"), "stale_tolerance") : ServiceRule.DEFAULT_STALE_TOLERANCE;
         if (countErrors(y) > errorsBefore || backend == null) {
             return null;
         }
-        return new ServiceRule(name, backend, triggers, reaction, dryRun, cooldown, ignoreOld);
+        return new ServiceRule(name, backend, triggers, reaction, dryRun, cooldown, ignoreOld,
+                staleTolerance == null ? ServiceRule.DEFAULT_STALE_TOLERANCE : staleTolerance);
     }
 
     private static Trigger trigger(YamlNodes y, Node n) {

@@ -8,10 +8,31 @@ import java.util.List;
  *
  * @param ignoreAlertsBeforeRelease alerts whose startsAt predates the current release are stale:
  *                                  recorded, never acted on (they describe the previous version)
+ * @param staleTolerance            how far before the release an alert's startsAt may lie and still
+ *                                  count as this release's: the sender's clock may lag ours
+ *                                  ({@code stale_tolerance}, default {@link #DEFAULT_STALE_TOLERANCE})
  */
 public record ServiceRule(String name, Backend backend, List<Trigger> triggers, Reaction onTrigger,
-                          boolean dryRun, Duration cooldown, boolean ignoreAlertsBeforeRelease) {
+                          boolean dryRun, Duration cooldown, boolean ignoreAlertsBeforeRelease,
+                          Duration staleTolerance) {
+    /** Clock skew between hosts is seconds to minutes (PROTOCOLS.md §6); one minute covers the usual cases. */
+    public static final Duration DEFAULT_STALE_TOLERANCE = Duration.ofSeconds(60);
+
     public ServiceRule {
         triggers = List.copyOf(triggers);
+        if (staleTolerance == null || staleTolerance.isNegative()) {
+            throw new IllegalArgumentException("stale tolerance must be zero or positive");
+        }
+    }
+
+    /** A rule with the default stale tolerance. */
+    public ServiceRule(String name, Backend backend, List<Trigger> triggers, Reaction onTrigger,
+                       boolean dryRun, Duration cooldown, boolean ignoreAlertsBeforeRelease) {
+        this(name, backend, triggers, onTrigger, dryRun, cooldown, ignoreAlertsBeforeRelease, DEFAULT_STALE_TOLERANCE);
+    }
+
+    /** The earliest startsAt an alert may have and still belong to a release that went live at {@code release}. */
+    public java.time.Instant staleBefore(java.time.Instant release) {
+        return release.minus(staleTolerance);
     }
 }

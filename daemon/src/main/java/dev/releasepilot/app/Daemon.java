@@ -6,6 +6,7 @@ import dev.releasepilot.api.Auth;
 import dev.releasepilot.api.HttpErrors;
 import dev.releasepilot.api.StatusApi;
 import dev.releasepilot.api.StatusPage;
+import io.vertx.ext.web.RoutingContext;
 import dev.releasepilot.decide.Pilot;
 import dev.releasepilot.ingest.AlertmanagerReceiver;
 import dev.releasepilot.ingest.HaproxyStatsPoller;
@@ -20,6 +21,8 @@ import dev.releasepilot.telemetry.Telemetry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import dev.releasepilot.api.BodyBudget;
 import io.vertx.ext.web.Router;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
@@ -101,8 +104,11 @@ public final class Daemon implements AutoCloseable {
             nats.subscribe(vertx, pilot, config);
             Holder holder = new Holder();
             Router router = router(vertx, config, journal, telemetry, pilot, stats, holder);
-            HttpServer server = vertx.createHttpServer().requestHandler(router)
-                    .listen(config.port(), config.host()).await(30, TimeUnit.SECONDS);
+            HttpGuards guards = config.guards();
+            HttpServer server = vertx.createHttpServer(new HttpServerOptions()
+                    .setIdleTimeout((int) guards.idleTimeout().toMillis()).setIdleTimeoutUnit(TimeUnit.MILLISECONDS));
+            new ConnectionGuard(vertx, guards.headerTimeout().toMillis(), telemetry.registry()).install(server, router);
+            server.listen(config.port(), config.host()).await(30, TimeUnit.SECONDS);
             Daemon d = new Daemon(config, vertx, journal, telemetry, pilot, server, stats, nats);
             d.startProbes(rules.rules()).await(30, TimeUnit.SECONDS);
             holder.daemon = d;
@@ -126,7 +132,13 @@ public final class Daemon implements AutoCloseable {
     private static Router router(Vertx vertx, DaemonConfig config, FileJournal journal, Telemetry telemetry,
                                  Pilot pilot, HaproxyStatsPoller stats, Holder holder) {
         Router router = Router.router(vertx);
-        Auth auth = new Auth(config.readToken(), config.adminToken());
+        HttpGuards guards = config.guards();
+        Auth auth = new Auth(config.readToken(), config.adminToken(), guards.ingestToken());
+        // Every answer: browsers must not guess a JSON or text body to be HTML.
+        router.route().handler(ctx -> {
+            ctx.response().putHeader("X-Content-Type-Options", "nosniff");
+            ctx.next();
+        });
         router.get("/-/healthy").handler(ctx -> ctx.response().end("Healthy.\n"));
         router.get("/-/ready").handler(ctx -> {
             if (holder.daemon == null) {
@@ -135,18 +147,22 @@ public final class Daemon implements AutoCloseable {
                 ctx.response().end("Ready.\n");
             }
         });
-        router.get("/metrics").handler(ctx -> ctx.response()
+        router.get("/metrics").handler(guards.metricsNeedToken() ? auth.read() : RoutingContext::next)
+                .handler(ctx -> ctx.response()
                 .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(telemetry.scrape()));
-        new AlertmanagerReceiver(pilot, config.clock(), telemetry.registry(), config.bodyLimitBytes()).mount(router);
+        BodyBudget budget = new BodyBudget(guards.bodyBudgetBytes(), guards.bodyTimeout().toMillis(), telemetry.registry());
+        new AlertmanagerReceiver(pilot, config.clock(), telemetry.registry(), guards.alertLimits(), budget)
+                .mount(router, auth.ingest(telemetry.registry(), "alertmanager"));
         new RemoteWriteReceiver(pilot.samples(), telemetry.registry(), config.bodyLimitBytes(),
-                RemoteWriteReceiver.DEFAULT_UNCOMPRESSED_LIMIT).mount(router);
+                RemoteWriteReceiver.DEFAULT_UNCOMPRESSED_LIMIT)
+                .mount(router, auth.ingest(telemetry.registry(), "remote_write"), budget);
         new StatusApi(pilot, journal, auth, () -> holder.daemon == null
                 ? Future.failedFuture("starting") : holder.daemon.reload(), () -> {
                     io.vertx.core.json.JsonArray a = new io.vertx.core.json.JsonArray();
                     stats.status().forEach(s -> a.add(s.toJson()));
                     return a;
                 }).mount(router);
-        router.get("/").handler(auth.read()).handler(StatusPage::serve);
+        new StatusPage(auth).mount(router);
         router.errorHandler(413, ctx -> HttpErrors.send(ctx, 413, "request body larger than "
                 + config.bodyLimitBytes() + " bytes", null));
         router.errorHandler(404, ctx -> HttpErrors.send(ctx, 404, "no such endpoint: "
@@ -155,8 +171,9 @@ public final class Daemon implements AutoCloseable {
                 + " not allowed on " + ctx.request().path(), null));
         router.errorHandler(400, ctx -> HttpErrors.send(ctx, 400, "bad request", null));
         router.errorHandler(500, ctx -> {
-            LOG.warning("internal error on " + ctx.request().path() + ": " + ctx.failure());
-            HttpErrors.send(ctx, 500, "internal error", String.valueOf(ctx.failure()));
+            // One line, no stack trace, and nothing of the exception in the answer (it may quote input or internals).
+            LOG.warning("internal error on " + ctx.request().method() + " " + ctx.request().path() + ": " + ctx.failure());
+            HttpErrors.send(ctx, 500, "internal error", null);
         });
         return router;
     }

@@ -241,13 +241,19 @@ final class ServiceController extends VerticleBase {
                 return Future.succeededFuture();
             }
             for (int i = 0; i < events.size(); i++) {
-                if (appends.get(i).failed()) {
+                Future<?> a = appends.get(i);
+                if (a.failed() && a.cause() instanceof dev.releasepilot.journal.RecordTooLarge) {
+                    // Never fits: keeping it for retry would hold every later record back behind it.
+                    LOG.severe("service " + name() + ": " + a.cause().getMessage() + "; that record is not kept");
+                } else if (a.failed()) {
                     backlog.add(events.get(i));
                 }
             }
             LOG.log(Level.WARNING, "service " + name() + ": journal write failed, " + backlog.size()
                     + " records kept for retry", ar.cause());
-            scheduleFlush();
+            if (!backlog.isEmpty()) {
+                scheduleFlush();
+            }
             return Future.failedFuture(ar.cause());
         });
     }
@@ -267,7 +273,10 @@ final class ServiceController extends VerticleBase {
             return;
         }
         journal.append(name(), e.type(), e.body()).onComplete(ar -> {
-            if (ar.succeeded()) {
+            if (ar.succeeded() || ar.cause() instanceof dev.releasepilot.journal.RecordTooLarge) {
+                if (ar.failed()) {
+                    LOG.severe("service " + name() + ": " + ar.cause().getMessage() + "; that record is not kept");
+                }
                 backlog.poll();
                 flushBacklog();
             } else {

@@ -51,7 +51,7 @@ public final class BodyBudget {
      * A route handler placed before a body handler that buffers up to {@code maxBody} bytes: it reserves
      * the declared {@code Content-Length} (or {@code maxBody} when the body is chunked) for as long as the
      * request lives, and arms the body deadline. Refusals are counted as
-     * {@code release_pilot_signals_rejected_total{source, reason="busy"|"body_timeout"}}. A platform
+     * {@code release_pilot_signals_rejected_total{source, reason="busy"|"body_timeout"|"aborted"}}. A platform
      * handler, so Vert.x Web lets it run before the body handler.
      */
     public PlatformHandler guard(String source, long maxBody) {
@@ -62,7 +62,12 @@ public final class BodyBudget {
                 busy(ctx, source);
                 return;
             }
-            ctx.addEndHandler(ar -> give(want));
+            ctx.addEndHandler(ar -> {
+                give(want);
+                if (!ctx.response().ended()) {
+                    count(source, "aborted"); // the client left before it could be answered
+                }
+            });
             deadline(ctx, source);
             ctx.next();
         };

@@ -24,10 +24,16 @@ final class RunningDaemon implements AutoCloseable {
     }
 
     static RunningDaemon start(Path rules, Path dataDir, String adminToken) {
+        return start(rules, dataDir, adminToken, c -> c);
+    }
+
+    /** @param tweak changes the test's usual configuration (tokens, HTTP guards) */
+    static RunningDaemon start(Path rules, Path dataDir, String adminToken,
+                               java.util.function.UnaryOperator<DaemonConfig> tweak) {
         try {
-            return new RunningDaemon(Daemon.start(DaemonConfig.defaults(rules, dataDir, "127.0.0.1", 0)
+            return new RunningDaemon(Daemon.start(tweak.apply(DaemonConfig.defaults(rules, dataDir, "127.0.0.1", 0)
                     .withTokens(null, adminToken).withActuationRetryDelayMs(200)
-                    .withReconcileIntervalMs(0))); // periodic repair has its own test (DriftReconcileTest)
+                    .withReconcileIntervalMs(0)))); // periodic repair has its own test (DriftReconcileTest)
         } catch (StartupFailure e) {
             throw new AssertionError(e.getMessage());
         }

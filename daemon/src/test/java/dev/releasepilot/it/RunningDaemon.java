@@ -66,8 +66,20 @@ final class RunningDaemon implements AutoCloseable {
         return "http://127.0.0.1:" + daemon.port();
     }
 
+    /** The bearer token the helpers' GETs send (for a daemon started with a read token); null for none. */
+    private volatile String readToken;
+
+    RunningDaemon readingWith(String token) {
+        this.readToken = token;
+        return this;
+    }
+
     HttpResponse<String> get(String path) {
-        return send(HttpRequest.newBuilder(URI.create(url() + path)).GET().build());
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url() + path)).GET();
+        if (readToken != null) {
+            b.header("Authorization", "Bearer " + readToken);
+        }
+        return send(b.build());
     }
 
     HttpResponse<String> post(String path, String contentType, String body, String token) {

@@ -140,19 +140,22 @@ public final class AlertmanagerDecoder {
         if (truncated != null) {
             return;
         }
-        bodyBytes += chunk.length();
-        if (bodyBytes > limits.maxBodyBytes()) {
-            stop("the body is larger than " + limits.maxBodyBytes() + " bytes; alerts after alerts[" + index
-                    + "] were not read");
-            return;
-        }
         byte[] bytes = chunk.getBytes();
-        try {
-            feeder.feedInput(bytes, 0, bytes.length);
-        } catch (IOException e) {
-            throw malformed(e);
+        // Parse exactly the first maxBodyBytes of the body, however it is cut into chunks.
+        int take = (int) Math.min(bytes.length, limits.maxBodyBytes() - bodyBytes);
+        bodyBytes += bytes.length;
+        if (take > 0) {
+            try {
+                feeder.feedInput(bytes, 0, take);
+            } catch (IOException e) {
+                throw malformed(e);
+            }
+            drain();
         }
-        drain();
+        if (truncated == null && bodyBytes > limits.maxBodyBytes()) {
+            stop("the body is larger than " + limits.maxBodyBytes() + " bytes; alerts from alerts[" + index
+                    + "] on were not read");
+        }
     }
 
     /** The body ended: checks it was one complete payload of version "4" and returns what it held. */

@@ -1,5 +1,6 @@
 package dev.releasepilot.api;
 
+import dev.releasepilot.http.HttpErrors;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Handler;
 import io.vertx.core.http.Cookie;

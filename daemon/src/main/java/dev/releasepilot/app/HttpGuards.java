@@ -1,6 +1,6 @@
 package dev.releasepilot.app;
 
-import dev.releasepilot.ingest.AlertLimits;
+import dev.releasepilot.ingest.alertmanager.AlertLimits;
 import java.time.Duration;
 
 /**

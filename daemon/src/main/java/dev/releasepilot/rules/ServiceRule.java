@@ -1,5 +1,8 @@
 package dev.releasepilot.rules;
 
+
+import dev.releasepilot.rules.backend.Backend;
+import dev.releasepilot.rules.notify.NotifyTarget;
 import java.time.Duration;
 import java.util.List;
 
@@ -8,18 +11,20 @@ import java.util.List;
  *
  * @param ignoreAlertsBeforeRelease alerts whose startsAt predates the current release are stale:
  *                                  recorded, never acted on (they describe the previous version)
+ * @param notifications             where decisions and actions are told (chat, webhooks, the incident hook); may be empty
  * @param staleTolerance            how far before the release an alert's startsAt may lie and still
  *                                  count as this release's: the sender's clock may lag ours
  *                                  ({@code stale_tolerance}, default {@link #DEFAULT_STALE_TOLERANCE})
  */
 public record ServiceRule(String name, Backend backend, List<Trigger> triggers, Reaction onTrigger,
                           boolean dryRun, Duration cooldown, boolean ignoreAlertsBeforeRelease,
-                          Duration staleTolerance) {
+                          List<NotifyTarget> notifications, Duration staleTolerance) {
     /** Clock skew between hosts is seconds to minutes (PROTOCOLS.md §6); one minute covers the usual cases. */
     public static final Duration DEFAULT_STALE_TOLERANCE = Duration.ofSeconds(60);
 
     public ServiceRule {
         triggers = List.copyOf(triggers);
+        notifications = List.copyOf(notifications);
         if (staleTolerance == null || staleTolerance.isNegative()) {
             throw new IllegalArgumentException("stale tolerance must be zero or positive");
         }
@@ -27,8 +32,10 @@ public record ServiceRule(String name, Backend backend, List<Trigger> triggers, 
 
     /** A rule with the default stale tolerance. */
     public ServiceRule(String name, Backend backend, List<Trigger> triggers, Reaction onTrigger,
-                       boolean dryRun, Duration cooldown, boolean ignoreAlertsBeforeRelease) {
-        this(name, backend, triggers, onTrigger, dryRun, cooldown, ignoreAlertsBeforeRelease, DEFAULT_STALE_TOLERANCE);
+                       boolean dryRun, Duration cooldown, boolean ignoreAlertsBeforeRelease,
+                       List<NotifyTarget> notifications) {
+        this(name, backend, triggers, onTrigger, dryRun, cooldown, ignoreAlertsBeforeRelease, notifications,
+                DEFAULT_STALE_TOLERANCE);
     }
 
     /** The earliest startsAt an alert may have and still belong to a release that went live at {@code release}. */

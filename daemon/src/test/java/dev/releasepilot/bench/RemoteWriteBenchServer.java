@@ -1,7 +1,7 @@
 package dev.releasepilot.bench;
 
-import dev.releasepilot.ingest.RemoteWriteReceiver;
-import dev.releasepilot.rules.PromqlParser;
+import dev.releasepilot.ingest.remotewrite.RemoteWriteReceiver;
+import dev.releasepilot.rules.promql.PromqlParser;
 import dev.releasepilot.rules.SyntaxError;
 import dev.releasepilot.window.SelectorIndex;
 import dev.releasepilot.window.SeriesStore;
@@ -48,7 +48,7 @@ public final class RemoteWriteBenchServer {
                 Router router = Router.router(vertx);
                 new RemoteWriteReceiver(store, registry, 4 * 1024 * 1024, RemoteWriteReceiver.DEFAULT_UNCOMPRESSED_LIMIT)
                         .mount(router, ctx -> ctx.next(),
-                                new dev.releasepilot.api.BodyBudget(1L << 30, 30_000, registry));
+                                new dev.releasepilot.http.BodyBudget(1L << 30, 30_000, registry));
                 router.get("/bench/stats").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json")
                         .end(stats(store, registry).encode()));
                 return vertx.createHttpServer().connectionHandler(c -> CONNECTIONS.incrementAndGet()).requestHandler(router)

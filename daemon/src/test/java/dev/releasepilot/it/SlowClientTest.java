@@ -105,6 +105,36 @@ class SlowClientTest {
     }
 
     @Test
+    void slowWebhookBodiesCountAgainstTheBudgetToo() throws Exception {
+        start(HttpGuards.DEFAULTS.withBodyBudget(8L * MIB).withTimeouts(Duration.ofSeconds(60), Duration.ofSeconds(30),
+                Duration.ofSeconds(1)));
+        // One long annotation that never ends: the parser must buffer it, so its bytes are reserved.
+        String head = "POST /api/v1/alerts/alertmanager HTTP/1.1\r\nHost: rp\r\nContent-Type: application/json\r\n"
+                + "Content-Length: " + 8 * MIB + "\r\n\r\n{\"alerts\":[{\"annotations\":{\"a\":\"";
+        byte[] text = "x".repeat(3 * MIB).getBytes(StandardCharsets.US_ASCII);
+        Socket a = open();
+        Socket b = open();
+        for (Socket s : List.of(a, b)) {
+            send(s, head);
+            s.getOutputStream().write(text);
+        }
+        Poll.until("both bodies reserved", Duration.ofSeconds(5), () -> d.metrics()
+                .contains("release_pilot_http_body_bytes_in_flight " + (double) (2 * (3 * MIB + 32))));
+        Socket c = open();
+        send(c, head);
+        c.getOutputStream().write(text);
+        String refused = readHead(c);
+        assertTrue(refused.startsWith("HTTP/1.1 503") && refused.contains("Retry-After: 1"), refused);
+        assertEquals(200, d.get("/-/healthy").statusCode());
+        for (Socket s : List.of(a, b)) {
+            assertTrue(readHead(s).startsWith("HTTP/1.1 503"), "cut at the body deadline");
+        }
+        Poll.until("the budget given back", Duration.ofSeconds(5),
+                () -> d.metrics().contains("release_pilot_http_body_bytes_in_flight 0.0"));
+        assertTrue(d.metrics().contains("release_pilot_signals_rejected_total{reason=\"busy\",source=\"alertmanager\"} 1.0"));
+    }
+
+    @Test
     void aWebhookBodyThatStallsIsCutAtTheDeadline() throws Exception {
         start(HttpGuards.DEFAULTS.withTimeouts(Duration.ofSeconds(60), Duration.ofSeconds(30), Duration.ofSeconds(1)));
         Socket s = open();
@@ -194,8 +224,7 @@ class SlowClientTest {
                 send(write, REMOTE_WRITE_HEAD);
                 write.getOutputStream().write(new byte[1000]);
                 // Hang up only once the server holds the request (its body is reserved), as a crashing sender would.
-                Poll.until("the body reserved", Duration.ofSeconds(5),
-                        () -> d.metrics().contains("release_pilot_http_body_bytes_in_flight " + (double) (4 * MIB)));
+                Poll.until("the bodies reserved", Duration.ofSeconds(5), () -> inFlight() > 4 * MIB);
                 for (Socket s : List.of(hook, write)) {
                     s.setSoLinger(true, 0); // a reset, not a polite close
                     s.close();
@@ -216,6 +245,12 @@ class SlowClientTest {
         }
         assertTrue(records.stream().filter(r -> r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue())
                 .count() <= 40, () -> "at most one line per aborted request: " + records.size());
+    }
+
+    private double inFlight() {
+        String m = d.metrics();
+        int at = m.indexOf("\nrelease_pilot_http_body_bytes_in_flight ") + 1;
+        return Double.parseDouble(m.substring(m.indexOf(' ', at) + 1, m.indexOf('\n', at)));
     }
 
     private Socket open() throws IOException {

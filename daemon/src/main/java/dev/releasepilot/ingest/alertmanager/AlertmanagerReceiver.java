@@ -73,10 +73,26 @@ public final class AlertmanagerReceiver {
         HttpServerRequest req = ctx.request();
         AlertmanagerDecoder decoder = new AlertmanagerDecoder(pilot::admit, budget::tryTake, limits, clock.instant(),
                 System.nanoTime());
-        ctx.addEndHandler(ar -> budget.give(decoder.reservedBytes()));
+        // The parser buffers at most the unfinished alert, but one string of it may be up to
+        // maxStringChars: the bytes received count against the shared budget up to that worst case.
+        long parserWorstCase = 4L * limits.maxStringChars();
+        long[] received = {0, 0}; // bytes received, bytes of them reserved
+        ctx.addEndHandler(ar -> budget.give(decoder.reservedBytes() + received[1]));
         budget.deadline(ctx, SOURCE);
         BadInput[] bad = {null};
         req.handler(chunk -> {
+            if (ctx.response().ended()) {
+                return;
+            }
+            received[0] += chunk.length();
+            long want = Math.min(received[0], parserWorstCase) - received[1];
+            if (want > 0) {
+                if (!budget.tryTake(want)) {
+                    budget.busy(ctx, SOURCE); // answered before the body ends: the sender sends it all again
+                    return;
+                }
+                received[1] += want;
+            }
             if (bad[0] == null) { // after a parse error the rest is read and discarded, then answered once
                 try {
                     decoder.feed(chunk);

@@ -137,9 +137,14 @@ class IngestAuthTest {
             HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create(d.url() + "/")).header("Cookie", cookie)
                     .build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, page.statusCode());
-            assertTrue(page.body().contains("<h1>Release Pilot</h1>") && page.body().contains("<script>"));
+            assertTrue(page.body().contains("<h1>Release Pilot</h1>") && page.body().contains("/status/status.js"));
             assertSecurityHeaders(page);
-            assertTrue(page.headers().firstValue("Content-Security-Policy").orElse("").contains("script-src 'sha256-"));
+            assertTrue(page.headers().firstValue("Content-Security-Policy").orElse("").contains("script-src 'self'"));
+            // An endless event stream: answered once its headers are in, then closed.
+            HttpResponse<java.io.InputStream> live = http.send(HttpRequest.newBuilder(URI.create(d.url() + "/api/v1/live"))
+                    .header("Cookie", cookie).build(), HttpResponse.BodyHandlers.ofInputStream());
+            live.body().close();
+            assertEquals(200, live.statusCode(), "the page's live feed is signed in");
             assertEquals(200, http.send(HttpRequest.newBuilder(URI.create(d.url() + "/api/v1/services"))
                     .header("Cookie", cookie).build(), HttpResponse.BodyHandlers.ofString()).statusCode(),
                     "the page's own requests are signed in");

@@ -37,10 +37,6 @@ public final class Auth {
         this.ingestToken = blankToNull(ingestToken);
     }
 
-    public Auth(String readToken, String adminToken) {
-        this(readToken, adminToken, null);
-    }
-
     public boolean readProtected() {
         return readToken != null;
     }

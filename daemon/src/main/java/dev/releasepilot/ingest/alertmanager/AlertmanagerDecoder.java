@@ -12,12 +12,10 @@ import dev.releasepilot.ingest.BadInput;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.function.LongPredicate;
 import java.util.function.Predicate;
 
@@ -36,8 +34,6 @@ import java.util.function.Predicate;
  * <p>Single owner: one instance per request, used on that request's event loop only.
  */
 public final class AlertmanagerDecoder {
-    private static final Instant YEAR_ONE = Instant.parse("0001-01-01T00:00:00Z");
-    private static final int MAX_FINGERPRINT = 64;     // Alertmanager sends 16 hex digits
     private static final int MAX_HEADER_STRING = 2048; // externalURL, groupKey
     private static final int ALERT_OVERHEAD_CHARS = 256;
 
@@ -77,14 +73,14 @@ public final class AlertmanagerDecoder {
     private int skipDepth;
     private String field;
     private boolean mapIsLabels;
-    private Alert alert;
+    private AlertDraft alert;
     private int index;
     private boolean alertsSeen;
     private boolean alertsNotArray;
     private Object version;
     private String sender = "";
     private String groupKey = "";
-    private final List<Alert> kept = new ArrayList<>();
+    private final List<AlertDraft> kept = new ArrayList<>();
     private long retainedChars;
     private int skipped;
     private int truncatedAnnotations;
@@ -182,7 +178,7 @@ public final class AlertmanagerDecoder {
             throw new BadInput("version", "unsupported payload version '" + version + "'");
         }
         List<AlertSignal> out = new ArrayList<>(kept.size());
-        for (Alert a : kept) {
+        for (AlertDraft a : kept) {
             out.add(a.signal(sender, receivedAt, receivedNanos));
         }
         return new Decoded(out, skipped, List.copyOf(rejected), rejectedCount, oversized, truncatedAnnotations, groupKey,
@@ -248,7 +244,7 @@ public final class AlertmanagerDecoder {
                 if (t == JsonToken.END_ARRAY) {
                     mode = Mode.ROOT;
                 } else if (t == JsonToken.START_OBJECT) {
-                    alert = new Alert();
+                    alert = new AlertDraft(limits);
                     mode = Mode.ALERT;
                 } else {
                     reject(index++, "not an object");
@@ -366,7 +362,7 @@ public final class AlertmanagerDecoder {
 
     private void endAlert() {
         int i = index++;
-        Alert a = alert;
+        AlertDraft a = alert;
         alert = null;
         String problem = a.problem();
         if (problem != null) {
@@ -395,109 +391,6 @@ public final class AlertmanagerDecoder {
         retainedChars += chars;
         truncatedAnnotations += a.cutAnnotations;
         kept.add(a);
-    }
-
-    /** One alert while it is read; checked against the limits as it grows, so 100,000 labels cost nothing. */
-    private final class Alert {
-        final Map<String, String> labels = new HashMap<>();
-        final Map<String, String> annotations = new TreeMap<>();
-        boolean labelsSeen;
-        String status;
-        String startsAt;
-        String endsAt;
-        String fingerprint;
-        String error;
-        int labelCount;
-        long labelChars;
-        long annotationChars;
-        long chars;
-        int cutAnnotations;
-        boolean oversized;
-
-        void error(String e) {
-            if (error == null) {
-                error = e;
-            }
-        }
-
-        void put(String name, String value) {
-            switch (name) {
-                case "status" -> status = value;
-                case "startsAt" -> startsAt = value;
-                case "endsAt" -> endsAt = value;
-                default -> fingerprint = value;
-            }
-        }
-
-        void label(String name, String value) {
-            labelCount++;
-            labelChars += name.length() + value.length();
-            if (error == null && labelCount > limits.maxLabels()) {
-                error("more than " + limits.maxLabels() + " labels");
-                oversized = true;
-            } else if (error == null && labelChars > limits.maxLabelChars()) {
-                error("labels longer than " + limits.maxLabelChars() + " characters together");
-                oversized = true;
-            }
-            if (error == null) {
-                labels.put(name, value);
-                chars += name.length() + value.length();
-            }
-        }
-
-        void annotation(String name, String value) {
-            if (error != null) {
-                return;
-            }
-            String n = cut(name, 256);
-            long room = Math.max(0, limits.maxAnnotationsChars() - annotationChars - n.length());
-            int keep = (int) Math.min(Math.min(value.length(), limits.maxAnnotationChars()), room);
-            String v = value;
-            if (keep < value.length() || n.length() < name.length()) {
-                v = value.substring(0, keep) + AlertLimits.cutMarker(value.length() - keep);
-                cutAnnotations++;
-            }
-            annotationChars += n.length() + v.length();
-            annotations.put(n, v);
-            chars += n.length() + v.length();
-        }
-
-        String problem() {
-            if (error != null) {
-                return error;
-            }
-            if (!"firing".equals(status) && !"resolved".equals(status)) {
-                return "status must be \"firing\" or \"resolved\", got " + (status == null ? null : cut(status, 100));
-            }
-            if (!labelsSeen || labels.isEmpty()) {
-                return "labels must be a non-empty object";
-            }
-            if (startsAt == null) {
-                return "startsAt is missing";
-            }
-            if (fingerprint != null && fingerprint.length() > MAX_FINGERPRINT) {
-                return "fingerprint longer than " + MAX_FINGERPRINT + " characters";
-            }
-            try {
-                Instant.parse(startsAt);
-                if (endsAt != null) {
-                    Instant.parse(endsAt);
-                }
-            } catch (DateTimeParseException e) {
-                return cut(e.getMessage(), 200);
-            }
-            return null;
-        }
-
-        AlertSignal signal(String sender, Instant receivedAt, long receivedNanos) {
-            Instant ends = endsAt == null ? null : Instant.parse(endsAt);
-            if (ends != null && !ends.isAfter(YEAR_ONE)) {
-                ends = null; // Alertmanager's "unset"
-            }
-            String fp = fingerprint == null || fingerprint.isEmpty() ? Fingerprint.of(labels) : fingerprint;
-            return new AlertSignal(fp, "firing".equals(status), Instant.parse(startsAt), ends, labels, annotations,
-                    sender, receivedAt, receivedNanos);
-        }
     }
 
     private static String cut(String s, int max) {

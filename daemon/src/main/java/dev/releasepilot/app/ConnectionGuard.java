@@ -13,9 +13,8 @@ import java.util.logging.Logger;
 
 /**
  * Closes connections that hold a slot without sending a request: a client must deliver a request's
- * headers within {@code headerTimeoutMs} of its first bytes on the connection (Vert.x reports a
- * connection then; one that sends nothing at all is the idle timeout's), and of the previous response
- * on it (within twice that, as the check ticks once per timeout). A client that trickles one header byte at a
+ * headers within {@code headerTimeoutMs} of opening the connection, and of the previous response on
+ * it (within twice that, as the check ticks once per timeout). A client that trickles one header byte at a
  * time defeats the idle timeout, which only sees silence; this sees the missing request. Once a request
  * has arrived its body is the body deadline's business ({@code BodyBudget}).
  *

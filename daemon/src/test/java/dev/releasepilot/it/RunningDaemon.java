@@ -66,7 +66,7 @@ final class RunningDaemon implements AutoCloseable {
         return "http://127.0.0.1:" + daemon.port();
     }
 
-    /** The bearer token the helpers' GETs send (for a daemon started with a read token); null for none. */
+    /** The bearer token this client's GETs send (for a daemon started with a read token); null for none. */
     private volatile String readToken;
 
     RunningDaemon readingWith(String token) {

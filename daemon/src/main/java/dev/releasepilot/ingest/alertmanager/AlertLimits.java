@@ -3,10 +3,11 @@ package dev.releasepilot.ingest.alertmanager;
 /**
  * What one Alertmanager alert may carry into the journal, and what one webhook request may hold in
  * memory. An alert's labels and annotations end up in journal records (the alert record and the
- * decision's evidence), and the journal refuses records over 1 MiB ({@code FileJournal.MAX_RECORD}):
- * with these defaults the largest alert is {@code 64 KiB} of labels plus {@code 64 KiB} of annotations,
- * at most 6× that once JSON-escaped (control characters become {@code \u0000}), so every record it can
- * produce stays well under that limit.
+ * decision's evidence, whose reason also names the alert), and the journal refuses records over 1 MiB
+ * ({@code FileJournal.MAX_RECORD}): with these defaults the largest alert is 32 Ki characters of labels
+ * plus 32 Ki of annotations, at most 6 bytes a character once JSON-escaped (control characters become
+ * {@code \u0001}), so the largest record it can cause (labels twice, annotations once) stays under
+ * 0.6 MiB ({@code AlertRecordBoundTest} builds it).
  *
  * <p>Labels identify an alert (the fingerprint is their hash), so they are never cut: an alert over
  * {@link #maxLabels} or {@link #maxLabelChars} is rejected alone, as Prometheus' {@code label_limit}
@@ -29,7 +30,7 @@ package dev.releasepilot.ingest.alertmanager;
  */
 public record AlertLimits(int maxLabels, int maxLabelChars, int maxAnnotationChars, int maxAnnotationsChars,
                           int maxStringChars, long maxRetainedChars, long maxBodyBytes) {
-    public static final AlertLimits DEFAULTS = new AlertLimits(128, 64 * 1024, 16 * 1024, 64 * 1024,
+    public static final AlertLimits DEFAULTS = new AlertLimits(128, 32 * 1024, 16 * 1024, 32 * 1024,
             4 * 1024 * 1024, 8L * 1024 * 1024, 64L * 1024 * 1024);
 
     /** The marker that replaces the dropped end of an annotation value. */

@@ -68,6 +68,7 @@ public final class AlertmanagerDecoder {
     private final long receivedNanos;
     private final JsonParser parser;
     private final ByteArrayFeeder feeder;
+    private final Thread owner = Thread.currentThread();
 
     private Mode mode = Mode.START;
     private int skipDepth;
@@ -134,6 +135,7 @@ public final class AlertmanagerDecoder {
 
     /** Parses one more chunk of the body. */
     public void feed(Buffer chunk) throws BadInput {
+        checkOwner();
         if (truncated != null) {
             return;
         }
@@ -157,6 +159,7 @@ public final class AlertmanagerDecoder {
 
     /** The body ended: checks it was one complete payload of version "4" and returns what it held. */
     public Decoded finish() throws BadInput {
+        checkOwner();
         if (truncated == null) {
             feeder.endOfInput();
             drain();
@@ -183,6 +186,14 @@ public final class AlertmanagerDecoder {
         }
         return new Decoded(out, skipped, List.copyOf(rejected), rejectedCount, oversized, truncatedAnnotations, groupKey,
                 truncated, busy);
+    }
+
+    /** Single owner: a call from another thread is a bug in the caller, made loud here. */
+    private void checkOwner() {
+        if (Thread.currentThread() != owner) {
+            throw new IllegalStateException("webhook decoder used from " + Thread.currentThread().getName()
+                    + ", it belongs to " + owner.getName());
+        }
     }
 
     private void stop(String why) {

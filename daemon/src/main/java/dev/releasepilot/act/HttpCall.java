@@ -7,6 +7,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import java.net.ConnectException;
@@ -19,10 +20,12 @@ import java.util.concurrent.atomic.AtomicReference;
  * One HTTP request to a load balancer's API with one deadline over connect, send and the whole reply,
  * non-blocking. Failures come back as {@link ActuationFailure}s: CONNECT when nothing listens, TIMEOUT
  * when the deadline passes (the request is then reset, so a hung LB holds no connection), PROTOCOL when
- * the connection breaks mid-way. The status code is left to the caller: what a 500 means is the LB's.
+ * the connection breaks mid-way or the reply grows past {@link #MAX_BODY} bytes (read as it arrives and
+ * reset at the limit: an endless reply costs 1 MiB, never the heap). The status code is left to the
+ * caller: what a 500 means is the LB's.
  */
 final class HttpCall {
-    /** A reply's status and body (at most {@link #MAX_BODY} bytes of it); {@link #snippet} is for messages. */
+    /** A reply's status and body (at most {@link #MAX_BODY} bytes); {@link #snippet} is for messages. */
     record Reply(int status, String body) {
         boolean ok() {
             return status >= 200 && status < 300;
@@ -34,6 +37,7 @@ final class HttpCall {
         }
     }
 
+    /** The largest reply body taken, in bytes (1 MiB): an LB API's answer about one pool is far smaller. */
     static final int MAX_BODY = 1 << 20;
 
     private final Vertx vertx;
@@ -83,16 +87,29 @@ final class HttpCall {
                 return;
             }
             inFlight.set(req);
-            (body == null ? req.send() : req.send(Buffer.buffer(body)))
-                    .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(),
-                            b.length() > MAX_BODY ? b.getString(0, MAX_BODY) : b.toString())))
-                    .onComplete(r -> {
-                        if (r.succeeded()) {
-                            result.tryComplete(r.result());
-                        } else {
-                            result.tryFail(classify(url, r.cause(), false));
-                        }
-                    });
+            (body == null ? req.send() : req.send(Buffer.buffer(body))).onComplete(r -> {
+                if (r.failed()) {
+                    result.tryFail(classify(url, r.cause(), false));
+                    return;
+                }
+                HttpClientResponse resp = r.result();
+                Buffer received = Buffer.buffer();
+                resp.exceptionHandler(e -> result.tryFail(classify(url, e, false)));
+                resp.handler(chunk -> {
+                    if (result.future().isComplete()) {
+                        return;
+                    }
+                    if (received.length() + chunk.length() > MAX_BODY) {
+                        // Stop here: reading on would buffer whatever the peer sends, on the event loop.
+                        result.tryFail(new ActuationFailure(ActuationFailure.Reason.PROTOCOL, peer + " at " + url
+                                + " sent a reply larger than the " + MAX_BODY + "-byte (1 MiB) limit; the call was cut there"));
+                        req.reset();
+                        return;
+                    }
+                    received.appendBuffer(chunk);
+                });
+                resp.endHandler(v -> result.tryComplete(new Reply(resp.statusCode(), received.toString())));
+            });
         });
         return result.future().onComplete(x -> vertx.cancelTimer(timer));
     }

@@ -2,8 +2,11 @@ package dev.releasepilot.rules;
 
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -161,10 +164,34 @@ final class BackendParser {
         Optional<String> config = m.containsKey("config") ? Optional.ofNullable(y.string(m.get("config"), "config")) : Optional.empty();
         Duration timeout = timeout(y, m, "timeout", DEFAULT_TIMEOUT);
         Duration verify = timeout(y, m, "verify_timeout", DEFAULT_NGINX_VERIFY_TIMEOUT);
+        if (upstream != null) {
+            checkInclude(y, upstream, stable, canary);
+        }
         if (upstream == null || generation == null || genUrl == null || nginx == null || timeout == null || verify == null) {
             return null;
         }
         return new NginxBackend(upstream, generation, genUrl, stable, canary, nginx, prefix, config, timeout, verify);
+    }
+
+    /**
+     * An existing upstream include must be editable without losing what the rule does not own (see
+     * {@link NginxUpstreamInclude}); a missing one is created at the first shift. Unreadable is left to
+     * the actuator, which says so at start.
+     */
+    private static void checkInclude(YamlNodes y, Path upstream, List<WeightedServer> stable, List<WeightedServer> canary) {
+        String text;
+        try {
+            if (!Files.isRegularFile(upstream)) {
+                return;
+            }
+            text = Files.readString(upstream);
+        } catch (IOException | UncheckedIOException e) {
+            return;
+        }
+        Set<String> owned = new HashSet<>();
+        stable.forEach(s -> owned.add(s.server()));
+        canary.forEach(s -> owned.add(s.server()));
+        NginxUpstreamInclude.parse(upstream.toString(), text, owned).problems().forEach(y::error);
     }
 
     private static CaddyBackend caddy(YamlNodes y, Node n) {

@@ -126,6 +126,26 @@ class BackendParserTest {
     }
 
     @Test
+    void anNginxIncludeThatCannotBeEditedSafelyIsAnErrorAtItsOwnPosition(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        Path include = dir.resolve("checkout.upstream.conf");
+        java.nio.file.Files.writeString(include, "server 127.0.0.1:8081 weight=3 max_fails=0;\nserver 127.0.0.1:9 backup;\n"
+                + "  keepalive 8; server 127.0.0.1:8082;\n");
+        String backend = """
+                type: nginx
+                upstream_file: %s
+                generation_file: /etc/nginx/rp/g.conf
+                generation_url: http://127.0.0.1:8099/__rp_gen/checkout
+                stable: [{server: 127.0.0.1:8081}]
+                canary: [{server: 127.0.0.1:8082}]
+                """.formatted(include);
+        String e = errors(load(backend));
+        assertTrue(e.contains(include + ":3:16: a server directive must stand alone on one line"), e);
+        java.nio.file.Files.writeString(include, "server 127.0.0.1:8081 weight=3 max_fails=0;\nserver 127.0.0.1:9 backup;\n");
+        assertTrue(load(backend).ok(), "backup servers and parameters the rule does not own are fine");
+    }
+
+    @Test
     void nginxAddressesThatWouldBreakTheConfigAreRejected() {
         LoadResult r = load("""
                 type: nginx

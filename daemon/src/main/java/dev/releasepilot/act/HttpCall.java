@@ -10,8 +10,10 @@ import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.SocketAddress;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -44,6 +46,7 @@ final class HttpCall {
     private final String peer;
     private final HttpClientAgent client;
     private final Duration timeout;
+    private final SocketAddress server;
 
     /**
      * @param peer      how messages name the other side, e.g. "Caddy admin API"
@@ -51,9 +54,19 @@ final class HttpCall {
      *                  accepted by a worker that runs the current config)
      */
     HttpCall(Vertx vertx, String peer, Duration timeout, boolean keepAlive) {
+        this(vertx, peer, timeout, keepAlive, null);
+    }
+
+    /**
+     * @param unixSocket when set, every request goes over this unix domain socket (Caddy's
+     *                   {@code unix//path} admin address); the URL then only gives the path and the Host
+     *                   header
+     */
+    HttpCall(Vertx vertx, String peer, Duration timeout, boolean keepAlive, Path unixSocket) {
         this.vertx = vertx;
         this.peer = peer;
         this.timeout = timeout;
+        this.server = unixSocket == null ? null : SocketAddress.domainSocketAddress(unixSocket.toString());
         this.client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(keepAlive)
                 .setConnectTimeout((int) Math.max(1, timeout.toMillis())));
     }
@@ -67,7 +80,7 @@ final class HttpCall {
         AtomicReference<HttpClientRequest> inFlight = new AtomicReference<>();
         long timer = vertx.setTimer(Math.max(1, deadline.toMillis()), t -> {
             if (result.tryFail(new ActuationFailure(ActuationFailure.Reason.TIMEOUT,
-                    peer + " at " + url + " did not answer within " + deadline.toMillis() + " ms"))) {
+                    peer + " at " + where(url) + " did not answer within " + deadline.toMillis() + " ms"))) {
                 HttpClientRequest r = inFlight.get();
                 if (r != null) {
                     r.reset();
@@ -75,6 +88,9 @@ final class HttpCall {
             }
         });
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.valueOf(method)).setAbsoluteURI(url);
+        if (server != null) {
+            options.setServer(server);
+        }
         headers.forEach(options::putHeader);
         client.request(options).onComplete(ar -> {
             if (ar.failed()) {
@@ -101,7 +117,7 @@ final class HttpCall {
                     }
                     if (received.length() + chunk.length() > MAX_BODY) {
                         // Stop here: reading on would buffer whatever the peer sends, on the event loop.
-                        result.tryFail(new ActuationFailure(ActuationFailure.Reason.PROTOCOL, peer + " at " + url
+                        result.tryFail(new ActuationFailure(ActuationFailure.Reason.PROTOCOL, peer + " at " + where(url)
                                 + " sent a reply larger than the " + MAX_BODY + "-byte (1 MiB) limit; the call was cut there"));
                         req.reset();
                         return;
@@ -120,11 +136,16 @@ final class HttpCall {
         }
         if (cause instanceof ConnectException || cause instanceof UnknownHostException
                 || (connecting && cause.getCause() instanceof ConnectException)) {
-            return new ActuationFailure(ActuationFailure.Reason.CONNECT, "cannot connect to " + peer + " at " + url
+            return new ActuationFailure(ActuationFailure.Reason.CONNECT, "cannot connect to " + peer + " at " + where(url)
                     + ": " + cause.getMessage());
         }
         return new ActuationFailure(connecting ? ActuationFailure.Reason.CONNECT : ActuationFailure.Reason.PROTOCOL,
-                peer + " at " + url + ": " + cause);
+                peer + " at " + where(url) + ": " + cause);
+    }
+
+    /** The URL as messages show it: over a unix socket, Caddy's {@code unix//path} form and the request path. */
+    private String where(String url) {
+        return server == null ? url : "unix/" + server.path() + " " + java.net.URI.create(url).getRawPath();
     }
 
     Future<Void> close() {

@@ -37,8 +37,8 @@ final class BackendParser {
             "stats_poll");
     private static final Set<String> NGINX = ordered("type", "upstream_file", "generation_file", "generation_url",
             "stable", "canary", "nginx", "prefix", "config", "timeout", "verify_timeout");
-    private static final Set<String> CADDY = ordered("type", "admin", "handler_id", "stable", "canary", "max_entries",
-            "timeout");
+    private static final Set<String> CADDY = ordered("type", "admin", "origin", "handler_id", "stable", "canary",
+            "max_entries", "timeout");
     private static final Set<String> HTTP = ordered("type", "stable", "canary", "request", "read", "timeout");
     private static final Set<String> EXEC = ordered("type", "command", "args", "stable", "canary", "timeout");
     private static final Set<String> REQUEST = ordered("method", "url", "headers", "body");
@@ -197,8 +197,27 @@ final class BackendParser {
     private static CaddyBackend caddy(YamlNodes y, Node n) {
         Map<String, Node> m = y.mapping(n, "a caddy backend", CADDY);
         String admin = string(y, n, m, "admin", "caddy backend");
-        if (admin != null) {
-            url(y, m.get("admin"), "admin", admin);
+        if (admin != null && admin.startsWith(CaddyBackend.UNIX_PREFIX)) {
+            // Caddy's own form, unix//run/caddy/admin.sock: "unix/" then an absolute path.
+            if (!admin.startsWith(CaddyBackend.UNIX_PREFIX + "/") || admin.length() <= CaddyBackend.UNIX_PREFIX.length() + 1) {
+                y.error(m.get("admin"), "a unix socket admin address is written as Caddy writes it, unix//absolute/path "
+                        + "(e.g. unix//run/caddy/admin.sock), got '" + admin + "'");
+            }
+        } else if (admin != null) {
+            URI u = url(y, m.get("admin"), "admin (an http:// URL or unix//path)", admin);
+            if (u != null && u.getRawPath() != null && !u.getRawPath().isEmpty() && !u.getRawPath().equals("/")) {
+                y.error(m.get("admin"), "admin is the admin endpoint's base URL without a path, e.g. http://127.0.0.1:2019, got '"
+                        + admin + "'");
+            }
+        }
+        Optional<String> origin = Optional.empty();
+        if (m.containsKey("origin")) {
+            String o = y.string(m.get("origin"), "origin");
+            if (o != null && !o.matches("[A-Za-z][A-Za-z0-9+.-]*://[^/\\s]+")) {
+                y.error(m.get("origin"), "origin is sent as the Origin header: scheme://host[:port] as listed in Caddy's "
+                        + "admin.origins, e.g. http://localhost:2019, got '" + o + "'");
+            }
+            origin = Optional.ofNullable(o);
         }
         String id = string(y, n, m, "handler_id", "caddy backend");
         if (id != null && !id.matches("[A-Za-z0-9_.-]+")) {
@@ -221,7 +240,7 @@ final class BackendParser {
         if (admin == null || id == null || max == null || timeout == null) {
             return null;
         }
-        return new CaddyBackend(stripSlash(admin), id, stable, canary, max, timeout);
+        return new CaddyBackend(stripSlash(admin), origin, id, stable, canary, max, timeout);
     }
 
     private static HttpBackend http(YamlNodes y, Node n) {

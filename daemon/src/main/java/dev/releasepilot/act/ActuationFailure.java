@@ -19,7 +19,9 @@ public final class ActuationFailure extends RuntimeException {
         /** The circuit breaker is open: the call was not attempted. */
         CIRCUIT_OPEN,
         /** Too many commands queued for one actuator: the call was not attempted. */
-        BUSY
+        BUSY,
+        /** The backend offers no way to read its weights (an http backend without {@code read:}): nothing was sent. */
+        UNREADABLE
     }
 
     private final Reason reason;
@@ -35,6 +37,6 @@ public final class ActuationFailure extends RuntimeException {
 
     /** A rejected command (unknown server, permission denied) fails the same way every time. */
     public boolean retryable() {
-        return reason != Reason.REJECTED;
+        return reason != Reason.REJECTED && reason != Reason.UNREADABLE;
     }
 }

@@ -46,6 +46,8 @@ final class ServiceController extends VerticleBase {
     private volatile ServiceState published;
     private Weights lastWeights;
     private String lastReadError;
+    /** Why the backend has not been reached since start (or since its config changed); null once it has. */
+    private String unreachable = "not reached yet: the first read-back has not completed";
     private boolean actuating;
     private long pendingSince;
     private long retryTimer = -1;
@@ -184,6 +186,8 @@ final class ServiceController extends VerticleBase {
             machine.rule(rule);
             if (newActuator != null) {
                 this.actuator = newActuator;
+                unreachable = "not reached yet: the backend changed and has not been read back";
+                reconcile();
             }
         });
     }
@@ -289,6 +293,7 @@ final class ServiceController extends VerticleBase {
             actuating = false;
             long took = System.nanoTime() - t0;
             metrics.actuation(backendKind, took, ar.succeeded());
+            noteReach(ar);
             if (ar.succeeded()) {
                 lastWeights = ar.result();
                 lastReadError = null;
@@ -333,6 +338,7 @@ final class ServiceController extends VerticleBase {
             return;
         }
         actuator.apply(new Command.Read(name())).onComplete(ar -> {
+            noteReach(ar);
             if (ar.failed()) {
                 lastReadError = ar.cause().getMessage();
                 return;
@@ -348,10 +354,27 @@ final class ServiceController extends VerticleBase {
         });
     }
 
+    /**
+     * A backend is reached when it answered something we understood: a success, or a read-back that
+     * cannot judge (the LB answered; the answer matched no known state, or the kind has no read-back).
+     * Refused connections, timeouts, refusals (Caddy's 403 without origin) and garbled or oversized
+     * replies leave it unreached; /-/ready says so until it is.
+     */
+    private void noteReach(io.vertx.core.AsyncResult<Weights> ar) {
+        if (ar.succeeded() || (ar.cause() instanceof ActuationFailure f && (f.reason() == ActuationFailure.Reason.VERIFY_MISMATCH
+                || f.reason() == ActuationFailure.Reason.UNREADABLE))) {
+            unreachable = null;
+        } else if (!(ar.cause() instanceof ActuationFailure f && (f.reason() == ActuationFailure.Reason.CIRCUIT_OPEN
+                || f.reason() == ActuationFailure.Reason.BUSY))) {
+            unreachable = String.valueOf(ar.cause().getMessage());
+        }
+    }
+
     private JsonObject view() {
         JsonObject v = machine.view();
         v.put("weights", lastWeights == null ? null : lastWeights.toJson());
         v.put("weights_error", lastReadError);
+        v.put("backend_unreachable", unreachable);
         v.put("rollback_pending", machine.state() == ServiceState.ROLLING_BACK);
         v.put("journal_backlog", backlog.size());
         JsonObject triggers = new JsonObject();

@@ -26,21 +26,21 @@ import java.util.concurrent.atomic.AtomicReference;
  * reset at the limit: an endless reply costs 1 MiB, never the heap). The status code is left to the
  * caller: what a 500 means is the LB's.
  */
-final class HttpCall {
+public final class HttpCall {
     /** A reply's status and body (at most {@link #MAX_BODY} bytes); {@link #snippet} is for messages. */
-    record Reply(int status, String body) {
-        boolean ok() {
+    public record Reply(int status, String body) {
+        public boolean ok() {
             return status >= 200 && status < 300;
         }
 
-        String snippet() {
+        public String snippet() {
             String b = body.strip();
             return b.length() > 300 ? b.substring(0, 300) + "…" : b;
         }
     }
 
     /** The largest reply body taken, in bytes (1 MiB): an LB API's answer about one pool is far smaller. */
-    static final int MAX_BODY = 1 << 20;
+    public static final int MAX_BODY = 1 << 20;
 
     private final Vertx vertx;
     private final String peer;
@@ -53,7 +53,7 @@ final class HttpCall {
      * @param keepAlive false opens a fresh connection per call (NGINX read-back: a new connection is
      *                  accepted by a worker that runs the current config)
      */
-    HttpCall(Vertx vertx, String peer, Duration timeout, boolean keepAlive) {
+    public HttpCall(Vertx vertx, String peer, Duration timeout, boolean keepAlive) {
         this(vertx, peer, timeout, keepAlive, null);
     }
 
@@ -62,7 +62,7 @@ final class HttpCall {
      *                   {@code unix//path} admin address); the URL then only gives the path and the Host
      *                   header
      */
-    HttpCall(Vertx vertx, String peer, Duration timeout, boolean keepAlive, Path unixSocket) {
+    public HttpCall(Vertx vertx, String peer, Duration timeout, boolean keepAlive, Path unixSocket) {
         this.vertx = vertx;
         this.peer = peer;
         this.timeout = timeout;
@@ -71,11 +71,11 @@ final class HttpCall {
                 .setConnectTimeout((int) Math.max(1, timeout.toMillis())));
     }
 
-    Future<Reply> send(String method, String url, Map<String, String> headers, String body) {
+    public Future<Reply> send(String method, String url, Map<String, String> headers, String body) {
         return send(method, url, headers, body, timeout);
     }
 
-    Future<Reply> send(String method, String url, Map<String, String> headers, String body, Duration deadline) {
+    public Future<Reply> send(String method, String url, Map<String, String> headers, String body, Duration deadline) {
         Promise<Reply> result = Promise.promise();
         AtomicReference<HttpClientRequest> inFlight = new AtomicReference<>();
         long timer = vertx.setTimer(Math.max(1, deadline.toMillis()), t -> {
@@ -148,7 +148,7 @@ final class HttpCall {
         return server == null ? url : "unix/" + server.path() + " " + java.net.URI.create(url).getRawPath();
     }
 
-    Future<Void> close() {
+    public Future<Void> close() {
         return client.close();
     }
 }

@@ -22,11 +22,11 @@ import java.util.concurrent.TimeUnit;
  * every process still below it in the tree (for children that started their own session). Blocking:
  * call it from a worker thread only (executeBlocking).
  */
-final class ProcessRun {
+public final class ProcessRun {
     /** The most stdout kept, in bytes (1 MiB): an exec read-back may list a whole pool. */
-    static final int STDOUT_LIMIT = 1 << 20;
+    public static final int STDOUT_LIMIT = 1 << 20;
     /** The most stderr kept, in bytes: it only ever goes into a failure message. */
-    static final int STDERR_LIMIT = 4096;
+    public static final int STDERR_LIMIT = 4096;
     /** How much of each stream a failure message quotes. */
     private static final int QUOTE = 4096;
     private static final Path SETSID = firstExisting("/usr/bin/setsid", "/bin/setsid");
@@ -36,13 +36,13 @@ final class ProcessRun {
      * How a run ended; {@code stdout} is cut at {@value #STDOUT_LIMIT} bytes ({@code stdoutCut} then
      * true), {@code stderr} at {@value #STDERR_LIMIT}.
      */
-    record Result(int exitCode, String stdout, String stderr, boolean timedOut, boolean stdoutCut) {
-        Result(int exitCode, String stdout, String stderr, boolean timedOut) {
+    public record Result(int exitCode, String stdout, String stderr, boolean timedOut, boolean stdoutCut) {
+        public Result(int exitCode, String stdout, String stderr, boolean timedOut) {
             this(exitCode, stdout, stderr, timedOut, false);
         }
 
         /** stderr and stdout in one line, each cut to its first {@value #QUOTE} characters, for a failure message. */
-        String output() {
+        public String output() {
             String both = (quote(stderr) + " " + quote(stdout)).strip().replace('\n', ' ');
             return both.isEmpty() ? "(no output)" : both;
         }
@@ -56,7 +56,7 @@ final class ProcessRun {
     private ProcessRun() {
     }
 
-    static Result run(List<String> command, Map<String, String> env, Duration timeout) throws IOException {
+    public static Result run(List<String> command, Map<String, String> env, Duration timeout) throws IOException {
         if (SETSID == null) {
             throw new IOException("setsid (Debian package util-linux) is needed to run commands in their own process group");
         }

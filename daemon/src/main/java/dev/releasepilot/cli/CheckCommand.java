@@ -1,7 +1,7 @@
 package dev.releasepilot.cli;
 
-import dev.releasepilot.act.CaddyActuator;
-import dev.releasepilot.rules.CaddyBackend;
+import dev.releasepilot.act.caddy.CaddyActuator;
+import dev.releasepilot.rules.backend.CaddyBackend;
 import dev.releasepilot.rules.LoadResult;
 import dev.releasepilot.rules.Problem;
 import dev.releasepilot.rules.RuleLoader;

@@ -1,0 +1,203 @@
+package dev.releasepilot.act.caddy;
+
+
+
+import dev.releasepilot.act.ActuationFailure;
+import dev.releasepilot.act.Command;
+import dev.releasepilot.act.Weights;
+import dev.releasepilot.act.Actuator;
+import dev.releasepilot.act.HttpCall;
+import dev.releasepilot.act.OneAtATime;
+import dev.releasepilot.act.ServerPlan;
+import dev.releasepilot.rules.backend.CaddyBackend;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Shifts traffic on Caddy 2 through its admin API (PROTOCOLS.md §4), over TCP or a unix socket
+ * ({@code admin: unix//path}), with the configured {@code Origin} header for an admin endpoint that
+ * enforces it. Caddy 2.6 has no weights, so the weights become repeated entries of the handler's
+ * upstream list ({@link CaddyEntries}). A shift reads the handler ({@code GET /id/<handler_id>}), then
+ * writes {@code PATCH /id/<handler_id>/upstreams} with the whole list — only that sub-path is written, so
+ * the handler keeps its {@code @id}, health checks and policy — then reads the handler back.
+ *
+ * <p>What the rule does not own is kept: the rule's servers keep the other fields of their upstream
+ * entries (e.g. {@code max_requests}), and upstreams the rule does not list keep their entries.
+ *
+ * <p>A shift is judged by what serves: after a rollback the canary has no entry and every stable server
+ * has its entries; the selection policy is not judged, because random or least_conn serve only stable just
+ * as well once the canary is out. Only ratio steps need {@code round_robin}: {@link #policyWarning} says
+ * so for {@code check}. The reported weights are entry counts: {@code initial} is the count the
+ * configured weights map to.
+ */
+public final class CaddyActuator implements Actuator {
+    private final CaddyBackend config;
+    private final ServerPlan plan;
+    private final HttpCall http;
+    private final Map<String, String> jsonHeaders;
+    private final Map<String, String> headers;
+    private final OneAtATime lane = new OneAtATime("Caddy actuator", 16);
+    private final Map<String, Integer> configuredCounts;
+
+    public CaddyActuator(Vertx vertx, CaddyBackend config) {
+        this.config = config;
+        this.plan = new ServerPlan(config.stable(), config.canary());
+        // Caddy restarts its admin server on every config load and drops idle connections: a pooled one can
+        // be closed under the next request, so each call opens its own (loopback: cheap).
+        this.http = new HttpCall(vertx, "Caddy admin API", config.timeout(), false, config.adminSocket().orElse(null));
+        Map<String, String> h = new LinkedHashMap<>();
+        config.origin().ifPresent(o -> h.put("Origin", o));
+        if (config.adminSocket().isPresent()) {
+            // Caddy checks the Host of admin requests; on a unix socket it allows the empty Host of RFC 7230
+            // §5.4 (a URI without a host), unless admin.origins lists others.
+            h.put("Host", "");
+        }
+        this.headers = Map.copyOf(h);
+        h.put("Content-Type", "application/json");
+        this.jsonHeaders = Map.copyOf(h);
+        this.configuredCounts = CaddyEntries.counts(plan.configured(), config.maxEntries());
+    }
+
+    @Override
+    public Future<Weights> apply(Command command) {
+        return lane.submit(() -> command instanceof Command.Read ? handler().map(this::weights) : shift(command));
+    }
+
+    /**
+     * Why the ratio steps cannot be expressed on this handler (its selection policy is not
+     * {@code round_robin}), or empty when they can. For {@code check}: a rollback works either way.
+     */
+    public Future<Optional<String>> policyWarning() {
+        return handler().map(h -> {
+            String policy = policy(h);
+            return "round_robin".equals(policy) ? Optional.empty() : Optional.of("Caddy handler " + config.handlerId()
+                    + " uses selection policy " + policy + ": a rollback works, but ratios between the canary and stable "
+                    + "(restore, rollout steps) need load_balancing.selection_policy.policy = round_robin");
+        });
+    }
+
+    private Future<Weights> shift(Command command) {
+        // Servers keep the entry counts of the configured split, so a rolled-back stable server still
+        // shows its configured weight (initial); a server at weight 0 gets no entry.
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        plan.target(command).forEach((server, w) -> counts.put(server, w == 0 ? 0 : configuredCounts.get(server)));
+        String url = handlerUrl() + "/upstreams";
+        return handler().compose(current -> {
+            JsonArray existing = current.getJsonArray("upstreams", new JsonArray());
+            JsonArray upstreams = new JsonArray();
+            for (String dial : CaddyEntries.sequence(counts)) {
+                upstreams.add(entryFor(existing, dial));
+            }
+            for (Object o : existing) {
+                if (o instanceof JsonObject u && !counts.containsKey(u.getString("dial"))) {
+                    upstreams.add(u); // not the rule's: kept as it was
+                }
+            }
+            return http.send("PATCH", url, jsonHeaders, upstreams.encode());
+        }).compose(reply -> {
+            if (!reply.ok()) {
+                return Future.failedFuture(refused("PATCH", url, reply));
+            }
+            return handler().map(h -> verify(weights(h), counts));
+        });
+    }
+
+    /** The first existing entry for {@code dial}, so its other fields stay, or a new one. */
+    private static JsonObject entryFor(JsonArray existing, String dial) {
+        for (Object o : existing) {
+            if (o instanceof JsonObject u && dial.equals(u.getString("dial"))) {
+                return u.copy();
+            }
+        }
+        return new JsonObject().put("dial", dial);
+    }
+
+    private Future<JsonObject> handler() {
+        String url = handlerUrl();
+        return http.send("GET", url, headers, null).map(reply -> {
+            if (!reply.ok()) {
+                throw refused("GET", url, reply);
+            }
+            JsonObject handler;
+            try {
+                handler = new JsonObject(reply.body());
+            } catch (DecodeException | ClassCastException e) {
+                throw new ActuationFailure(ActuationFailure.Reason.PROTOCOL, "Caddy answered GET " + url
+                        + " with something that is not a JSON object: " + reply.snippet());
+            }
+            if (!"reverse_proxy".equals(handler.getString("handler"))) {
+                throw new ActuationFailure(ActuationFailure.Reason.REJECTED, "Caddy object @id " + config.handlerId()
+                        + " is a '" + handler.getString("handler") + "' handler, not reverse_proxy");
+            }
+            return handler;
+        });
+    }
+
+    private static String policy(JsonObject handler) {
+        JsonObject lb = handler.getJsonObject("load_balancing", new JsonObject());
+        return lb.getJsonObject("selection_policy", new JsonObject()).getString("policy", "random (the default)");
+    }
+
+    /** Entry counts of the rule's servers; upstreams the rule does not list are not ours to report. */
+    private Weights weights(JsonObject handler) {
+        Map<String, Integer> current = new LinkedHashMap<>();
+        plan.configured().keySet().forEach(s -> current.put(s, 0));
+        for (Object o : handler.getJsonArray("upstreams", new JsonArray())) {
+            String dial = o instanceof JsonObject u ? u.getString("dial") : null;
+            if (dial != null && current.containsKey(dial)) {
+                current.merge(dial, 1, Integer::sum);
+            }
+        }
+        Map<String, Integer> initial = new LinkedHashMap<>();
+        current.keySet().forEach(s -> initial.put(s, configuredCounts.getOrDefault(s, 0)));
+        return new Weights(current, initial);
+    }
+
+    private Weights verify(Weights read, Map<String, Integer> counts) {
+        List<String> wrong = new ArrayList<>();
+        read.current().forEach((server, n) -> {
+            int wanted = counts.getOrDefault(server, 0);
+            if (n != wanted) {
+                wrong.add(server + " has " + n + " entries, wanted " + wanted);
+            }
+        });
+        if (!wrong.isEmpty()) {
+            throw new ActuationFailure(ActuationFailure.Reason.VERIFY_MISMATCH, "Caddy handler " + config.handlerId()
+                    + " after the PATCH: " + String.join("; ", wrong));
+        }
+        return read;
+    }
+
+    private ActuationFailure refused(String method, String url, HttpCall.Reply reply) {
+        String error = reply.snippet();
+        try {
+            error = new JsonObject(reply.body()).getString("error", error);
+        } catch (DecodeException | ClassCastException ignored) {
+            // not Caddy's JSON error shape: show the body as it is
+        }
+        // Caddy answers 500 for configs it cannot load, 404 for unknown ids and 403 for a missing or
+        // unlisted Origin/Host: none passes on a retry.
+        String hint = switch (reply.status()) {
+            case 404 -> " (is the reverse_proxy handler's \"@id\" set to " + config.handlerId() + "?)";
+            case 403 -> config.origin().isEmpty()
+                    ? " (an admin endpoint with enforce_origin needs the backend's 'origin:' set to one of admin.origins)"
+                    : " (is origin " + config.origin().get() + " listed in Caddy's admin.origins?)";
+            default -> "";
+        };
+        return new ActuationFailure(ActuationFailure.Reason.REJECTED, "Caddy refused " + method + " "
+                + (config.adminSocket().isPresent() ? config.admin() + " " + url.substring(config.adminUrl().length()) : url)
+                + ": " + reply.status() + " " + error + hint);
+    }
+
+    private String handlerUrl() {
+        return config.adminUrl() + "/id/" + config.handlerId();
+    }
+}

@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -19,7 +20,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * <li>HALF_OPEN: the first call after that goes through as a probe, the others keep failing fast; the
  * probe's success closes the circuit, its failure opens it for another {@code openFor}.</li>
  * </ul>
- * Every kind of failure counts, Reads included: they reach the same LB. The failure counter itself
+ * Every kind of failure counts, Reads included: they reach the same LB; a rollback held with
+ * {@code STABLE_UNAVAILABLE} does not (the LB answered). The failure counter itself
  * ({@code release_pilot_actuation_failures_total}) stays with decide; this class publishes
  * {@code release_pilot_circuit_state{backend,service,state}} (1 for the current state, 0 for the
  * others). Thread-safe without locks: the state is one immutable snapshot swapped by compare-and-set.
@@ -91,6 +93,11 @@ public final class CircuitBreakingActuator implements Actuator {
     }
 
     @Override
+    public Optional<CircuitView> circuit() {
+        return Optional.of(new CircuitView(state().label(), consecutiveFailures()));
+    }
+
+    @Override
     public Future<Weights> apply(Command command) {
         while (true) {
             Snapshot s = snapshot.get();
@@ -116,7 +123,11 @@ public final class CircuitBreakingActuator implements Actuator {
         return !clock.instant().isBefore(s.openedAt().plus(openFor));
     }
 
-    private void record(boolean ok, Throwable cause, boolean probe) {
+    private void record(boolean succeeded, Throwable cause, boolean probe) {
+        // A rollback held because no stable server can serve got a full answer from the LB: the LB is
+        // alive, so it counts as a success here.
+        boolean ok = succeeded
+                || cause instanceof ActuationFailure f && f.reason() == ActuationFailure.Reason.STABLE_UNAVAILABLE;
         String message = cause == null ? "unknown" : cause.getMessage();
         snapshot.updateAndGet(s -> {
             if (ok) {

@@ -2,6 +2,9 @@ package dev.releasepilot.app;
 
 import dev.releasepilot.act.Actuators;
 import dev.releasepilot.act.CircuitBreakingActuator;
+import dev.releasepilot.act.RetryPolicy;
+import dev.releasepilot.act.RetryingActuator;
+import dev.releasepilot.act.Scheduler;
 import dev.releasepilot.api.Auth;
 import dev.releasepilot.api.HttpErrors;
 import dev.releasepilot.api.StatusApi;
@@ -90,8 +93,9 @@ public final class Daemon implements AutoCloseable {
         }
         try {
             Pilot pilot = Pilot.start(vertx, rules.rules(), journal, config.clock(), telemetry.registry(),
-                    r -> new CircuitBreakingActuator(Actuators.create(vertx, r.backend()), r.name(), r.backend().kind(),
-                            CIRCUIT_THRESHOLD, CIRCUIT_OPEN_FOR, config.clock(), telemetry.registry()),
+                    r -> new RetryingActuator(new CircuitBreakingActuator(Actuators.create(vertx, r.backend()), r.name(),
+                            r.backend().kind(), CIRCUIT_THRESHOLD, CIRCUIT_OPEN_FOR, config.clock(), telemetry.registry()),
+                            RetryPolicy.QUICK, Scheduler.of(vertx)),
                     config.actuationRetryDelayMs(),
                     config.reconcileIntervalMs(), nats.events()).await(30, TimeUnit.SECONDS);
             // Always deployed; it idles when no backend sets stats_poll, and picks them up on reload.

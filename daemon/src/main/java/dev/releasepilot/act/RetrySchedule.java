@@ -7,9 +7,9 @@ import java.util.Objects;
  * The slow retry loop of a command that must eventually succeed (a pending rollback): after each failed
  * actuation it waits {@link RetryPolicy#delayAfter} (the documented 5 s doubling to 60 s by default),
  * and it tells the caller what to record for that step. One record per step, so an hour-long LB outage
- * costs about 60 journal records per service instead of one every 5 s; identical consecutive failures
- * (same reason and message) are counted in the step's {@link Step#repeats()} instead of being told
- * apart. A wait that is not a failure (a rollback held until a stable server can serve) re-checks at
+ * costs about 60 journal records per service instead of one every 5 s; consecutive failures of the
+ * same reason are counted in the step's {@link Step#repeats()} (their messages differ in details such
+ * as "next try in N ms", so the bounded reason is what makes two failures the same). A wait that is not a failure (a rollback held until a stable server can serve) re-checks at
  * the first delay without growing.
  *
  * <p>Single owner: the service's context calls it and its scheduler fires there.
@@ -18,7 +18,8 @@ public final class RetrySchedule {
     /**
      * What one failed step records.
      *
-     * @param repeats   consecutive failures with this same reason and message, this one included
+     * @param error     this step's message
+     * @param repeats   consecutive failures with this same reason, this one included
      * @param failures  failed actuations in a row (whatever their reasons), this one included
      * @param nextRetry how long until the next try
      */
@@ -31,7 +32,6 @@ public final class RetrySchedule {
     private int failures;
     private int repeats;
     private String lastReason;
-    private String lastError;
 
     public RetrySchedule(RetryPolicy policy, Scheduler scheduler) {
         this.policy = policy;
@@ -41,10 +41,8 @@ public final class RetrySchedule {
     /** A failed actuation: schedules {@code retry} after this step's delay and returns what to record. */
     public Step failed(String reason, String error, Runnable retry) {
         failures++;
-        boolean same = Objects.equals(reason, lastReason) && Objects.equals(error, lastError);
-        repeats = same ? repeats + 1 : 1;
+        repeats = Objects.equals(reason, lastReason) ? repeats + 1 : 1;
         lastReason = reason;
-        lastError = error;
         Duration delay = policy.delayAfter(failures);
         schedule(delay, retry);
         return new Step(reason, error, repeats, failures, delay);
@@ -62,7 +60,6 @@ public final class RetrySchedule {
         failures = 0;
         repeats = 0;
         lastReason = null;
-        lastError = null;
     }
 
     /** Cancels a scheduled try and keeps the backoff where it is (a try is starting now anyway). */

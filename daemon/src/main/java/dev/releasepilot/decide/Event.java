@@ -102,7 +102,7 @@ public sealed interface Event {
      * a backoff step. One record per step.
      *
      * @param attempts    quick tries in this step
-     * @param repeats     consecutive steps that failed with this same reason and error, this one included
+     * @param repeats     consecutive steps that failed with this same reason, this one included
      * @param nextRetryMs the wait before the next step
      */
     record ActuationFailed(Instant at, String reason, String error, int attempts, int repeats, long nextRetryMs)

@@ -35,8 +35,13 @@ import java.util.logging.Logger;
  */
 final class ServiceController extends VerticleBase {
     private static final Logger LOG = Logger.getLogger(ServiceController.class.getName());
-    /** Drift found again this many times in a row after repairs that were read back is "unresolved". */
+    /**
+     * Drift found this many times without a quiet spell in between (see {@link #DRIFT_QUIET_READS}), each
+     * time after a repair that was read back, is "unresolved": something keeps undoing the rollback.
+     */
     static final int DRIFT_UNRESOLVED_AFTER = 3;
+    /** Clean reconcile reads in a row that end a run of drifts (a reload a day never adds up). */
+    static final int DRIFT_QUIET_READS = 10;
 
     private final ServiceMachine machine;
     private volatile ServiceRule ruleSnapshot;
@@ -58,6 +63,7 @@ final class ServiceController extends VerticleBase {
     // found again right after repairs raises drift_unresolved instead of looping silently.
     private boolean driftRepairPending;
     private volatile int driftRepeats; // read by the metrics gauge on other threads
+    private int cleanReads;
     private Event.DriftFound lastDrift;
     private Event.DriftFound reportedRolledBackByOthers;
     private final long baseRetryDelayMs;
@@ -393,8 +399,8 @@ final class ServiceController extends VerticleBase {
             lastReadError = null;
             Event.DriftFound drift = actuating ? null : machine.checkDrift(ar.result(), clock.instant());
             if (drift == null) {
-                if (!machine.state().rollbackPending()) {
-                    driftRepeats = 0; // a clean read: whatever drift there was is resolved
+                if (!machine.state().rollbackPending() && ++cleanReads >= DRIFT_QUIET_READS) {
+                    driftRepeats = 0; // quiet for long enough: whatever undid the rollback has stopped
                 }
                 reportedRolledBackByOthers = null;
                 return;
@@ -409,11 +415,12 @@ final class ServiceController extends VerticleBase {
                 return;
             }
             driftRepeats++;
+            cleanReads = 0;
             lastDrift = drift;
             metrics.driftFound(name(), drift.direction());
             if (driftRepeats == DRIFT_UNRESOLVED_AFTER) {
-                LOG.warning(() -> "service " + name() + ": drift unresolved: found again after " + (driftRepeats - 1)
-                        + " repairs: " + drift.detail());
+                LOG.warning(() -> "service " + name() + ": drift unresolved: found " + driftRepeats
+                        + " times in a row after verified repairs: " + drift.detail());
             } else {
                 LOG.warning(() -> "service " + name() + ": " + drift.detail() + "; re-applying the rollback");
             }

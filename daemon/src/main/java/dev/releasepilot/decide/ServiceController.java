@@ -336,7 +336,7 @@ final class ServiceController extends VerticleBase {
         if (!weights.anyServes(stable)) {
             // Only a rollback with when_stable_unavailable: drain gets here: the LB drained the canary
             // although no stable server can serve. Say so in the action's record.
-            risk = "drained with no stable server able to serve: " + servers(weights, stable);
+            risk = "drained with no stable server able to serve: " + dev.releasepilot.act.StableGuard.describe(weights, stable);
             String r = risk;
             LOG.warning(() -> "service " + name() + ": " + r);
         }
@@ -369,15 +369,6 @@ final class ServiceController extends VerticleBase {
             handle(List.of(blocked), 0);
         }
         retries.recheck(() -> actuate(0));
-    }
-
-    private static String servers(Weights w, List<String> names) {
-        List<String> parts = new ArrayList<>();
-        for (String s : names) {
-            dev.releasepilot.act.ServerHealth h = w.health().get(s);
-            parts.add(s + " " + (h == null ? "" : h.state() + " ") + "weight " + w.current().get(s));
-        }
-        return String.join(", ", parts);
     }
 
     /**

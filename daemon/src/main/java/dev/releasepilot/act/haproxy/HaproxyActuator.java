@@ -3,7 +3,7 @@ package dev.releasepilot.act.haproxy;
 import dev.releasepilot.act.ActuationFailure;
 import dev.releasepilot.act.Actuator;
 import dev.releasepilot.act.Command;
-import dev.releasepilot.act.ServerHealth;
+import dev.releasepilot.act.StableGuard;
 import dev.releasepilot.act.Weights;
 import dev.releasepilot.rules.backend.HaproxyBackend;
 import dev.releasepilot.rules.WhenStableUnavailable;
@@ -61,14 +61,11 @@ public final class HaproxyActuator implements Actuator {
         return read().compose(before -> {
             Map<String, Integer> targets = targets(before, config.stable());
             config.canary().forEach(c -> targets.put(c, 0));
-            boolean stableCanServe = config.stable().stream().anyMatch(s -> {
-                ServerHealth h = before.health().get(s);
-                return h.up() && targets.get(s) > 0;
-            });
-            if (!stableCanServe && rollback.whenStableUnavailable() == WhenStableUnavailable.HOLD) {
+            if (!StableGuard.canServe(before.health(), targets, config.stable())
+                    && rollback.whenStableUnavailable() == WhenStableUnavailable.HOLD) {
                 return Future.failedFuture(new ActuationFailure(ActuationFailure.Reason.STABLE_UNAVAILABLE,
                         "HAProxy backend " + config.backend() + ": no stable server can serve ("
-                                + describe(before, config.stable()) + "); the canary keeps its traffic", before));
+                                + StableGuard.describe(before, config.stable()) + "); the canary keeps its traffic", before));
             }
             return write(targets, before);
         });
@@ -142,14 +139,5 @@ public final class HaproxyActuator implements Actuator {
                     + ": " + r.complaint(), w);
         }
         return w;
-    }
-
-    static String describe(Weights w, List<String> servers) {
-        List<String> parts = new ArrayList<>();
-        for (String s : servers) {
-            ServerHealth h = w.health().get(s);
-            parts.add(s + " " + (h == null ? "?" : h.state()) + " weight " + w.current().get(s));
-        }
-        return String.join(", ", parts);
     }
 }

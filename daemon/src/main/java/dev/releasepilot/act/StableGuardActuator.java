@@ -13,8 +13,9 @@ import java.util.Optional;
  * (NGINX, Caddy): before a rollback drains the canary it asks the LB's {@link HealthSource}; if no
  * stable server could serve at its configured weight, a {@link WhenStableUnavailable#HOLD} rollback
  * changes nothing and fails with {@code STABLE_UNAVAILABLE} (evidence: the weights read and the
- * health), a {@link WhenStableUnavailable#DRAIN} one goes ahead. Every result carries the health read
- * after the command, so callers see it (API, drift checks, the risk of a drain). When the health
+ * health), a {@link WhenStableUnavailable#DRAIN} one goes ahead and its result carries the health
+ * judged before the write (the risk it took). Every other result carries the health read after the
+ * command, so callers see it (API, drift checks). When the health
  * cannot be read, the rollback proceeds as it would without the check: the write itself will show
  * whether the LB answers. HAProxy makes the same judgement ({@link StableGuard}) inside its own
  * rollback, where it also picks the weights.
@@ -44,9 +45,13 @@ public final class StableGuardActuator implements Actuator {
         }
         return source.health().transform(ar -> {
             Map<String, ServerHealth> health = ar.succeeded() ? ar.result() : Map.of();
-            if (StableGuard.canServe(health, targets, stable)
-                    || rollback.whenStableUnavailable() == WhenStableUnavailable.DRAIN) {
+            if (StableGuard.canServe(health, targets, stable)) {
                 return delegate.apply(command).compose(this::withHealth);
+            }
+            if (rollback.whenStableUnavailable() == WhenStableUnavailable.DRAIN) {
+                // Drained at risk: the result keeps the health judged before the write, which is the
+                // evidence of that risk (an LB may forget failure counts when its config reloads).
+                return delegate.apply(command).map(w -> new Weights(w.current(), w.initial(), health));
             }
             return delegate.apply(new Command.Read(command.service())).transform(read -> {
                 Weights observed = read.succeeded()

@@ -2,10 +2,12 @@ package dev.releasepilot.act;
 
 
 import dev.releasepilot.act.caddy.CaddyActuator;
+import dev.releasepilot.act.caddy.CaddyUpstreamHealth;
 import dev.releasepilot.act.exec.ExecActuator;
 import dev.releasepilot.act.haproxy.HaproxyActuator;
 import dev.releasepilot.act.http.HttpActuator;
 import dev.releasepilot.act.nginx.NginxActuator;
+import dev.releasepilot.act.nginx.NginxServerFlags;
 import dev.releasepilot.rules.backend.Backend;
 import dev.releasepilot.rules.backend.CaddyBackend;
 import dev.releasepilot.rules.backend.ExecBackend;
@@ -24,10 +26,10 @@ public final class Actuators {
             return new HaproxyActuator(vertx, h);
         }
         if (backend instanceof NginxBackend n) {
-            return new NginxActuator(vertx, n);
+            return new StableGuardActuator(new NginxActuator(vertx, n), new NginxServerFlags(vertx, n), n.stable());
         }
         if (backend instanceof CaddyBackend c) {
-            return new CaddyActuator(vertx, c);
+            return new StableGuardActuator(new CaddyActuator(vertx, c), new CaddyUpstreamHealth(vertx, c), c.stable());
         }
         if (backend instanceof HttpBackend h) {
             return new HttpActuator(vertx, h);

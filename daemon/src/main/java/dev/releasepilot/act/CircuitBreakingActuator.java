@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -28,7 +29,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * another reason, i.e. a new decision) always gets its first attempt, as a trial: the circuit may
  * shorten the retries of a decision, never skip its first attempt.</li>
  * </ul>
- * The failure counter itself
+ * A rollback held with {@code STABLE_UNAVAILABLE} counts as a success (the LB answered). The failure
+ * counter itself
  * ({@code release_pilot_actuation_failures_total}) stays with decide; this class publishes
  * {@code release_pilot_circuit_state{backend,service,state}} (1 for the current state, 0 for the
  * others). Thread-safe without locks: the state is one immutable snapshot swapped by compare-and-set.
@@ -100,6 +102,11 @@ public final class CircuitBreakingActuator implements Actuator {
     }
 
     @Override
+    public Optional<CircuitView> circuit() {
+        return Optional.of(new CircuitView(state().label(), consecutiveFailures()));
+    }
+
+    @Override
     public Future<Weights> apply(Command command) {
         if (command instanceof Command.Read) {
             return delegate.apply(command);
@@ -129,7 +136,11 @@ public final class CircuitBreakingActuator implements Actuator {
         return !clock.instant().isBefore(s.openedAt().plus(openFor));
     }
 
-    private void record(Command command, boolean ok, Throwable cause, boolean probe) {
+    private void record(Command command, boolean succeeded, Throwable cause, boolean probe) {
+        // A rollback held because no stable server can serve got a full answer from the LB: the LB is
+        // alive, so it counts as a success here.
+        boolean ok = succeeded
+                || cause instanceof ActuationFailure f && f.reason() == ActuationFailure.Reason.STABLE_UNAVAILABLE;
         String message = cause == null ? "unknown" : cause.getMessage();
         snapshot.updateAndGet(s -> {
             if (ok) {

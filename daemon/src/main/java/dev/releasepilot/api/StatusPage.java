@@ -10,7 +10,7 @@ public final class StatusPage {
             <style>
             body{font-family:system-ui,sans-serif;margin:2em;color:#222}
             table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}
-            .ROLLED_BACK,.ROLLING_BACK{background:#fdd}.STEADY,.CANARY{background:#dfd}.PAUSED{background:#ffd}
+            .ROLLED_BACK,.ROLLING_BACK{background:#fdd}.ROLLBACK_BLOCKED{background:#f99;font-weight:bold}.STEADY,.CANARY{background:#dfd}.PAUSED{background:#ffd}
             code{font-size:.9em}
             </style></head><body>
             <h1>Release Pilot</h1>

@@ -2,6 +2,9 @@ package dev.releasepilot.app;
 
 import dev.releasepilot.act.Actuators;
 import dev.releasepilot.act.CircuitBreakingActuator;
+import dev.releasepilot.act.RetryPolicy;
+import dev.releasepilot.act.RetryingActuator;
+import dev.releasepilot.act.Scheduler;
 import dev.releasepilot.api.Auth;
 import dev.releasepilot.api.StatusApi;
 import dev.releasepilot.api.StatusPage;
@@ -100,8 +103,9 @@ public final class Daemon implements AutoCloseable {
             // The pipeline, in order: decide's router, the window stage that reports touches to it, the
             // services (each with its own evaluator over the shared, concurrent store), then the sources.
             Pilot pilot = new Pilot(vertx, journal, config.clock(), telemetry.registry(),
-                    r -> new CircuitBreakingActuator(Actuators.create(vertx, r.backend()), r.name(), r.backend().kind(),
-                            CIRCUIT_THRESHOLD, CIRCUIT_OPEN_FOR, config.clock(), telemetry.registry()),
+                    r -> new RetryingActuator(new CircuitBreakingActuator(Actuators.create(vertx, r.backend()), r.name(),
+                            r.backend().kind(), CIRCUIT_THRESHOLD, CIRCUIT_OPEN_FOR, config.clock(), telemetry.registry()),
+                            RetryPolicy.QUICK, Scheduler.of(vertx)),
                     config.actuationRetryDelayMs(), config.reconcileIntervalMs(), nats.events());
             StoreLimits limits = WindowStage.limits(rules.rules());
             SeriesStore store = new SeriesStore(WindowStage.index(rules.rules()), limits, telemetry.registry(), pilot);

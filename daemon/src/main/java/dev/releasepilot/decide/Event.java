@@ -70,27 +70,55 @@ public sealed interface Event {
         }
     }
 
-    /** The load balancer confirmed (read back) the weights a rollback asked for. */
-    record Actuated(Instant at, JsonObject weights, long millis, int attempts) implements Event {
+    /**
+     * The load balancer confirmed (read back) the weights a rollback asked for.
+     *
+     * @param attempts actuations it took since the rollback was decided (each after a backoff step)
+     * @param risk     null, or why users may still get errors: a rollback with
+     *                 {@code when_stable_unavailable: drain} that drained the canary while no stable
+     *                 server could serve
+     */
+    record Actuated(Instant at, JsonObject weights, long millis, int attempts, String risk) implements Event {
+        public Actuated(Instant at, JsonObject weights, long millis, int attempts) {
+            this(at, weights, millis, attempts, null);
+        }
+
         public String type() {
             return "action";
         }
 
         public JsonObject body() {
-            return new JsonObject().put("at", at.toString()).put("result", "ok").put("weights", weights)
+            JsonObject o = new JsonObject().put("at", at.toString()).put("result", "ok").put("weights", weights)
                     .put("millis", millis).put("attempts", attempts);
+            if (risk != null) {
+                o.put("risk", risk);
+            }
+            return o;
         }
     }
 
-    /** An actuation gave up after its retries; the rollback stays pending and is tried again. */
-    record ActuationFailed(Instant at, String reason, String error, int attempts) implements Event {
+    /**
+     * An actuation gave up after its quick tries; the rollback stays pending and is tried again after
+     * a backoff step. One record per step.
+     *
+     * @param attempts    quick tries in this step
+     * @param repeats     consecutive steps that failed with this same reason, this one included
+     * @param nextRetryMs the wait before the next step
+     */
+    record ActuationFailed(Instant at, String reason, String error, int attempts, int repeats, long nextRetryMs)
+            implements Event {
+        public ActuationFailed(Instant at, String reason, String error, int attempts) {
+            this(at, reason, error, attempts, 1, 0);
+        }
+
         public String type() {
             return "action_failed";
         }
 
         public JsonObject body() {
             return new JsonObject().put("at", at.toString()).put("result", "failed").put("reason", reason)
-                    .put("error", error).put("attempts", attempts);
+                    .put("error", error).put("attempts", attempts).put("repeats", repeats)
+                    .put("next_retry_ms", nextRetryMs);
         }
     }
 
@@ -98,13 +126,18 @@ public sealed interface Event {
      * The load balancer no longer holds the weights Release Pilot put there (a reload reset them,
      * someone edited them): the rollback is pending again until re-applied and read back.
      */
-    record DriftFound(Instant at, JsonObject observed, String detail) implements Event {
+    record DriftFound(Instant at, JsonObject observed, String detail, DriftDirection direction) implements Event {
+        public DriftFound(Instant at, JsonObject observed, String detail) {
+            this(at, observed, detail, DriftDirection.LB_LOST_ROLLBACK);
+        }
+
         public String type() {
             return "drift";
         }
 
         public JsonObject body() {
-            return new JsonObject().put("at", at.toString()).put("observed", observed).put("detail", detail);
+            return new JsonObject().put("at", at.toString()).put("observed", observed).put("detail", detail)
+                    .put("direction", direction.label());
         }
     }
 
@@ -128,10 +161,11 @@ public sealed interface Event {
             case "decision" -> new Decided(at, DecisionKind.valueOf(b.getString("kind").toUpperCase(Locale.ROOT)),
                     b.getString("trigger"), b.getString("reason"), b.getJsonObject("evidence", new JsonObject()));
             case "action" -> new Actuated(at, b.getJsonObject("weights", new JsonObject()), b.getLong("millis", 0L),
-                    b.getInteger("attempts", 1));
+                    b.getInteger("attempts", 1), b.getString("risk"));
             case "action_failed" -> new ActuationFailed(at, b.getString("reason"), b.getString("error"),
-                    b.getInteger("attempts", 1));
-            case "drift" -> new DriftFound(at, b.getJsonObject("observed", new JsonObject()), b.getString("detail"));
+                    b.getInteger("attempts", 1), b.getInteger("repeats", 1), b.getLong("next_retry_ms", 0L));
+            case "drift" -> new DriftFound(at, b.getJsonObject("observed", new JsonObject()), b.getString("detail"),
+                    DriftDirection.fromLabel(b.getString("direction", DriftDirection.LB_LOST_ROLLBACK.label())));
             case "release" -> new ReleaseStarted(at, b.getString("version"), b.getJsonObject("detail", new JsonObject()));
             default -> throw new IllegalArgumentException("unknown journal record type '" + type + "'");
         };

@@ -36,7 +36,7 @@ public final class RuleLoader {
 
     private static final Set<String> TOP = Set.of("services");
     private static final Set<String> SERVICE = ordered("name", "backend", "triggers", "on_trigger", "dry_run",
-            "cooldown", "ignore_alerts_before_release");
+            "cooldown", "ignore_alerts_before_release", "when_stable_unavailable");
     private static final Set<String> TRIGGER = ordered("name", "alert", "expr", "for", "requires", "probe",
             "consecutive_failures", "clear_for");
     private static final Set<String> PROBE = ordered("url", "interval", "timeout", "expect_status");
@@ -137,10 +137,20 @@ public final class RuleLoader {
         Duration cooldown = m.containsKey("cooldown") ? y.duration(m.get("cooldown"), "cooldown") : DEFAULT_COOLDOWN;
         Boolean ignoreOld = m.containsKey("ignore_alerts_before_release")
                 ? y.bool(m.get("ignore_alerts_before_release"), "ignore_alerts_before_release") : Boolean.TRUE;
+        WhenStableUnavailable whenStableUnavailable = WhenStableUnavailable.HOLD;
+        if (m.containsKey("when_stable_unavailable")) {
+            String w = y.string(m.get("when_stable_unavailable"), "when_stable_unavailable");
+            try {
+                whenStableUnavailable = w == null ? whenStableUnavailable
+                        : WhenStableUnavailable.valueOf(w.toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                y.error(m.get("when_stable_unavailable"), "when_stable_unavailable must be one of hold, drain (got '" + w + "')");
+            }
+        }
         if (countErrors(y) > errorsBefore || backend == null) {
             return null;
         }
-        return new ServiceRule(name, backend, triggers, reaction, dryRun, cooldown, ignoreOld);
+        return new ServiceRule(name, backend, triggers, reaction, dryRun, cooldown, ignoreOld, whenStableUnavailable);
     }
 
     private static Trigger trigger(YamlNodes y, Node n) {

@@ -10,10 +10,19 @@ import java.util.List;
  *
  * @param ignoreAlertsBeforeRelease alerts whose startsAt predates the current release are stale:
  *                                  recorded, never acted on (they describe the previous version)
+ * @param whenStableUnavailable     what a rollback does when no stable server can serve
+ *                                  ({@code when_stable_unavailable}, default hold)
  */
 public record ServiceRule(String name, Backend backend, List<Trigger> triggers, Reaction onTrigger,
-                          boolean dryRun, Duration cooldown, boolean ignoreAlertsBeforeRelease) {
+                          boolean dryRun, Duration cooldown, boolean ignoreAlertsBeforeRelease,
+                          WhenStableUnavailable whenStableUnavailable) {
     public ServiceRule {
         triggers = List.copyOf(triggers);
+    }
+
+    /** A service whose rollbacks hold while no stable server can serve (the default). */
+    public ServiceRule(String name, Backend backend, List<Trigger> triggers, Reaction onTrigger,
+                       boolean dryRun, Duration cooldown, boolean ignoreAlertsBeforeRelease) {
+        this(name, backend, triggers, onTrigger, dryRun, cooldown, ignoreAlertsBeforeRelease, WhenStableUnavailable.HOLD);
     }
 }

@@ -41,28 +41,14 @@ import java.util.Optional;
 public final class CaddyActuator implements Actuator {
     private final CaddyBackend config;
     private final ServerPlan plan;
-    private final HttpCall http;
-    private final Map<String, String> jsonHeaders;
-    private final Map<String, String> headers;
+    private final CaddyAdmin admin;
     private final OneAtATime lane = new OneAtATime("Caddy actuator", 16);
     private final Map<String, Integer> configuredCounts;
 
     public CaddyActuator(Vertx vertx, CaddyBackend config) {
         this.config = config;
         this.plan = new ServerPlan(config.stable(), config.canary());
-        // Caddy restarts its admin server on every config load and drops idle connections: a pooled one can
-        // be closed under the next request, so each call opens its own (loopback: cheap).
-        this.http = new HttpCall(vertx, "Caddy admin API", config.timeout(), false, config.adminSocket().orElse(null));
-        Map<String, String> h = new LinkedHashMap<>();
-        config.origin().ifPresent(o -> h.put("Origin", o));
-        if (config.adminSocket().isPresent()) {
-            // Caddy checks the Host of admin requests; on a unix socket it allows the empty Host of RFC 7230
-            // §5.4 (a URI without a host), unless admin.origins lists others.
-            h.put("Host", "");
-        }
-        this.headers = Map.copyOf(h);
-        h.put("Content-Type", "application/json");
-        this.jsonHeaders = Map.copyOf(h);
+        this.admin = new CaddyAdmin(vertx, config);
         this.configuredCounts = CaddyEntries.counts(plan.configured(), config.maxEntries());
     }
 
@@ -89,7 +75,7 @@ public final class CaddyActuator implements Actuator {
         // shows its configured weight (initial); a server at weight 0 gets no entry.
         Map<String, Integer> counts = new LinkedHashMap<>();
         plan.target(command).forEach((server, w) -> counts.put(server, w == 0 ? 0 : configuredCounts.get(server)));
-        String url = handlerUrl() + "/upstreams";
+        String path = handlerPath() + "/upstreams";
         return handler().compose(current -> {
             JsonArray existing = current.getJsonArray("upstreams", new JsonArray());
             JsonArray upstreams = new JsonArray();
@@ -101,10 +87,10 @@ public final class CaddyActuator implements Actuator {
                     upstreams.add(u); // not the rule's: kept as it was
                 }
             }
-            return http.send("PATCH", url, jsonHeaders, upstreams.encode());
+            return admin.send("PATCH", path, upstreams.encode());
         }).compose(reply -> {
             if (!reply.ok()) {
-                return Future.failedFuture(refused("PATCH", url, reply));
+                return Future.failedFuture(refused("PATCH", path, reply));
             }
             return handler().map(h -> verify(weights(h), counts));
         });
@@ -121,16 +107,16 @@ public final class CaddyActuator implements Actuator {
     }
 
     private Future<JsonObject> handler() {
-        String url = handlerUrl();
-        return http.send("GET", url, headers, null).map(reply -> {
+        String path = handlerPath();
+        return admin.get(path).map(reply -> {
             if (!reply.ok()) {
-                throw refused("GET", url, reply);
+                throw refused("GET", path, reply);
             }
             JsonObject handler;
             try {
                 handler = new JsonObject(reply.body());
             } catch (DecodeException | ClassCastException e) {
-                throw new ActuationFailure(ActuationFailure.Reason.PROTOCOL, "Caddy answered GET " + url
+                throw new ActuationFailure(ActuationFailure.Reason.PROTOCOL, "Caddy answered GET " + admin.where(path)
                         + " with something that is not a JSON object: " + reply.snippet());
             }
             if (!"reverse_proxy".equals(handler.getString("handler"))) {
@@ -176,7 +162,7 @@ public final class CaddyActuator implements Actuator {
         return read;
     }
 
-    private ActuationFailure refused(String method, String url, HttpCall.Reply reply) {
+    private ActuationFailure refused(String method, String path, HttpCall.Reply reply) {
         String error = reply.snippet();
         try {
             error = new JsonObject(reply.body()).getString("error", error);
@@ -192,12 +178,11 @@ public final class CaddyActuator implements Actuator {
                     : " (is origin " + config.origin().get() + " listed in Caddy's admin.origins?)";
             default -> "";
         };
-        return new ActuationFailure(ActuationFailure.Reason.REJECTED, "Caddy refused " + method + " "
-                + (config.adminSocket().isPresent() ? config.admin() + " " + url.substring(config.adminUrl().length()) : url)
+        return new ActuationFailure(ActuationFailure.Reason.REJECTED, "Caddy refused " + method + " " + admin.where(path)
                 + ": " + reply.status() + " " + error + hint);
     }
 
-    private String handlerUrl() {
-        return config.adminUrl() + "/id/" + config.handlerId();
+    private String handlerPath() {
+        return "/id/" + config.handlerId();
     }
 }

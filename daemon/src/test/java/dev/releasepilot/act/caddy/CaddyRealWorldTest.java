@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.releasepilot.act.ActuationFailure;
-import dev.releasepilot.act.Actuators;
 import dev.releasepilot.act.BackendYaml;
 import dev.releasepilot.act.Command;
 import dev.releasepilot.act.Weights;
@@ -65,7 +64,7 @@ class CaddyRealWorldTest {
                 canary: [{server: "%s", weight: 1}]
                 %s
                 """.formatted(admin, Caddy.HANDLER_ID, stable.address(), canary.address(), extra));
-        return (CaddyActuator) Actuators.create(vertx, b);
+        return new CaddyActuator(vertx, b);
     }
 
     @ParameterizedTest

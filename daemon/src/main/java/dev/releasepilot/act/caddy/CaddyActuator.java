@@ -44,6 +44,11 @@ public final class CaddyActuator implements Actuator {
     private final CaddyAdmin admin;
     private final OneAtATime lane = new OneAtATime("Caddy actuator", 16);
     private final Map<String, Integer> configuredCounts;
+    /**
+     * The last entry seen for each of the rule's servers, so a canary taken out by a rollback comes back
+     * with its own fields on restore (kept in memory: after a restart it comes back as a bare dial).
+     */
+    private final Map<String, JsonObject> lastEntry = new java.util.concurrent.ConcurrentHashMap<>();
 
     public CaddyActuator(Vertx vertx, CaddyBackend config) {
         this.config = config;
@@ -80,7 +85,7 @@ public final class CaddyActuator implements Actuator {
             JsonArray existing = current.getJsonArray("upstreams", new JsonArray());
             JsonArray upstreams = new JsonArray();
             for (String dial : CaddyEntries.sequence(counts)) {
-                upstreams.add(entryFor(existing, dial));
+                upstreams.add(entryFor(existing, dial, lastEntry.get(dial)));
             }
             for (Object o : existing) {
                 if (o instanceof JsonObject u && !counts.containsKey(u.getString("dial"))) {
@@ -96,14 +101,14 @@ public final class CaddyActuator implements Actuator {
         });
     }
 
-    /** The first existing entry for {@code dial}, so its other fields stay, or a new one. */
-    private static JsonObject entryFor(JsonArray existing, String dial) {
+    /** The first existing entry for {@code dial}, so its other fields stay, else the last one seen, else a new one. */
+    private static JsonObject entryFor(JsonArray existing, String dial, JsonObject remembered) {
         for (Object o : existing) {
             if (o instanceof JsonObject u && dial.equals(u.getString("dial"))) {
                 return u.copy();
             }
         }
-        return new JsonObject().put("dial", dial);
+        return remembered != null ? remembered.copy() : new JsonObject().put("dial", dial);
     }
 
     private Future<JsonObject> handler() {
@@ -123,8 +128,19 @@ public final class CaddyActuator implements Actuator {
                 throw new ActuationFailure(ActuationFailure.Reason.REJECTED, "Caddy object @id " + config.handlerId()
                         + " is a '" + handler.getString("handler") + "' handler, not reverse_proxy");
             }
+            remember(handler);
             return handler;
         });
+    }
+
+    /** Keeps the first entry of each of the rule's servers the handler holds (see {@link #lastEntry}). */
+    private void remember(JsonObject handler) {
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (Object o : handler.getJsonArray("upstreams", new JsonArray())) {
+            if (o instanceof JsonObject u && plan.configured().containsKey(u.getString("dial")) && seen.add(u.getString("dial"))) {
+                lastEntry.put(u.getString("dial"), u.copy());
+            }
+        }
     }
 
     private static String policy(JsonObject handler) {

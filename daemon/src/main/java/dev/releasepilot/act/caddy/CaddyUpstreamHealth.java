@@ -37,7 +37,7 @@ public final class CaddyUpstreamHealth implements HealthSource {
     }
 
     @Override
-    public Future<Map<String, ServerHealth>> health() {
+    public Future<Map<String, ServerHealth>> health(String service) {
         Future<HttpCall.Reply> upstreams = http.send("GET", config.admin() + "/reverse_proxy/upstreams", Map.of(), null);
         Future<HttpCall.Reply> passive = http.send("GET", config.admin() + "/id/" + config.handlerId()
                 + "/health_checks/passive/max_fails", Map.of(), null);

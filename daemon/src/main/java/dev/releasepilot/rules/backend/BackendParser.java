@@ -42,7 +42,7 @@ public final class BackendParser {
     private static final Set<String> HTTP = ordered("type", "stable", "canary", "request", "read", "timeout");
     private static final Set<String> EXEC = ordered("type", "command", "args", "stable", "canary", "timeout");
     private static final Set<String> REQUEST = ordered("method", "url", "headers", "body");
-    private static final Set<String> READ = ordered("method", "url", "headers", "expect");
+    private static final Set<String> READ = ordered("method", "url", "headers", "expect", "healthy");
     private static final Set<String> SERVER = ordered("server", "weight");
     private static final List<String> KINDS = List.of("haproxy", "nginx", "caddy", "http", "exec");
     private static final Set<String> LATER = Set.of("kubernetes", "gateway-api");
@@ -216,8 +216,10 @@ public final class BackendParser {
             Map<String, Node> rm = y.mapping(r, "read", READ);
             HttpRequestTemplate readRequest = rm == null ? null : request(y, r, rm, "read", "GET");
             JsonCheck expect = rm == null || req(y, r, rm, "expect", "read") == null ? null : check(y, rm.get("expect"));
-            read = readRequest == null || expect == null ? Optional.empty()
-                    : Optional.of(new HttpBackend.ReadBack(readRequest, expect));
+            Map<String, JsonCheck> healthy = rm == null || !rm.containsKey("healthy") ? Map.of()
+                    : healthChecks(y, rm.get("healthy"), stable, canary);
+            read = readRequest == null || expect == null || healthy == null ? Optional.empty()
+                    : Optional.of(new HttpBackend.ReadBack(readRequest, expect, healthy));
         }
         Duration timeout = timeout(y, m, "timeout", DEFAULT_TIMEOUT);
         if (request == null || timeout == null) {
@@ -271,6 +273,40 @@ public final class BackendParser {
             return null;
         }
         return new HttpRequestTemplate(method, url, headers, body);
+    }
+
+    /**
+     * {@code read.healthy}: server → a check on the read reply that holds while that server can serve,
+     * e.g. {@code stable1: '$.servers.stable1.state == "up"'}. Null after an error.
+     */
+    private static Map<String, JsonCheck> healthChecks(YamlNodes y, Node n, List<WeightedServer> stable,
+                                                       List<WeightedServer> canary) {
+        Set<String> known = new java.util.HashSet<>();
+        stable.forEach(s -> known.add(s.server()));
+        canary.forEach(s -> known.add(s.server()));
+        Map<String, JsonCheck> out = new LinkedHashMap<>();
+        int before = y.errorCount();
+        y.stringMap(n, "read healthy").forEach((server, v) -> {
+            if (!known.contains(server)) {
+                y.error(v, "healthy: '" + server + "' is not a server of this backend (stable or canary)");
+                return;
+            }
+            String text = y.string(v, "healthy");
+            if (text == null) {
+                return;
+            }
+            try {
+                JsonCheck c = JsonCheck.parse(text);
+                String sample = c.expected().render(SAMPLE::get);
+                Json.decodeValue(sample);
+                out.put(server, c);
+            } catch (SyntaxError e) {
+                y.error(y.scalarOffset(v, e.offset()), "healthy: " + e.getMessage());
+            } catch (DecodeException e) {
+                y.error(v, "healthy: the right side must be one JSON value; quote strings, e.g. == \"up\"");
+            }
+        });
+        return y.errorCount() > before ? null : out;
     }
 
     private static JsonCheck check(YamlNodes y, Node n) {

@@ -4,6 +4,7 @@ package dev.releasepilot.act;
 import dev.releasepilot.act.caddy.CaddyActuator;
 import dev.releasepilot.act.caddy.CaddyUpstreamHealth;
 import dev.releasepilot.act.exec.ExecActuator;
+import dev.releasepilot.act.exec.ExecHealth;
 import dev.releasepilot.act.haproxy.HaproxyActuator;
 import dev.releasepilot.act.http.HttpActuator;
 import dev.releasepilot.act.http.HttpReadHealth;
@@ -38,7 +39,8 @@ public final class Actuators {
             return checksHealth ? new StableGuardActuator(http, new HttpReadHealth(vertx, h), h.stable()) : http;
         }
         if (backend instanceof ExecBackend e) {
-            return new ExecActuator(vertx, e);
+            ExecActuator exec = new ExecActuator(vertx, e);
+            return e.healthCheck() ? new StableGuardActuator(exec, new ExecHealth(vertx, e), e.stable()) : exec;
         }
         throw new IllegalArgumentException("no actuator for backend kind " + backend.kind());
     }

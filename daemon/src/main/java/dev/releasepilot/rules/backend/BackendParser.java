@@ -40,7 +40,8 @@ public final class BackendParser {
     private static final Set<String> CADDY = ordered("type", "admin", "handler_id", "stable", "canary", "max_entries",
             "timeout");
     private static final Set<String> HTTP = ordered("type", "stable", "canary", "request", "read", "timeout");
-    private static final Set<String> EXEC = ordered("type", "command", "args", "stable", "canary", "timeout");
+    private static final Set<String> EXEC = ordered("type", "command", "args", "stable", "canary", "timeout",
+            "health_check");
     private static final Set<String> REQUEST = ordered("method", "url", "headers", "body");
     private static final Set<String> READ = ordered("method", "url", "headers", "expect", "healthy");
     private static final Set<String> SERVER = ordered("server", "weight");
@@ -360,10 +361,11 @@ public final class BackendParser {
         List<WeightedServer> canary = servers(y, n, m, "canary", "exec backend");
         distinct(y, m, stable, canary);
         Duration timeout = timeout(y, m, "timeout", DEFAULT_EXEC_TIMEOUT);
-        if (command == null || timeout == null) {
+        Boolean healthCheck = m.containsKey("health_check") ? y.bool(m.get("health_check"), "health_check") : Boolean.FALSE;
+        if (command == null || timeout == null || healthCheck == null) {
             return null;
         }
-        return new ExecBackend(command, args, stable, canary, timeout);
+        return new ExecBackend(command, args, stable, canary, timeout, healthCheck);
     }
 
     private static List<WeightedServer> servers(YamlNodes y, Node parent, Map<String, Node> m, String key, String what) {

@@ -34,7 +34,7 @@ public final class BackendParser {
     public static final String DEFAULT_NGINX = "/usr/sbin/nginx";
 
     private static final Set<String> HAPROXY = ordered("type", "address", "backend", "stable", "canary", "timeout",
-            "stats_poll");
+            "stats_poll", "weights");
     private static final Set<String> NGINX = ordered("type", "upstream_file", "generation_file", "generation_url",
             "stable", "canary", "nginx", "prefix", "config", "timeout", "verify_timeout");
     private static final Set<String> CADDY = ordered("type", "admin", "handler_id", "stable", "canary", "max_entries",
@@ -124,10 +124,22 @@ public final class BackendParser {
         }
         Duration timeout = timeout(y, m, "timeout", DEFAULT_TIMEOUT);
         Duration statsPoll = StatsPollKey.parse(y, m);
+        Map<String, Integer> weights = new LinkedHashMap<>();
+        if (m.containsKey("weights")) {
+            y.stringMap(m.get("weights"), "weights").forEach((server, v) -> {
+                if (!stable.contains(server) && !canary.contains(server)) {
+                    y.error(v, "weights: '" + server + "' is not listed in stable or canary");
+                }
+                Integer w = y.intInRange(v, "weights: " + server, 1, 256); // HAProxy's range; 0 would not serve
+                if (w != null) {
+                    weights.put(server, w);
+                }
+            });
+        }
         if (address == null || be == null || timeout == null || statsPoll == null) {
             return null;
         }
-        return new HaproxyBackend(address, be, stable, canary, timeout, statsPoll);
+        return new HaproxyBackend(address, be, stable, canary, timeout, statsPoll, weights);
     }
 
     private static NginxBackend nginx(YamlNodes y, Node n) {

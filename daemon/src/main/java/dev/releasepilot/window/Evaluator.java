@@ -26,9 +26,12 @@ import java.util.Set;
  * selectors the newest sample within the 5-minute lookback unless a stale marker ended the series.
  * Every expression it evaluates must have been registered in the store's {@link SelectorIndex}.
  *
- * <p>Not thread-safe (it reuses one scratch buffer): use one evaluator per thread or context. The
- * store itself may be written concurrently meanwhile; a sample newer than {@code t} never changes the
- * answer for {@code t}, which is why a replayed stream gives the same answers as a live one.
+ * <p>Single owner (it reuses one scratch buffer): the first thread that evaluates owns it, and a call
+ * from any other thread throws {@link IllegalStateException} instead of corrupting the scratch space
+ * of the owner's evaluation. Each service's context gets its own evaluator; a Vert.x event-loop context
+ * always runs on the same thread, so "owner thread" and "owner context" coincide. The store itself may
+ * be written concurrently meanwhile; a sample newer than {@code t} never changes the answer for
+ * {@code t}, which is why a replayed stream gives the same answers as a live one.
  */
 public final class Evaluator {
     /** Prometheus' default lookback delta for instant selectors. */
@@ -36,13 +39,30 @@ public final class Evaluator {
 
     private final SeriesStore store;
     private final SampleBuffer scratch = new SampleBuffer(64);
+    private final java.util.concurrent.atomic.AtomicReference<Thread> owner = new java.util.concurrent.atomic.AtomicReference<>();
 
     public Evaluator(SeriesStore store) {
         this.store = store;
     }
 
+    /**
+     * Binds this evaluator to the calling thread on first use; throws IllegalStateException when called
+     * from another thread later (two services sharing one evaluator gave each other's values and
+     * ArrayIndexOutOfBoundsExceptions from the shared scratch buffer).
+     */
+    private void checkOwner() {
+        Thread current = Thread.currentThread();
+        Thread o = owner.get();
+        if (o == current || (o == null && owner.compareAndSet(null, current))) {
+            return;
+        }
+        throw new IllegalStateException("Evaluator owned by thread '" + owner.get().getName()
+                + "' called from thread '" + current.getName() + "': each service context needs its own Evaluator");
+    }
+
     /** A trigger's expr gated by its requires guard (NO_DATA while the guard does not hold). */
     public TriggerVerdict evaluate(ExprTrigger trigger, long t) {
+        checkOwner();
         Verdict expr = evaluate(trigger.condition(), t);
         Verdict requires = trigger.requires() == null ? null : evaluate(trigger.requires(), t);
         return TriggerVerdict.of(expr, requires);
@@ -53,6 +73,7 @@ public final class Evaluator {
      * the groups for which the condition holds. NaN elements count as missing data.
      */
     public Verdict evaluate(Condition c, long t) {
+        checkOwner();
         Value lhs = evaluate(c.lhs(), t);
         Value rhs = evaluate(c.rhs(), t);
         ComparisonOp op = c.op();
@@ -112,6 +133,7 @@ public final class Evaluator {
 
     /** The value of an expression at t: a number, or an instant vector (empty: no data). */
     public Value evaluate(Expr e, long t) {
+        checkOwner();
         if (e instanceof NumberLiteral n) {
             return new Value.Scalar(n.value());
         }

@@ -21,12 +21,13 @@ final class ExprTriggerRun {
     private static final int MAX_EVIDENCE = 10;
 
     final ExprTrigger trigger;
-    private final ConditionTracker tracker;
+    private ConditionTracker tracker; // replaced by each release: for, FIRING and clear_for belong to one release
     private final EvaluationGrid grid;
     private long lastEvaluatedMs = Long.MIN_VALUE; // the last grid instant evaluated finally
     private long lastObservedMs = Long.MIN_VALUE;  // the last instant evaluated, final or provisional
     private long lastTouchEventMs = Long.MIN_VALUE; // the newest event time samples brought
     private long lastTouchNanos;                    // when (monotonic wall time) they arrived
+    private long notBeforeMs = Long.MIN_VALUE;      // the current release's start: older samples do not count
     private ConditionStatus last;
     private TriggerVerdict lastVerdict;
 
@@ -38,6 +39,23 @@ final class ExprTriggerRun {
         this.trigger = trigger;
         this.grid = grid;
         this.tracker = new ConditionTracker(trigger.forDuration(), trigger.clearFor());
+    }
+
+    /** The newest sample time (event time, ms) this trigger has seen, or Long.MIN_VALUE before any. */
+    long watermarkMs() {
+        return lastTouchEventMs;
+    }
+
+    /**
+     * A new release: the trigger starts afresh ({@code for}, FIRING and {@code clear_for} forgotten) and
+     * from now on counts only samples newer than {@code watermarkMs}, the newest it had seen when the
+     * release arrived (event time, so a replayed stream behaves as a live one). Long.MIN_VALUE: no bound.
+     */
+    void startRelease(long watermarkMs) {
+        notBeforeMs = watermarkMs;
+        tracker = new ConditionTracker(trigger.forDuration(), trigger.clearFor());
+        last = null;
+        lastVerdict = null;
     }
 
     /** Samples arrived: evaluates at every grid instant they passed; returns the firing, if one happened. */
@@ -85,7 +103,7 @@ final class ExprTriggerRun {
     }
 
     private Fired observe(Evaluator evaluator, long t, Fired fired) {
-        TriggerVerdict v = evaluator.evaluate(trigger, t);
+        TriggerVerdict v = evaluator.evaluate(trigger, t, notBeforeMs);
         ConditionStatus s = tracker.observe(t, v.outcome());
         last = s;
         lastVerdict = v;
@@ -104,7 +122,8 @@ final class ExprTriggerRun {
         JsonObject o = new JsonObject().put("expr", trigger.expr())
                 .put("state", last == null ? ConditionState.NO_DATA.name() : last.state().name());
         if (last == null) {
-            o.put("detail", "no samples yet");
+            o.put("detail", notBeforeMs == Long.MIN_VALUE ? "no samples yet"
+                    : "release started: waiting for samples after " + Instant.ofEpochMilli(notBeforeMs));
         } else {
             o.put("since", Instant.ofEpochMilli(last.sinceMs()).toString())
                     .put("evaluated_at", Instant.ofEpochMilli(lastObservedMs).toString());

@@ -92,7 +92,32 @@ final class ServiceController extends VerticleBase {
     /** Before deployment: rebuild state from the journal. */
     void replay(Event e) {
         machine.apply(e);
+        startRelease(e);
         published = machine.state();
+    }
+
+    /** A release starts every expr trigger afresh at the watermark it carries (the machine resets the others). */
+    private void startRelease(Event e) {
+        if (e instanceof Event.ReleaseStarted r) {
+            exprRuns.forEach((name, run) -> {
+                java.time.Instant w = r.watermarks().get(name);
+                run.startRelease(w == null ? Long.MIN_VALUE : w.toEpochMilli());
+            });
+        }
+    }
+
+    /** Stamps a release with each expr trigger's event-time watermark as it arrives, so it can be journaled. */
+    private Event withWatermarks(Event e) {
+        if (!(e instanceof Event.ReleaseStarted r)) {
+            return e;
+        }
+        java.util.Map<String, java.time.Instant> marks = new java.util.LinkedHashMap<>();
+        exprRuns.forEach((name, run) -> {
+            if (run.watermarkMs() != Long.MIN_VALUE) {
+                marks.put(name, java.time.Instant.ofEpochMilli(run.watermarkMs()));
+            }
+        });
+        return r.withWatermarks(marks);
     }
 
     void actuator(Actuator a) {
@@ -132,8 +157,8 @@ final class ServiceController extends VerticleBase {
     }
 
     Future<JsonObject> command(OperatorCommand c) {
-        return onContext(() -> handle(machine.onCommand(c, clock.instant()), System.nanoTime())
-                .map(v -> view()));
+        return onContext(() -> handle(machine.onCommand(c, clock.instant()).stream().map(this::withWatermarks).toList(),
+                System.nanoTime()).map(v -> view()));
     }
 
     Future<JsonObject> status() {
@@ -196,6 +221,7 @@ final class ServiceController extends VerticleBase {
         boolean rollback = false;
         for (Event e : events) {
             machine.apply(e);
+            startRelease(e);
             rollback |= e instanceof Event.DriftFound;
             if (e instanceof Event.Decided d) {
                 metrics.decision(name(), d.kind());

@@ -67,7 +67,7 @@ final class ServiceController extends VerticleBase {
         this.reconcileIntervalMs = reconcileIntervalMs;
         this.store = store;
         this.grid = grid;
-        this.exprRuns = exprRuns(rule, java.util.Map.of(), grid);
+        this.exprRuns = exprRuns(rule, java.util.Map.of(), grid, metrics);
         this.machine = new ServiceMachine(rule);
         this.ruleSnapshot = rule;
         this.journal = journal;
@@ -167,12 +167,13 @@ final class ServiceController extends VerticleBase {
 
     /** Trigger runs for the rule; an unchanged trigger keeps its run (its pending {@code for} survives a reload). */
     private static java.util.Map<String, ExprTriggerRun> exprRuns(ServiceRule rule, java.util.Map<String, ExprTriggerRun> old,
-                                                                   dev.releasepilot.window.EvaluationGrid grid) {
+                                                                   dev.releasepilot.window.EvaluationGrid grid,
+                                                                   DecideMetrics metrics) {
         java.util.Map<String, ExprTriggerRun> out = new java.util.LinkedHashMap<>();
         for (dev.releasepilot.rules.Trigger t : rule.triggers()) {
             if (t instanceof dev.releasepilot.rules.ExprTrigger e) {
                 ExprTriggerRun previous = old.get(e.name());
-                out.put(e.name(), previous != null && previous.trigger.equals(e) ? previous : new ExprTriggerRun(e, grid));
+                out.put(e.name(), previous != null && previous.trigger.equals(e) ? previous : new ExprTriggerRun(e, grid, rule.name(), metrics));
             }
         }
         return out;
@@ -209,7 +210,7 @@ final class ServiceController extends VerticleBase {
     void reload(ServiceRule rule, Actuator newActuator) {
         ruleSnapshot = rule;
         context.runOnContext(v -> {
-            exprRuns = exprRuns(rule, exprRuns, grid);
+            exprRuns = exprRuns(rule, exprRuns, grid, metrics);
             machine.rule(rule);
             if (newActuator != null) {
                 this.actuator = newActuator;

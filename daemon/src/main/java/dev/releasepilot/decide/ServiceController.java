@@ -53,19 +53,18 @@ final class ServiceController extends VerticleBase {
     private long flushTimer = -1;
     private final long baseRetryDelayMs;
     private final long reconcileIntervalMs;
-    private final dev.releasepilot.window.SeriesStore store;
-    // This service's own evaluator (its own scratch space), created in start() on this context and bound
-    // to its thread: evaluators are single-owner and refuse calls from any other thread.
-    private dev.releasepilot.window.Evaluator evaluator;
+    // This service's own evaluator (its own scratch space), made for it by the pipeline's factory; it binds
+    // to this context's thread on first use and refuses calls from any other thread.
+    private final dev.releasepilot.window.Evaluator evaluator;
     private final dev.releasepilot.window.EvaluationGrid grid;
     private java.util.Map<String, ExprTriggerRun> exprRuns = java.util.Map.of();
 
     ServiceController(ServiceRule rule, Journal journal, Clock clock, DecideMetrics metrics, long baseRetryDelayMs,
-                      long reconcileIntervalMs, dev.releasepilot.window.SeriesStore store,
+                      long reconcileIntervalMs, dev.releasepilot.window.Evaluator evaluator,
                       dev.releasepilot.window.EvaluationGrid grid, EventSink events) {
         this.events = events;
         this.reconcileIntervalMs = reconcileIntervalMs;
-        this.store = store;
+        this.evaluator = evaluator;
         this.grid = grid;
         this.exprRuns = exprRuns(rule, java.util.Map.of(), grid, metrics);
         this.machine = new ServiceMachine(rule);
@@ -126,7 +125,6 @@ final class ServiceController extends VerticleBase {
 
     @Override
     public Future<?> start() {
-        evaluator = new dev.releasepilot.window.Evaluator(store);
         if (machine.state() == ServiceState.ROLLING_BACK) {
             // The process died with a rollback in flight: finish it. Re-applying weights is idempotent.
             LOG.info(() -> "service " + name() + ": resuming a rollback that was in flight at shutdown");

@@ -4,7 +4,15 @@ import dev.releasepilot.act.Actuators;
 import dev.releasepilot.journal.FileJournal;
 import dev.releasepilot.rules.LoadResult;
 import dev.releasepilot.rules.RuleLoader;
+import dev.releasepilot.rules.ExprTrigger;
 import dev.releasepilot.rules.RuleSet;
+import dev.releasepilot.rules.ServiceRule;
+import dev.releasepilot.rules.Trigger;
+import dev.releasepilot.window.EvaluationGrid;
+import dev.releasepilot.window.Evaluator;
+import dev.releasepilot.window.SelectorIndex;
+import dev.releasepilot.window.SeriesStore;
+import dev.releasepilot.window.StoreLimits;
 import dev.releasepilot.window.Labels;
 import dev.releasepilot.window.Sample;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -45,6 +53,7 @@ final class PilotHarness implements AutoCloseable {
     private Vertx vertx;
     private FileJournal journal;
     Pilot pilot;
+    SeriesStore store;
 
     /**
      * @param servicesYaml the services' lines below {@code services:}, each service's backend given as
@@ -71,8 +80,24 @@ final class PilotHarness implements AutoCloseable {
             RuleSet rules = r.rules();
             vertx = Vertx.vertx();
             journal = FileJournal.open(dir, clock, registry);
-            pilot = Pilot.start(vertx, rules, journal, clock, registry, b -> Actuators.create(vertx, b.backend()),
-                    100, 0, EventSink.NONE).await(30, TimeUnit.SECONDS);
+            // Assembled as app assembles the daemon: router, window stage reporting to it, one evaluator per service.
+            pilot = new Pilot(vertx, journal, clock, registry, b -> Actuators.create(vertx, b.backend()), 100, 0,
+                    EventSink.NONE);
+            SelectorIndex.Builder index = SelectorIndex.builder();
+            for (ServiceRule s : rules.services()) {
+                for (Trigger t : s.triggers()) {
+                    if (t instanceof ExprTrigger e) {
+                        index.add(TriggerKey.of(s.name(), e.name()), e.condition());
+                        if (e.requires() != null) {
+                            index.add(TriggerKey.of(s.name(), e.name()), e.requires());
+                        }
+                    }
+                }
+            }
+            StoreLimits limits = StoreLimits.defaults();
+            store = new SeriesStore(index.build(), limits, registry, pilot);
+            pilot.start(rules, () -> new Evaluator(store), new EvaluationGrid(limits.resolution().toMillis()))
+                    .await(30, TimeUnit.SECONDS);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (Exception e) {
@@ -94,7 +119,7 @@ final class PilotHarness implements AutoCloseable {
     }
 
     void feed(List<Sample> batch) throws Exception {
-        pilot.samples().accept(batch).await(10, TimeUnit.SECONDS);
+        store.accept(batch).await(10, TimeUnit.SECONDS);
     }
 
     /** Labels of {@code http_requests_total{service, code}}. */

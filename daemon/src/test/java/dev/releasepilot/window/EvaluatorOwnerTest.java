@@ -6,7 +6,7 @@ import static dev.releasepilot.window.Fixtures.labels;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.releasepilot.rules.Condition;
+import dev.releasepilot.rules.promql.Condition;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;

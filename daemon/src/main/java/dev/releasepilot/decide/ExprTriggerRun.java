@@ -73,6 +73,11 @@ final class ExprTriggerRun {
         lastVerdict = null;
     }
 
+    /** Where the current release started for this trigger (event time, ms; see {@link #startRelease}). */
+    long releaseStartMs() {
+        return notBeforeMs;
+    }
+
     /**
      * Samples arrived: evaluates at every grid instant they passed, but none more than
      * {@link HostTime#MAX_AHEAD_MS} past the host's clock ({@code hostNowMs}): samples stamped ahead of it

@@ -172,7 +172,15 @@ final class ServiceController extends VerticleBase {
         for (dev.releasepilot.rules.Trigger t : rule.triggers()) {
             if (t instanceof dev.releasepilot.rules.ExprTrigger e) {
                 ExprTriggerRun previous = old.get(e.name());
-                out.put(e.name(), previous != null && previous.trigger.equals(e) ? previous : new ExprTriggerRun(e, grid, rule.name(), metrics));
+                if (previous != null && previous.trigger.equals(e)) {
+                    out.put(e.name(), previous);
+                    continue;
+                }
+                ExprTriggerRun run = new ExprTriggerRun(e, grid, rule.name(), metrics);
+                if (previous != null) {
+                    run.startRelease(previous.releaseStartMs()); // a changed trigger still belongs to the current release
+                }
+                out.put(e.name(), run);
             }
         }
         return out;

@@ -11,5 +11,6 @@ import java.util.Map;
  */
 @FunctionalInterface
 public interface HealthSource {
-    Future<Map<String, ServerHealth>> health();
+    /** @param service the service the command is for (templates may name it, as {@code ${service}}) */
+    Future<Map<String, ServerHealth>> health(String service);
 }

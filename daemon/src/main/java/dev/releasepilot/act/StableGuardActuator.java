@@ -41,12 +41,12 @@ public final class StableGuardActuator implements Actuator {
     @Override
     public Future<Weights> apply(Command command) {
         if (!(command instanceof Command.Rollback rollback)) {
-            return delegate.apply(command).compose(this::withHealth);
+            return delegate.apply(command).compose(w -> withHealth(command.service(), w));
         }
-        return source.health().transform(ar -> {
+        return source.health(command.service()).transform(ar -> {
             Map<String, ServerHealth> health = ar.succeeded() ? ar.result() : Map.of();
             if (StableGuard.canServe(health, targets, stable)) {
-                return delegate.apply(command).compose(this::withHealth);
+                return delegate.apply(command).compose(w -> withHealth(command.service(), w));
             }
             if (rollback.whenStableUnavailable() == WhenStableUnavailable.DRAIN) {
                 // Drained at risk: the result keeps the health judged before the write, which is the
@@ -65,8 +65,8 @@ public final class StableGuardActuator implements Actuator {
     }
 
     /** The delegate's weights with the health as read now; without health when it cannot be read. */
-    private Future<Weights> withHealth(Weights w) {
-        return source.health().transform(ar -> Future.succeededFuture(ar.succeeded()
+    private Future<Weights> withHealth(String service, Weights w) {
+        return source.health(service).transform(ar -> Future.succeededFuture(ar.succeeded()
                 ? new Weights(w.current(), w.initial(), ar.result()) : w));
     }
 }

@@ -3,6 +3,8 @@ package dev.releasepilot.rules;
 
 import dev.releasepilot.rules.backend.Backend;
 import dev.releasepilot.rules.backend.BackendParser;
+import dev.releasepilot.rules.notify.NotifyParser;
+import dev.releasepilot.rules.notify.NotifyTarget;
 import dev.releasepilot.rules.matcher.MatcherParser;
 import dev.releasepilot.rules.promql.Condition;
 import dev.releasepilot.rules.promql.PromqlParser;
@@ -37,7 +39,7 @@ public final class RuleLoader {
 
     private static final Set<String> TOP = Set.of("services");
     private static final Set<String> SERVICE = ordered("name", "backend", "triggers", "on_trigger", "dry_run",
-            "cooldown", "ignore_alerts_before_release", "when_stable_unavailable");
+            "cooldown", "ignore_alerts_before_release", "notify", "when_stable_unavailable");
     private static final Set<String> TRIGGER = ordered("name", "alert", "expr", "for", "requires", "probe",
             "consecutive_failures", "clear_for");
     private static final Set<String> PROBE = ordered("url", "interval", "timeout", "expect_status", "follow_redirects",
@@ -150,10 +152,11 @@ public final class RuleLoader {
                 y.error(m.get("when_stable_unavailable"), "when_stable_unavailable must be one of hold, drain (got '" + w + "')");
             }
         }
+        List<NotifyTarget> notify = m.containsKey("notify") ? NotifyParser.parse(y, m.get("notify")) : List.of();
         if (countErrors(y) > errorsBefore || backend == null) {
             return null;
         }
-        return new ServiceRule(name, backend, triggers, reaction, dryRun, cooldown, ignoreOld, whenStableUnavailable);
+        return new ServiceRule(name, backend, triggers, reaction, dryRun, cooldown, ignoreOld, notify, whenStableUnavailable);
     }
 
     private static Trigger trigger(YamlNodes y, Node n) {

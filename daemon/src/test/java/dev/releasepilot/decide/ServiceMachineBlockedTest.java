@@ -135,7 +135,8 @@ class ServiceMachineBlockedTest {
     private static ServiceRule rule() {
         HaproxyBackend be = new HaproxyBackend("127.0.0.1:9999", "be_checkout", List.of("stable1"), List.of("canary1"),
                 Duration.ofSeconds(2));
-        return new ServiceRule("checkout", be, List.of(trigger()), Reaction.ROLLBACK, false, Duration.ofMinutes(10), true);
+        return new ServiceRule("checkout", be, List.of(trigger()), Reaction.ROLLBACK, false, Duration.ofMinutes(10), true,
+                List.of());
     }
 
     private static AlertTrigger trigger() {

@@ -37,7 +37,7 @@ public final class CaddyUpstreamHealth implements HealthSource {
     }
 
     @Override
-    public Future<Map<String, ServerHealth>> health() {
+    public Future<Map<String, ServerHealth>> health(String service) {
         Future<HttpCall.Reply> upstreams = admin.get("/reverse_proxy/upstreams");
         Future<HttpCall.Reply> passive = admin.get("/id/" + config.handlerId() + "/health_checks/passive/max_fails");
         return Future.join(upstreams, passive).transform(ar -> {

@@ -32,7 +32,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>"The weight before" is, per server: its current weight when above 0; else the last weight above 0
  * this actuator read for it (a reload of HAProxy resets runtime weights to the configured ones); else
- * its configured weight when above 0; else 1 (the only serving choice left: HAProxy's default weight).
+ * the rule's {@code weights:} for it; else its configured weight when above 0; else 1 (the only serving
+ * choice left: HAProxy's default weight).
  * The memory is a concurrent map because the reconcile loop's reads and a rollback may interleave.
  */
 public final class HaproxyActuator implements Actuator {
@@ -108,7 +109,8 @@ public final class HaproxyActuator implements Actuator {
         for (String s : which) {
             int current = before.current().get(s);
             int initial = before.initial().get(s);
-            t.put(s, current > 0 ? current : lastServing.getOrDefault(s, initial > 0 ? initial : 1));
+            t.put(s, current > 0 ? current : lastServing.getOrDefault(s,
+                    config.weights().getOrDefault(s, initial > 0 ? initial : 1)));
         }
         return t;
     }

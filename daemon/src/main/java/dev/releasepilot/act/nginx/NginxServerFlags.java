@@ -39,7 +39,7 @@ public final class NginxServerFlags implements HealthSource {
     }
 
     @Override
-    public Future<Map<String, ServerHealth>> health() {
+    public Future<Map<String, ServerHealth>> health(String service) {
         return vertx.fileSystem().readFile(config.upstreamFile().toString()).transform(ar -> ar.succeeded()
                 ? Future.succeededFuture(parse(ar.result().toString(StandardCharsets.UTF_8)))
                 : Future.failedFuture(new ActuationFailure(ActuationFailure.Reason.CONNECT,

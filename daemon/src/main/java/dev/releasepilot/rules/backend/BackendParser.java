@@ -37,15 +37,16 @@ public final class BackendParser {
     public static final String DEFAULT_NGINX = "/usr/sbin/nginx";
 
     private static final Set<String> HAPROXY = ordered("type", "address", "backend", "stable", "canary", "timeout",
-            "stats_poll");
+            "stats_poll", "weights");
     private static final Set<String> NGINX = ordered("type", "upstream_file", "generation_file", "generation_url",
             "stable", "canary", "nginx", "prefix", "config", "timeout", "verify_timeout");
     private static final Set<String> CADDY = ordered("type", "admin", "origin", "handler_id", "stable", "canary",
             "max_entries", "timeout");
     private static final Set<String> HTTP = ordered("type", "stable", "canary", "request", "read", "timeout");
-    private static final Set<String> EXEC = ordered("type", "command", "args", "stable", "canary", "timeout");
+    private static final Set<String> EXEC = ordered("type", "command", "args", "stable", "canary", "timeout",
+            "health_check");
     private static final Set<String> REQUEST = ordered("method", "url", "headers", "body");
-    private static final Set<String> READ = ordered("method", "url", "headers", "expect");
+    private static final Set<String> READ = ordered("method", "url", "headers", "expect", "healthy");
     private static final Set<String> SERVER = ordered("server", "weight");
     private static final List<String> KINDS = List.of("haproxy", "nginx", "caddy", "http", "exec");
     private static final Set<String> LATER = Set.of("kubernetes", "gateway-api");
@@ -126,10 +127,22 @@ public final class BackendParser {
         }
         Duration timeout = timeout(y, m, "timeout", DEFAULT_TIMEOUT);
         Duration statsPoll = StatsPollKey.parse(y, m);
+        Map<String, Integer> weights = new LinkedHashMap<>();
+        if (m.containsKey("weights")) {
+            y.stringMap(m.get("weights"), "weights").forEach((server, v) -> {
+                if (!stable.contains(server) && !canary.contains(server)) {
+                    y.error(v, "weights: '" + server + "' is not listed in stable or canary");
+                }
+                Integer w = y.intInRange(v, "weights: " + server, 1, 256); // HAProxy's range; 0 would not serve
+                if (w != null) {
+                    weights.put(server, w);
+                }
+            });
+        }
         if (address == null || be == null || timeout == null || statsPoll == null) {
             return null;
         }
-        return new HaproxyBackend(address, be, stable, canary, timeout, statsPoll);
+        return new HaproxyBackend(address, be, stable, canary, timeout, statsPoll, weights);
     }
 
     private static NginxBackend nginx(YamlNodes y, Node n) {
@@ -262,8 +275,10 @@ public final class BackendParser {
             Map<String, Node> rm = y.mapping(r, "read", READ);
             HttpRequestTemplate readRequest = rm == null ? null : request(y, r, rm, "read", "GET");
             JsonCheck expect = rm == null || req(y, r, rm, "expect", "read") == null ? null : check(y, rm.get("expect"));
-            read = readRequest == null || expect == null ? Optional.empty()
-                    : Optional.of(new HttpBackend.ReadBack(readRequest, expect));
+            Map<String, JsonCheck> healthy = rm == null || !rm.containsKey("healthy") ? Map.of()
+                    : healthChecks(y, rm.get("healthy"), stable, canary);
+            read = readRequest == null || expect == null || healthy == null ? Optional.empty()
+                    : Optional.of(new HttpBackend.ReadBack(readRequest, expect, healthy));
         }
         Duration timeout = timeout(y, m, "timeout", DEFAULT_TIMEOUT);
         if (request == null || timeout == null) {
@@ -319,6 +334,40 @@ public final class BackendParser {
         return new HttpRequestTemplate(method, url, headers, body);
     }
 
+    /**
+     * {@code read.healthy}: server → a check on the read reply that holds while that server can serve,
+     * e.g. {@code stable1: '$.servers.stable1.state == "up"'}. Null after an error.
+     */
+    private static Map<String, JsonCheck> healthChecks(YamlNodes y, Node n, List<WeightedServer> stable,
+                                                       List<WeightedServer> canary) {
+        Set<String> known = new java.util.HashSet<>();
+        stable.forEach(s -> known.add(s.server()));
+        canary.forEach(s -> known.add(s.server()));
+        Map<String, JsonCheck> out = new LinkedHashMap<>();
+        int before = y.errorCount();
+        y.stringMap(n, "read healthy").forEach((server, v) -> {
+            if (!known.contains(server)) {
+                y.error(v, "healthy: '" + server + "' is not a server of this backend (stable or canary)");
+                return;
+            }
+            String text = y.string(v, "healthy");
+            if (text == null) {
+                return;
+            }
+            try {
+                JsonCheck c = JsonCheck.parse(text);
+                String sample = c.expected().render(SAMPLE::get);
+                Json.decodeValue(sample);
+                out.put(server, c);
+            } catch (SyntaxError e) {
+                y.error(y.scalarOffset(v, e.offset()), "healthy: " + e.getMessage());
+            } catch (DecodeException e) {
+                y.error(v, "healthy: the right side must be one JSON value; quote strings, e.g. == \"up\"");
+            }
+        });
+        return y.errorCount() > before ? null : out;
+    }
+
     private static JsonCheck check(YamlNodes y, Node n) {
         String text = y.string(n, "expect");
         if (text == null) {
@@ -370,10 +419,11 @@ public final class BackendParser {
         List<WeightedServer> canary = servers(y, n, m, "canary", "exec backend");
         distinct(y, m, stable, canary);
         Duration timeout = timeout(y, m, "timeout", DEFAULT_EXEC_TIMEOUT);
-        if (command == null || timeout == null) {
+        Boolean healthCheck = m.containsKey("health_check") ? y.bool(m.get("health_check"), "health_check") : Boolean.FALSE;
+        if (command == null || timeout == null || healthCheck == null) {
             return null;
         }
-        return new ExecBackend(command, args, stable, canary, timeout);
+        return new ExecBackend(command, args, stable, canary, timeout, healthCheck);
     }
 
     private static List<WeightedServer> servers(YamlNodes y, Node parent, Map<String, Node> m, String key, String what) {

@@ -129,15 +129,40 @@ class HaproxyStableGuardTest {
     }
 
     @Test
-    void aReloadThatResetsEveryWeightToZeroIsRepairedWithTheWeightsSeenBefore() throws Exception {
+    void weightsResetToZeroAsByAReloadAreRepairedWithTheWeightsSeenBefore() throws Exception {
         Actuator a = actuator("[stable1]");
         apply(a, new Command.Rollback("checkout"));
-        haproxy.reload(); // every server back to its configured weight 0: the frontend answers 503
+        // What a reload does (PROTOCOLS.md §3.5: every server back to its configured weight, 0 here), set
+        // through the runtime API: the frontend answers 503. DriftReconcileTest reloads a real HAProxy.
+        haproxy.command("set weight be_checkout/stable1 0;set weight be_checkout/canary1 0");
         assertEquals(0, haproxy.weight("stable1"));
         assertEquals(0, Traffic.count(haproxy.frontendPort, REQUESTS).getOrDefault("stable", 0));
 
         Weights repaired = apply(a, new Command.Rollback("checkout"));
         assertEquals(90, repaired.current().get("stable1"), "remembered from before the reload");
+        assertEquals(Map.of("stable", REQUESTS), Traffic.count(haproxy.frontendPort, REQUESTS));
+    }
+
+    @Test
+    void withNothingRememberedTheRulesWeightsAreWrittenAndWithoutThemOneThatServes() throws Exception {
+        // What a restarted daemon meets after an HAProxy reload: stable1 at its configured 0, canary1 at a
+        // weight again, and a fresh actuator that has read nothing before.
+        haproxy.command("set weight be_checkout/stable1 0;set weight be_checkout/canary1 10");
+        HaproxyBackend b = BackendYaml.parse("""
+                type: haproxy
+                address: %s
+                backend: be_checkout
+                stable: [stable1]
+                canary: [canary1]
+                weights: {stable1: 80, canary1: 20}
+                """.formatted(haproxy.address()));
+        Weights w = apply(Actuators.create(vertx, b), new Command.Rollback("checkout"));
+        assertEquals(80, w.current().get("stable1"), "the rule's weight");
+        assertEquals(Map.of("stable", REQUESTS), Traffic.count(haproxy.frontendPort, REQUESTS));
+
+        haproxy.command("set weight be_checkout/stable1 0;set weight be_checkout/canary1 10");
+        Weights fallback = apply(actuator("[stable1]"), new Command.Rollback("checkout"));
+        assertEquals(1, fallback.current().get("stable1"), "configured 0 and nothing known: 1 serves as well as any");
         assertEquals(Map.of("stable", REQUESTS), Traffic.count(haproxy.frontendPort, REQUESTS));
     }
 

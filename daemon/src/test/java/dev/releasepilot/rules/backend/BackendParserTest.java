@@ -150,6 +150,33 @@ class BackendParserTest {
     }
 
     @Test
+    void caddyAdminTakesCaddysUnixSocketFormAndAnOrigin() {
+        LoadResult ok = load("""
+                type: caddy
+                admin: unix//run/caddy/admin.sock
+                origin: http://localhost:2019
+                handler_id: rp
+                stable: [{server: "127.0.0.1:9081"}]
+                canary: [{server: "127.0.0.1:9082"}]
+                """);
+        assertTrue(ok.ok(), errors(ok));
+        CaddyBackend b = (CaddyBackend) ok.rules().services().get(0).backend();
+        assertEquals(Optional.of(Path.of("/run/caddy/admin.sock")), b.adminSocket());
+        assertEquals(Optional.of("http://localhost:2019"), b.origin());
+        assertEquals("http://localhost", b.adminUrl());
+        String e = errors(load("""
+                type: caddy
+                admin: unix/run/caddy/admin.sock
+                origin: localhost:2019
+                handler_id: rp
+                stable: [{server: "127.0.0.1:9081"}]
+                canary: [{server: "127.0.0.1:9082"}]
+                """));
+        assertTrue(e.contains("r.yaml:5:14: a unix socket admin address is written as Caddy writes it, unix//absolute/path"), e);
+        assertTrue(e.contains("r.yaml:6:15: origin is sent as the Origin header: scheme://host[:port]"), e);
+    }
+
+    @Test
     void nginxAddressesThatWouldBreakTheConfigAreRejected() {
         LoadResult r = load("""
                 type: nginx

@@ -12,6 +12,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.SocketAddress;
 import java.net.ConnectException;
+import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -145,7 +146,7 @@ public final class HttpCall {
 
     /** The URL as messages show it: over a unix socket, Caddy's {@code unix//path} form and the request path. */
     private String where(String url) {
-        return server == null ? url : "unix/" + server.path() + " " + java.net.URI.create(url).getRawPath();
+        return server == null ? url : "unix/" + server.path() + " " + URI.create(url).getRawPath();
     }
 
     public Future<Void> close() {

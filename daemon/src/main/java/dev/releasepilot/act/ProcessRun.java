@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -148,7 +149,7 @@ public final class ProcessRun {
                     if (take > 0) {
                         if (count + take > kept.length) {
                             // Grow as output arrives: most commands print a few bytes, the limit is 1 MiB.
-                            kept = java.util.Arrays.copyOf(kept, Math.min(limit, Math.max(kept.length * 2, count + take)));
+                            kept = Arrays.copyOf(kept, Math.min(limit, Math.max(kept.length * 2, count + take)));
                         }
                         System.arraycopy(buf, 0, kept, count, take);
                         count += take;

@@ -32,6 +32,7 @@ import dev.releasepilot.window.StoreLimits;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
@@ -185,7 +186,7 @@ public final class Daemon implements AutoCloseable {
                 }
                 StringBuilder unreached = new StringBuilder();
                 for (Object o : ar.result()) {
-                    io.vertx.core.json.JsonObject s = (io.vertx.core.json.JsonObject) o;
+                    JsonObject s = (JsonObject) o;
                     if (s.getString("backend_unreachable") != null) {
                         unreached.append("\n  service ").append(s.getString("name"))
                                 .append(": backend not reached (GET /api/v1/services/").append(s.getString("name"))

@@ -10,6 +10,7 @@ import dev.releasepilot.act.Weights;
 import dev.releasepilot.journal.Journal;
 import dev.releasepilot.rules.AlertTrigger;
 import dev.releasepilot.rules.ServiceRule;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -479,7 +480,7 @@ final class ServiceController extends VerticleBase {
      * Refused connections, timeouts, refusals (Caddy's 403 without origin) and garbled or oversized
      * replies leave it unreached; /-/ready says so until it is.
      */
-    private void noteReach(io.vertx.core.AsyncResult<Weights> ar) {
+    private void noteReach(AsyncResult<Weights> ar) {
         if (ar.succeeded() || (ar.cause() instanceof ActuationFailure f && (f.reason() == ActuationFailure.Reason.VERIFY_MISMATCH
                 || f.reason() == ActuationFailure.Reason.UNREADABLE || f.reason() == ActuationFailure.Reason.STABLE_UNAVAILABLE))) {
             unreachable = null;

@@ -22,6 +22,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.Mark;
@@ -45,6 +47,8 @@ public final class RuleLoader {
     private static final Set<String> PROBE = ordered("url", "interval", "timeout", "expect_status", "follow_redirects",
             "tls");
     private static final Set<String> PROBE_TLS = ordered("insecure_skip_verify", "ca_file");
+    /** One expect_status item: 200, 200-399 or 2xx. */
+    private static final Pattern STATUS = Pattern.compile("(\\d{3})(?:\\s*-\\s*(\\d{3}))?|([1-5])xx");
 
     private RuleLoader() {
     }
@@ -256,8 +260,7 @@ public final class RuleLoader {
         boolean bad = false;
         for (Node item : items) {
             String text = y.string(item, "expect_status");
-            java.util.regex.Matcher m = text == null ? null
-                    : java.util.regex.Pattern.compile("(\\d{3})(?:\\s*-\\s*(\\d{3}))?|([1-5])xx").matcher(text.strip());
+            Matcher m = text == null ? null : STATUS.matcher(text.strip());
             ProbeTrigger.StatusRange r = null;
             if (m != null && m.matches()) {
                 r = m.group(3) != null

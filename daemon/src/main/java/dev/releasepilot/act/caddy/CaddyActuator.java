@@ -16,10 +16,13 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Shifts traffic on Caddy 2 through its admin API (PROTOCOLS.md §4), over TCP or a unix socket
@@ -48,7 +51,7 @@ public final class CaddyActuator implements Actuator {
      * The last entry seen for each of the rule's servers, so a canary taken out by a rollback comes back
      * with its own fields on restore (kept in memory: after a restart it comes back as a bare dial).
      */
-    private final Map<String, JsonObject> lastEntry = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, JsonObject> lastEntry = new ConcurrentHashMap<>();
 
     public CaddyActuator(Vertx vertx, CaddyBackend config) {
         this.config = config;
@@ -135,7 +138,7 @@ public final class CaddyActuator implements Actuator {
 
     /** Keeps the first entry of each of the rule's servers the handler holds (see {@link #lastEntry}). */
     private void remember(JsonObject handler) {
-        java.util.Set<String> seen = new java.util.HashSet<>();
+        Set<String> seen = new HashSet<>();
         for (Object o : handler.getJsonArray("upstreams", new JsonArray())) {
             if (o instanceof JsonObject u && plan.configured().containsKey(u.getString("dial")) && seen.add(u.getString("dial"))) {
                 lastEntry.put(u.getString("dial"), u.copy());

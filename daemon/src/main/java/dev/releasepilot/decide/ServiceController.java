@@ -6,6 +6,7 @@ import dev.releasepilot.act.Command;
 import dev.releasepilot.act.RetryPolicy;
 import dev.releasepilot.act.RetrySchedule;
 import dev.releasepilot.act.Scheduler;
+import dev.releasepilot.act.StableGuard;
 import dev.releasepilot.act.Weights;
 import dev.releasepilot.journal.Journal;
 import dev.releasepilot.rules.AlertTrigger;
@@ -383,7 +384,7 @@ final class ServiceController extends VerticleBase {
         if (!weights.anyServes(stable)) {
             // Only a rollback with when_stable_unavailable: drain gets here: the LB drained the canary
             // although no stable server can serve. Say so in the action's record.
-            risk = "drained with no stable server able to serve: " + dev.releasepilot.act.StableGuard.describe(weights, stable);
+            risk = "drained with no stable server able to serve: " + StableGuard.describe(weights, stable);
             String r = risk;
             LOG.warning(() -> "service " + name() + ": " + r);
         }

@@ -279,7 +279,7 @@ final class ServiceController extends VerticleBase {
         List<Event> events = all.stream().filter(Event::durable).toList();
         for (Event e : events) {
             if (!(e instanceof Event.AlertSeen)) { // alerts came from outside; announce what we decided and did
-                this.events.publish(name(), e.type(), e.body());
+                this.events.publish(name(), e.type(), EventCodec.toJson(e));
             }
         }
         if (!backlog.isEmpty()) {
@@ -292,7 +292,7 @@ final class ServiceController extends VerticleBase {
         }
         List<Future<?>> appends = new ArrayList<>(events.size());
         for (Event e : events) {
-            appends.add(journal.append(name(), e.type(), e.body()));
+            appends.add(journal.append(name(), e.type(), EventCodec.toJson(e)));
         }
         return Future.join(appends).transform(ar -> {
             if (ar.succeeded()) {
@@ -324,7 +324,7 @@ final class ServiceController extends VerticleBase {
         if (e == null) {
             return;
         }
-        journal.append(name(), e.type(), e.body()).onComplete(ar -> {
+        journal.append(name(), e.type(), EventCodec.toJson(e)).onComplete(ar -> {
             if (ar.succeeded()) {
                 backlog.poll();
                 flushBacklog();
@@ -409,8 +409,8 @@ final class ServiceController extends VerticleBase {
             lastWeights = observed;
             lastReadError = null;
         }
-        JsonObject evidence = new JsonObject().put("when_stable_unavailable", machine.rule().whenStableUnavailable().label())
-                .put("observed", observed == null ? null : observed.toJson());
+        Evidence evidence = new Evidence.StableUnavailable(machine.rule().whenStableUnavailable().label(),
+                observed == null ? null : observed.toJson());
         Event.Decided blocked = machine.rollbackBlocked(f.getMessage(), evidence, clock.instant());
         if (blocked != null) {
             LOG.warning(() -> "service " + name() + ": rollback blocked: " + f.getMessage());
@@ -476,7 +476,7 @@ final class ServiceController extends VerticleBase {
         v.put("drift_unresolved", driftRepeats >= DRIFT_UNRESOLVED_AFTER ? new JsonObject()
                 .put("repeats", driftRepeats).put("detail", lastDrift == null ? null : lastDrift.detail())
                 .put("at", lastDrift == null ? null : lastDrift.at().toString()) : null);
-        v.put("drift_rolled_back_by_others", reportedRolledBackByOthers == null ? null : reportedRolledBackByOthers.body());
+        v.put("drift_rolled_back_by_others", reportedRolledBackByOthers == null ? null : EventCodec.toJson(reportedRolledBackByOthers));
         v.put("retry", retries != null && retries.failures() > 0 ? new JsonObject()
                 .put("failed_steps", retries.failures()) : null);
         v.put("journal_backlog", backlog.size());

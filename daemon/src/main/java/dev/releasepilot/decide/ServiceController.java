@@ -6,6 +6,7 @@ import dev.releasepilot.act.Command;
 import dev.releasepilot.act.RetryPolicy;
 import dev.releasepilot.act.RetrySchedule;
 import dev.releasepilot.act.Scheduler;
+import dev.releasepilot.act.StableGuard;
 import dev.releasepilot.act.Weights;
 import dev.releasepilot.journal.Journal;
 import dev.releasepilot.rules.AlertTrigger;
@@ -283,7 +284,7 @@ final class ServiceController extends VerticleBase {
         List<Event> events = all.stream().filter(Event::durable).toList();
         for (Event e : events) {
             if (!(e instanceof Event.AlertSeen)) { // alerts came from outside; announce what we decided and did
-                this.events.publish(name(), e.type(), e.body());
+                this.events.publish(name(), e.type(), EventCodec.toJson(e));
             }
         }
         if (!backlog.isEmpty()) {
@@ -296,7 +297,7 @@ final class ServiceController extends VerticleBase {
         }
         List<Future<?>> appends = new ArrayList<>(events.size());
         for (Event e : events) {
-            appends.add(journal.append(name(), e.type(), e.body()));
+            appends.add(journal.append(name(), e.type(), EventCodec.toJson(e)));
         }
         return Future.join(appends).transform(ar -> {
             if (ar.succeeded()) {
@@ -328,7 +329,7 @@ final class ServiceController extends VerticleBase {
         if (e == null) {
             return;
         }
-        journal.append(name(), e.type(), e.body()).onComplete(ar -> {
+        journal.append(name(), e.type(), EventCodec.toJson(e)).onComplete(ar -> {
             if (ar.succeeded()) {
                 backlog.poll();
                 flushBacklog();
@@ -389,7 +390,7 @@ final class ServiceController extends VerticleBase {
         if (!weights.anyServes(stable)) {
             // Only a rollback with when_stable_unavailable: drain gets here: the LB drained the canary
             // although no stable server can serve. Say so in the action's record.
-            risk = "drained with no stable server able to serve: " + dev.releasepilot.act.StableGuard.describe(weights, stable);
+            risk = "drained with no stable server able to serve: " + StableGuard.describe(weights, stable);
             String r = risk;
             LOG.warning(() -> "service " + name() + ": " + r);
         }
@@ -414,8 +415,8 @@ final class ServiceController extends VerticleBase {
             lastWeights = observed;
             lastReadError = null;
         }
-        JsonObject evidence = new JsonObject().put("when_stable_unavailable", machine.rule().whenStableUnavailable().label())
-                .put("observed", observed == null ? null : observed.toJson());
+        Evidence evidence = new Evidence.StableUnavailable(machine.rule().whenStableUnavailable().label(),
+                observed == null ? null : observed.toJson());
         Event.Decided blocked = machine.rollbackBlocked(f.getMessage(), evidence, clock.instant());
         if (blocked != null) {
             LOG.warning(() -> "service " + name() + ": rollback blocked: " + f.getMessage());
@@ -499,7 +500,7 @@ final class ServiceController extends VerticleBase {
         v.put("drift_unresolved", driftRepeats >= DRIFT_UNRESOLVED_AFTER ? new JsonObject()
                 .put("repeats", driftRepeats).put("detail", lastDrift == null ? null : lastDrift.detail())
                 .put("at", lastDrift == null ? null : lastDrift.at().toString()) : null);
-        v.put("drift_rolled_back_by_others", reportedRolledBackByOthers == null ? null : reportedRolledBackByOthers.body());
+        v.put("drift_rolled_back_by_others", reportedRolledBackByOthers == null ? null : EventCodec.toJson(reportedRolledBackByOthers));
         v.put("retry", retries != null && retries.failures() > 0 ? new JsonObject()
                 .put("failed_steps", retries.failures()) : null);
         v.put("journal_backlog", backlog.size());

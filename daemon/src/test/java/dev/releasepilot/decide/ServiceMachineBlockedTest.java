@@ -40,7 +40,7 @@ class ServiceMachineBlockedTest {
         assertEquals(ServiceState.ROLLING_BACK, m.state());
 
         Event.Decided blocked = m.rollbackBlocked("no stable server can serve (stable1 MAINT weight 90)",
-                new JsonObject().put("when_stable_unavailable", "hold"), T0.plusSeconds(1));
+                new Evidence.StableUnavailable("hold", weights(90, 10, false).toJson()), T0.plusSeconds(1));
         assertNotNull(blocked);
         assertEquals(DecisionKind.ROLLBACK_BLOCKED, blocked.kind());
         assertEquals("paged", blocked.trigger(), "the rollback's own trigger");
@@ -48,7 +48,8 @@ class ServiceMachineBlockedTest {
         assertEquals(ServiceState.ROLLBACK_BLOCKED, m.state());
         assertTrue(m.state().rollbackPending());
         assertEquals("rollback_blocked", m.view().getJsonObject("last_decision").getString("kind"));
-        assertNull(m.rollbackBlocked("again", new JsonObject(), T0.plusSeconds(6)), "one record per blocked episode");
+        assertNull(m.rollbackBlocked("again", new Evidence.StableUnavailable("hold", null), T0.plusSeconds(6)),
+                "one record per blocked episode");
         assertEquals(List.of(), m.onAlert(alert("fp2"), paged, T0.plusSeconds(7)).stream()
                 .filter(e -> e instanceof Event.Decided).toList(), "a new alert does not decide again");
 
@@ -59,7 +60,7 @@ class ServiceMachineBlockedTest {
     @Test
     void resumeClearsABlockedRollbackAndPauseIsRefused() {
         feed(m.onAlert(alert("fp1"), paged, T0));
-        feed(List.of(m.rollbackBlocked("blocked", new JsonObject(), T0.plusSeconds(1))));
+        feed(List.of(m.rollbackBlocked("blocked", new Evidence.StableUnavailable("hold", null), T0.plusSeconds(1))));
         assertThrows(CommandRefused.class, () -> m.onCommand(new OperatorCommand.Pause("hold on"), T0.plusSeconds(2)));
         feed(m.onCommand(new OperatorCommand.Resume("stable is under maintenance, I take over"), T0.plusSeconds(3)));
         assertEquals(ServiceState.STEADY, m.state());
@@ -96,20 +97,24 @@ class ServiceMachineBlockedTest {
         feed(List.of(m.checkDrift(weights(90, 0, true), T0.plusSeconds(1))));
         feed(m.onAlert(alert("fp1"), paged, T0.plusSeconds(2)));
         feed(List.of(new Event.ActuationFailed(T0.plusSeconds(3), "connect", "refused", 3, 4, 40_000)));
-        feed(List.of(m.rollbackBlocked("blocked", new JsonObject().put("observed", weights(90, 10, false).toJson()),
+        feed(List.of(m.rollbackBlocked("blocked", new Evidence.StableUnavailable("hold", weights(90, 10, false).toJson()),
                 T0.plusSeconds(4))));
         ServiceMachine replayed = new ServiceMachine(rule());
         for (Event e : emitted) {
-            replayed.apply(Event.fromJournal(e.type(), new JsonObject(e.body().encode())));
+            replayed.apply(EventCodec.fromJournal(e.type(), new JsonObject(EventCodec.toJson(e).encode())));
         }
         assertEquals(ServiceState.ROLLBACK_BLOCKED, replayed.state());
+        Event.Decided blocked = (Event.Decided) emitted.get(emitted.size() - 1);
+        Event.Decided decoded = (Event.Decided) EventCodec.fromJournal("decision",
+                new JsonObject(EventCodec.toJson(blocked).encode()));
+        assertEquals(blocked.evidence(), decoded.evidence(), "the evidence comes back typed");
         assertEquals(m.view().encodePrettily(), replayed.view().encodePrettily());
         assertEquals(4, replayed.view().getJsonObject("last_failure").getInteger("repeats"));
         assertEquals(40_000L, replayed.view().getJsonObject("last_failure").getLong("next_retry_ms"));
 
         feed(List.of(new Event.Actuated(T0.plusSeconds(9), new JsonObject(), 3, 3, "drained with no stable server able to serve")));
         Event last = emitted.get(emitted.size() - 1);
-        Event.Actuated back = (Event.Actuated) Event.fromJournal(last.type(), new JsonObject(last.body().encode()));
+        Event.Actuated back = (Event.Actuated) EventCodec.fromJournal(last.type(), new JsonObject(EventCodec.toJson(last).encode()));
         assertEquals("drained with no stable server able to serve", back.risk());
     }
 

@@ -125,10 +125,10 @@ class RollbackBlockedTest {
             assertEquals(90, haproxy.weight("stable1"), "restored to its runtime weight, not to 0");
             assertEquals(0, haproxy.weight("canary1"));
             assertEquals(Map.of("stable", REQUESTS), Traffic.count(haproxy.frontendPort, REQUESTS));
+            Poll.until("the action journaled", Duration.ofSeconds(5), () -> journal(d, "action").size() == 1);
             List<JsonObject> decisions = journal(d, "decision");
             assertEquals(1, decisions.stream().filter(r -> "rollback_blocked".equals(body(r, "kind"))).count(),
                     "one record per blocked episode, however often it was re-checked: " + decisions);
-            assertEquals(1, journal(d, "action").size());
             assertEquals(0, journal(d, "action_failed").size(), "holding is not a failure of the LB");
         }
     }
@@ -140,8 +140,9 @@ class RollbackBlockedTest {
             alert(d);
             Poll.until("rolled back", Duration.ofSeconds(10), () -> "ROLLED_BACK".equals(service(d).getString("state")));
             assertEquals(0, haproxy.weight("canary1"));
-            List<JsonObject> actions = journal(d, "action");
-            assertEquals(1, actions.size());
+            // The state changes in memory before the action record is on disk: wait for the record.
+            List<JsonObject> actions = Poll.until("the action journaled", Duration.ofSeconds(5),
+                    () -> journal(d, "action").size() == 1 ? journal(d, "action") : null);
             String risk = body(actions.get(0), "risk");
             assertNotNull(risk, actions.toString());
             assertTrue(risk.contains("stable1 MAINT"), risk);
@@ -191,7 +192,8 @@ class RollbackBlockedTest {
             assertEquals(0, haproxy.weight("canary1"));
             assertTrue(get(d, "/metrics").contains(
                     "release_pilot_drift_detected_total{direction=\"lb_rolled_back\",service=\"checkout\"} 1.0"));
-            List<JsonObject> drifts = journal(d, "drift");
+            List<JsonObject> drifts = Poll.until("the drift journaled", Duration.ofSeconds(5),
+                    () -> journal(d, "drift").isEmpty() ? null : journal(d, "drift"));
             assertEquals(1, drifts.size(), drifts.toString());
             assertEquals("lb_rolled_back", body(drifts.get(0), "direction"));
         }

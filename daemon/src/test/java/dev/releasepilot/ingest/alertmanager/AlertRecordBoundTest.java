@@ -55,7 +55,7 @@ class AlertRecordBoundTest {
         List<Event> events = m.onAlert(a, anything, NOW);
         assertEquals(2, events.size(), "the alert and the decision: " + events);
         for (Event e : events) {
-            int bytes = e.body().encode().getBytes(StandardCharsets.UTF_8).length;
+            int bytes = dev.releasepilot.decide.EventCodec.toJson(e).encode().getBytes(StandardCharsets.UTF_8).length;
             assertTrue(bytes < JOURNAL_MAX_RECORD * 0.6, e.type() + " record of " + bytes + " bytes");
         }
     }

@@ -118,7 +118,7 @@ class ServiceMachineBlockedTest {
         assertEquals("drained with no stable server able to serve", back.risk());
     }
 
-    // --- helpers
+    // --- fixtures
 
     private void feed(List<Event> events) {
         for (Event e : events) {

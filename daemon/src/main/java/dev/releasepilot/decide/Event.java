@@ -56,7 +56,7 @@ public sealed interface Event {
     }
 
     /** The load balancer confirmed (read back) the weights a rollback asked for. */
-    record Actuated(Instant at, JsonObject weights, long millis, int attempts) implements Event {
+    record Actuated(Instant at, dev.releasepilot.act.Weights weights, long millis, int attempts) implements Event {
         public String type() {
             return "action";
         }
@@ -73,7 +73,7 @@ public sealed interface Event {
      * The load balancer no longer holds the weights Release Pilot put there (a reload reset them,
      * someone edited them): the rollback is pending again until re-applied and read back.
      */
-    record DriftFound(Instant at, JsonObject observed, String detail) implements Event {
+    record DriftFound(Instant at, dev.releasepilot.act.Weights observed, String detail) implements Event {
         public String type() {
             return "drift";
         }

@@ -35,7 +35,7 @@ public final class EventCodec {
                     .put("reason", d.reason()).put("evidence", toJson(d.evidence()));
         }
         if (e instanceof Event.Actuated a) {
-            return new JsonObject().put("at", a.at().toString()).put("result", "ok").put("weights", a.weights())
+            return new JsonObject().put("at", a.at().toString()).put("result", "ok").put("weights", a.weights().toJson())
                     .put("millis", a.millis()).put("attempts", a.attempts());
         }
         if (e instanceof Event.ActuationFailed f) {
@@ -43,7 +43,8 @@ public final class EventCodec {
                     .put("error", f.error()).put("attempts", f.attempts());
         }
         if (e instanceof Event.DriftFound d) {
-            return new JsonObject().put("at", d.at().toString()).put("observed", d.observed()).put("detail", d.detail());
+            return new JsonObject().put("at", d.at().toString()).put("observed", d.observed().toJson())
+                    .put("detail", d.detail());
         }
         if (e instanceof Event.ReleaseStarted r) {
             JsonObject o = new JsonObject().put("at", r.at().toString()).put("version", r.version())
@@ -67,11 +68,11 @@ public final class EventCodec {
                     strings(b.getJsonObject("labels", new JsonObject())));
             case "decision" -> new Event.Decided(at, DecisionKind.valueOf(b.getString("kind").toUpperCase(Locale.ROOT)),
                     b.getString("trigger"), b.getString("reason"), evidence(b.getJsonObject("evidence", new JsonObject())));
-            case "action" -> new Event.Actuated(at, b.getJsonObject("weights", new JsonObject()), b.getLong("millis", 0L),
+            case "action" -> new Event.Actuated(at, weights(b.getJsonObject("weights", new JsonObject())), b.getLong("millis", 0L),
                     b.getInteger("attempts", 1));
             case "action_failed" -> new Event.ActuationFailed(at, b.getString("reason"), b.getString("error"),
                     b.getInteger("attempts", 1));
-            case "drift" -> new Event.DriftFound(at, b.getJsonObject("observed", new JsonObject()), b.getString("detail"));
+            case "drift" -> new Event.DriftFound(at, weights(b.getJsonObject("observed", new JsonObject())), b.getString("detail"));
             case "release" -> new Event.ReleaseStarted(at, b.getString("version"), b.getJsonObject("detail", new JsonObject()),
                     watermarks(b.getJsonObject("watermarks", new JsonObject())));
             default -> throw new IllegalArgumentException("unknown journal record type '" + type + "'");
@@ -162,6 +163,23 @@ public final class EventCodec {
         Map<String, String> out = new LinkedHashMap<>();
         o.forEach(e -> out.put(e.getKey(), String.valueOf(e.getValue())));
         return out;
+    }
+
+    /** Weights as {@link dev.releasepilot.act.Weights#toJson} writes them: {@code {server: {weight, initial}}}. */
+    private static dev.releasepilot.act.Weights weights(JsonObject o) {
+        Map<String, Integer> current = new LinkedHashMap<>();
+        Map<String, Integer> initial = new LinkedHashMap<>();
+        o.forEach(e -> {
+            if (e.getValue() instanceof JsonObject w) {
+                current.put(e.getKey(), w.getInteger("weight"));
+                if (w.getInteger("initial") != null) {
+                    initial.put(e.getKey(), w.getInteger("initial"));
+                }
+            } else if (e.getValue() instanceof Number n) { // a bare weight: read as the current one
+                current.put(e.getKey(), n.intValue());
+            }
+        });
+        return new dev.releasepilot.act.Weights(current, initial);
     }
 
     private static Map<String, Instant> watermarks(JsonObject o) {

@@ -343,7 +343,7 @@ final class ServiceController extends VerticleBase {
                 pendingSince = 0;
                 retryDelayMs = baseRetryDelayMs;
                 metrics.rollbackExecuted(name(), trigger, reaction);
-                handle(List.of(new Event.Actuated(clock.instant(), ar.result().toJson(), took / 1_000_000,
+                handle(List.of(new Event.Actuated(clock.instant(), ar.result(), took / 1_000_000,
                         attempts[0])), 0);
             } else {
                 Throwable c = ar.cause();

@@ -188,7 +188,7 @@ public final class ServiceMachine {
         if (!stableServes) {
             wrong.add("no stable server has weight");
         }
-        return wrong.isEmpty() ? null : new Event.DriftFound(now, read.toJson(), "load balancer lost the rollback: "
+        return wrong.isEmpty() ? null : new Event.DriftFound(now, read, "load balancer lost the rollback: "
                 + String.join(", ", wrong));
     }
 

@@ -26,7 +26,9 @@ public final class ActuationFailure extends RuntimeException {
          * Not a fault of the LB: the circuit breaker ignores it and no quick retry follows; the caller
          * keeps checking. {@link #observed()} holds what the LB reported.
          */
-        STABLE_UNAVAILABLE
+        STABLE_UNAVAILABLE,
+        /** The backend offers no way to read its weights (an http backend without {@code read:}): nothing was sent. */
+        UNREADABLE
     }
 
     private final Reason reason;
@@ -73,6 +75,6 @@ public final class ActuationFailure extends RuntimeException {
      * same way every time, and stable servers that cannot serve need a change on the LB, not another try.
      */
     public boolean retryable() {
-        return reason != Reason.REJECTED && reason != Reason.STABLE_UNAVAILABLE;
+        return reason != Reason.REJECTED && reason != Reason.STABLE_UNAVAILABLE && reason != Reason.UNREADABLE;
     }
 }

@@ -11,6 +11,7 @@ import dev.releasepilot.act.Weights;
 import dev.releasepilot.journal.Journal;
 import dev.releasepilot.rules.AlertTrigger;
 import dev.releasepilot.rules.ServiceRule;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -55,6 +56,8 @@ final class ServiceController extends VerticleBase {
     private volatile ServiceState published;
     private Weights lastWeights;
     private String lastReadError;
+    /** Why the backend has not been reached since start (or since its config changed); null once it has. */
+    private String unreachable = "not reached yet: the first read-back has not completed";
     private boolean actuating;
     private long pendingSince;
     private RetrySchedule retries;
@@ -247,6 +250,8 @@ final class ServiceController extends VerticleBase {
             machine.rule(rule);
             if (newActuator != null) {
                 this.actuator = newActuator;
+                unreachable = "not reached yet: the backend changed and has not been read back";
+                reconcile();
             }
         });
     }
@@ -352,6 +357,7 @@ final class ServiceController extends VerticleBase {
         actuator.apply(new Command.Rollback(name(), trigger, machine.rule().whenStableUnavailable())).onComplete(ar -> {
             actuating = false;
             long took = System.nanoTime() - t0;
+            noteReach(ar);
             if (ar.failed() && ar.cause() instanceof ActuationFailure f
                     && f.reason() == ActuationFailure.Reason.STABLE_UNAVAILABLE) {
                 held(f);
@@ -429,6 +435,7 @@ final class ServiceController extends VerticleBase {
             return;
         }
         actuator.apply(new Command.Read(name())).onComplete(ar -> {
+            noteReach(ar);
             if (ar.failed()) {
                 lastReadError = ar.cause().getMessage();
                 return;
@@ -467,10 +474,27 @@ final class ServiceController extends VerticleBase {
         });
     }
 
+    /**
+     * A backend is reached when it answered something we understood: a success, or a read-back that
+     * cannot judge (the LB answered; the answer matched no known state, or the kind has no read-back).
+     * Refused connections, timeouts, refusals (Caddy's 403 without origin) and garbled or oversized
+     * replies leave it unreached; /-/ready says so until it is.
+     */
+    private void noteReach(AsyncResult<Weights> ar) {
+        if (ar.succeeded() || (ar.cause() instanceof ActuationFailure f && (f.reason() == ActuationFailure.Reason.VERIFY_MISMATCH
+                || f.reason() == ActuationFailure.Reason.UNREADABLE || f.reason() == ActuationFailure.Reason.STABLE_UNAVAILABLE))) {
+            unreachable = null;
+        } else if (!(ar.cause() instanceof ActuationFailure f && (f.reason() == ActuationFailure.Reason.CIRCUIT_OPEN
+                || f.reason() == ActuationFailure.Reason.BUSY))) {
+            unreachable = String.valueOf(ar.cause().getMessage());
+        }
+    }
+
     private JsonObject view() {
         JsonObject v = machine.view();
         v.put("weights", lastWeights == null ? null : lastWeights.toJson());
         v.put("weights_error", lastReadError);
+        v.put("backend_unreachable", unreachable);
         v.put("rollback_pending", machine.state().rollbackPending());
         v.put("drift_unresolved", driftRepeats >= DRIFT_UNRESOLVED_AFTER ? new JsonObject()
                 .put("repeats", driftRepeats).put("detail", lastDrift == null ? null : lastDrift.detail())

@@ -37,6 +37,8 @@ public final class ToyLoadBalancer implements AutoCloseable {
     private volatile int failStatus;
     private volatile JsonObject lastBody;
     private volatile Map<String, String> lastHeaders = Map.of();
+    private final java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger writes = new java.util.concurrent.atomic.AtomicInteger();
 
     /** @param servers name → upstream port, in the order the pool lists them, all at weight 1 */
     public ToyLoadBalancer(Vertx vertx, String pool, Map<String, Integer> servers) {
@@ -74,6 +76,21 @@ public final class ToyLoadBalancer implements AutoCloseable {
         return lastHeaders;
     }
 
+    /** GETs of the pool the API answered. */
+    public int reads() {
+        return reads.get();
+    }
+
+    /** PUTs the API accepted. */
+    public int writes() {
+        return writes.get();
+    }
+
+    /** Sets weights as an operator would by hand, outside any actuator. */
+    public void setWeights(Map<String, Integer> w) {
+        weights.putAll(w);
+    }
+
     /** Takes {@code server} out of rotation (true) or puts it back (false). */
     public void maintenance(String server, boolean on) {
         if (on) {
@@ -99,6 +116,7 @@ public final class ToyLoadBalancer implements AutoCloseable {
                 return;
             }
             if (req.method() == HttpMethod.GET) {
+                reads.incrementAndGet();
                 req.response().putHeader("Content-Type", "application/json").end(state().encode());
                 return;
             }
@@ -121,6 +139,7 @@ public final class ToyLoadBalancer implements AutoCloseable {
                 }
             }
             lastBody = json;
+            writes.incrementAndGet();
             Map<String, String> headers = new LinkedHashMap<>();
             req.headers().forEach(h -> headers.put(h.getKey().toLowerCase(java.util.Locale.ROOT), h.getValue()));
             lastHeaders = headers;

@@ -27,20 +27,19 @@ import java.util.stream.Stream;
  */
 public final class CaddyUpstreamHealth implements HealthSource {
     private final CaddyBackend config;
-    private final HttpCall http;
+    private final CaddyAdmin admin;
     private final List<String> servers;
 
     public CaddyUpstreamHealth(Vertx vertx, CaddyBackend config) {
         this.config = config;
-        this.http = new HttpCall(vertx, "Caddy admin API", config.timeout(), false);
+        this.admin = new CaddyAdmin(vertx, config);
         this.servers = Stream.concat(config.stable().stream(), config.canary().stream()).map(WeightedServer::server).toList();
     }
 
     @Override
     public Future<Map<String, ServerHealth>> health(String service) {
-        Future<HttpCall.Reply> upstreams = http.send("GET", config.admin() + "/reverse_proxy/upstreams", Map.of(), null);
-        Future<HttpCall.Reply> passive = http.send("GET", config.admin() + "/id/" + config.handlerId()
-                + "/health_checks/passive/max_fails", Map.of(), null);
+        Future<HttpCall.Reply> upstreams = admin.get("/reverse_proxy/upstreams");
+        Future<HttpCall.Reply> passive = admin.get("/id/" + config.handlerId() + "/health_checks/passive/max_fails");
         return Future.join(upstreams, passive).transform(ar -> {
             if (upstreams.failed()) {
                 return Future.failedFuture(upstreams.cause());

@@ -5,8 +5,11 @@ import dev.releasepilot.rules.SyntaxError;
 import dev.releasepilot.rules.YamlNodes;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,8 +40,8 @@ public final class BackendParser {
             "stats_poll", "weights");
     private static final Set<String> NGINX = ordered("type", "upstream_file", "generation_file", "generation_url",
             "stable", "canary", "nginx", "prefix", "config", "timeout", "verify_timeout");
-    private static final Set<String> CADDY = ordered("type", "admin", "handler_id", "stable", "canary", "max_entries",
-            "timeout");
+    private static final Set<String> CADDY = ordered("type", "admin", "origin", "handler_id", "stable", "canary",
+            "max_entries", "timeout");
     private static final Set<String> HTTP = ordered("type", "stable", "canary", "request", "read", "timeout");
     private static final Set<String> EXEC = ordered("type", "command", "args", "stable", "canary", "timeout",
             "health_check");
@@ -177,17 +180,60 @@ public final class BackendParser {
         Optional<String> config = m.containsKey("config") ? Optional.ofNullable(y.string(m.get("config"), "config")) : Optional.empty();
         Duration timeout = timeout(y, m, "timeout", DEFAULT_TIMEOUT);
         Duration verify = timeout(y, m, "verify_timeout", DEFAULT_NGINX_VERIFY_TIMEOUT);
+        if (upstream != null) {
+            checkInclude(y, upstream, stable, canary);
+        }
         if (upstream == null || generation == null || genUrl == null || nginx == null || timeout == null || verify == null) {
             return null;
         }
         return new NginxBackend(upstream, generation, genUrl, stable, canary, nginx, prefix, config, timeout, verify);
     }
 
+    /**
+     * An existing upstream include must be editable without losing what the rule does not own (see
+     * {@link NginxUpstreamInclude}); a missing one is created at the first shift. Unreadable is left to
+     * the actuator, which says so at start.
+     */
+    private static void checkInclude(YamlNodes y, Path upstream, List<WeightedServer> stable, List<WeightedServer> canary) {
+        String text;
+        try {
+            if (!Files.isRegularFile(upstream)) {
+                return;
+            }
+            text = Files.readString(upstream);
+        } catch (IOException | UncheckedIOException e) {
+            return;
+        }
+        Set<String> owned = new HashSet<>();
+        stable.forEach(s -> owned.add(s.server()));
+        canary.forEach(s -> owned.add(s.server()));
+        NginxUpstreamInclude.parse(upstream.toString(), text, owned).problems().forEach(y::error);
+    }
+
     private static CaddyBackend caddy(YamlNodes y, Node n) {
         Map<String, Node> m = y.mapping(n, "a caddy backend", CADDY);
         String admin = string(y, n, m, "admin", "caddy backend");
-        if (admin != null) {
-            url(y, m.get("admin"), "admin", admin);
+        if (admin != null && admin.startsWith(CaddyBackend.UNIX_PREFIX)) {
+            // Caddy's own form, unix//run/caddy/admin.sock: "unix/" then an absolute path.
+            if (!admin.startsWith(CaddyBackend.UNIX_PREFIX + "/") || admin.length() <= CaddyBackend.UNIX_PREFIX.length() + 1) {
+                y.error(m.get("admin"), "a unix socket admin address is written as Caddy writes it, unix//absolute/path "
+                        + "(e.g. unix//run/caddy/admin.sock), got '" + admin + "'");
+            }
+        } else if (admin != null) {
+            URI u = url(y, m.get("admin"), "admin", admin);
+            if (u != null && u.getRawPath() != null && !u.getRawPath().isEmpty() && !u.getRawPath().equals("/")) {
+                y.error(m.get("admin"), "admin is the admin endpoint's base URL without a path, e.g. http://127.0.0.1:2019, got '"
+                        + admin + "'");
+            }
+        }
+        Optional<String> origin = Optional.empty();
+        if (m.containsKey("origin")) {
+            String o = y.string(m.get("origin"), "origin");
+            if (o != null && !o.matches("[A-Za-z][A-Za-z0-9+.-]*://[^/\\s]+")) {
+                y.error(m.get("origin"), "origin is sent as the Origin header: scheme://host[:port] as listed in Caddy's "
+                        + "admin.origins, e.g. http://localhost:2019, got '" + o + "'");
+            }
+            origin = Optional.ofNullable(o);
         }
         String id = string(y, n, m, "handler_id", "caddy backend");
         if (id != null && !id.matches("[A-Za-z0-9_.-]+")) {
@@ -210,7 +256,7 @@ public final class BackendParser {
         if (admin == null || id == null || max == null || timeout == null) {
             return null;
         }
-        return new CaddyBackend(stripSlash(admin), id, stable, canary, max, timeout);
+        return new CaddyBackend(stripSlash(admin), origin, id, stable, canary, max, timeout);
     }
 
     private static HttpBackend http(YamlNodes y, Node n) {

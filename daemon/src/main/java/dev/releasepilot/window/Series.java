@@ -26,6 +26,10 @@ final class Series extends SeriesRef {
     private long[] ring;        // t0, bits(v0), t1, bits(v1), ... from slot 0; the oldest at slot `head`
     private int head;
     private int size;
+    // Samples ever removed from the front (ring rotation, a shrinking resize): with it, a sample has a
+    // stable position, `dropped + i` for the i-th oldest, which incremental window state keeps as its
+    // cursor (WindowState) instead of copying samples.
+    private long dropped;
     // The newest sample's timestamp and whether it is a stale marker, kept beside the ring so the
     // eviction sweep can skip live series without taking their locks (it reads them racily as a hint,
     // then re-checks under the lock).
@@ -62,6 +66,7 @@ final class Series extends SeriesRef {
         if (ring[2 * head] <= t - retentionMs) {
             put(head, t, v);
             head = slot(1);
+            dropped++;
             return Append.APPENDED;
         }
         put(slot(size - 1), t, v);
@@ -161,6 +166,26 @@ final class Series extends SeriesRef {
         }
     }
 
+    /** The position of the oldest sample held (samples before it were dropped from the ring). */
+    long firstPosition() {
+        return dropped;
+    }
+
+    /** One past the position of the newest sample held. */
+    long endPosition() {
+        return dropped + size;
+    }
+
+    /** The timestamp of the sample at a position in [firstPosition, endPosition). */
+    long tsAt(long position) {
+        return ts((int) (position - dropped));
+    }
+
+    /** The raw value bits of the sample at a position in [firstPosition, endPosition). */
+    long bitsAt(long position) {
+        return bits((int) (position - dropped));
+    }
+
     /** After a rule reload: a new retention, and a ring of the new capacity keeping the newest samples. */
     void resize(long newRetentionMs, int capacity) {
         retentionMs = newRetentionMs;
@@ -176,6 +201,7 @@ final class Series extends SeriesRef {
         }
         ring = next;
         head = 0;
+        dropped += size - keep;
         size = keep;
     }
 }

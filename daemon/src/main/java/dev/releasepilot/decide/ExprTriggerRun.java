@@ -2,9 +2,12 @@ package dev.releasepilot.decide;
 
 import dev.releasepilot.rules.ExprTrigger;
 import dev.releasepilot.window.Element;
+import dev.releasepilot.window.Evaluation;
 import dev.releasepilot.window.EvaluationGrid;
 import dev.releasepilot.window.Evaluator;
 import dev.releasepilot.window.TriggerVerdict;
+import dev.releasepilot.window.Windows;
+import dev.releasepilot.window.WorkBudget;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
@@ -13,24 +16,38 @@ import java.util.List;
 /**
  * One expr trigger of one service, on the service's context: evaluates it at the event-time grid
  * instants that new samples have passed, feeds a {@link ConditionTracker}, and remembers the last
- * verdict for the API. Pure apart from reading the (thread-safe) series store.
+ * verdict for the API. Samples only move a target ({@link #touched}); the evaluations happen in
+ * {@link #step}s of bounded work that the service's {@link TriggerEvaluations} runs turn after turn, so a
+ * trigger over 100,000 series never holds the event loop for long. Keeps its own {@link Windows} (the
+ * running state of its range functions), so its cost per instant follows the samples that arrived.
+ * Pure apart from reading the (thread-safe) series store.
  */
 final class ExprTriggerRun {
-    /** Evaluations per touch at most: a backlog costs bounded work, the newest instants win. */
-    private static final int MAX_INSTANTS = 256;
+    /**
+     * Instants of backlog evaluated at most: beyond it the oldest are skipped (and counted), the newest
+     * win. The rings keep only the longest range plus 30 s of slack, so an evaluation lagging further
+     * behind the samples would no longer see whole windows anyway.
+     */
+    static final int MAX_INSTANTS = 256;
     private static final int MAX_EVIDENCE = 10;
 
     final ExprTrigger trigger;
     private final ConditionTracker tracker;
     private final EvaluationGrid grid;
+    private final Windows windows = new Windows();
     private long lastEvaluatedMs = Long.MIN_VALUE; // the last grid instant evaluated finally
     private long lastObservedMs = Long.MIN_VALUE;  // the last instant evaluated, final or provisional
     private long lastTouchEventMs = Long.MIN_VALUE; // the newest event time samples brought
     private long lastTouchNanos;                    // when (monotonic wall time) they arrived
+    private long targetMs = Long.MIN_VALUE;        // evaluate every grid instant up to here
+    private long provisionalMs = Long.MIN_VALUE;   // and then this one provisionally, if still ahead
+    private Evaluation<TriggerVerdict> current;    // the evaluation in progress
+    private boolean currentFinal;
+    private long skipped;                          // backlog instants skipped (MAX_INSTANTS)
     private ConditionStatus last;
     private TriggerVerdict lastVerdict;
 
-    /** What an evaluation pass found: the verdict and time of the firing, or null when nothing fired. */
+    /** What an evaluation found: the verdict and time of the firing, or null when nothing fired. */
     record Fired(long eventMs, TriggerVerdict verdict) {
     }
 
@@ -40,52 +57,122 @@ final class ExprTriggerRun {
         this.tracker = new ConditionTracker(trigger.forDuration(), trigger.clearFor());
     }
 
-    /** Samples arrived: evaluates at every grid instant they passed; returns the firing, if one happened. */
-    Fired touched(Evaluator evaluator, long oldestMs, long newestMs, long nowNanos) {
+    /** Samples arrived up to {@code newestMs}: the grid instants they passed are now due ({@link #step}). */
+    void touched(long oldestMs, long newestMs, long nowNanos) {
         if (newestMs > lastTouchEventMs) {
             lastTouchEventMs = newestMs;
             lastTouchNanos = nowNanos;
         }
-        return advance(evaluator, oldestMs, newestMs);
+        due(newestMs);
     }
 
     /**
      * No samples for {@code silenceNanos} of wall time: event time only moves with samples, so a source
      * that went quiet (HAProxy down, a sender stopped) would freeze the last verdict, possibly "healthy".
      * Instead, let event time run on by the wall time elapsed since the last sample, so the windows
-     * empty out and the trigger turns NO_DATA. Replays faster than real time never get here.
+     * empty out and the trigger turns NO_DATA. Replays faster than real time never get here. Returns
+     * whether that made evaluations due.
      */
-    Fired silent(Evaluator evaluator, long nowNanos, long silenceNanos) {
+    boolean silent(long nowNanos, long silenceNanos) {
         if (lastTouchEventMs == Long.MIN_VALUE || nowNanos - lastTouchNanos < silenceNanos) {
-            return null;
+            return false;
         }
-        long estimated = lastTouchEventMs + (nowNanos - lastTouchNanos) / 1_000_000;
-        return advance(evaluator, estimated, estimated);
+        due(lastTouchEventMs + (nowNanos - lastTouchNanos) / 1_000_000);
+        return pending();
     }
 
     /**
-     * Evaluates at every grid instant in (last evaluated, newestMs], then once more, provisionally, at
-     * the first grid instant at or after {@code newestMs}: the newest samples almost never sit exactly on
+     * Makes due every grid instant in (last evaluated, newestMs], then once more, provisionally, the
+     * first grid instant at or after {@code newestMs}: the newest samples almost never sit exactly on
      * the grid, and without this they would wait for the NEXT samples to push the grid past them (a
      * whole poll or scrape interval). The provisional instant is evaluated again, finally, once newer
-     * samples pass it. Returns the firing, if one happened.
+     * samples pass it.
      */
-    private Fired advance(Evaluator evaluator, long oldestMs, long newestMs) {
-        long after = lastEvaluatedMs;
-        Fired fired = null;
-        for (long t : grid.due(after, newestMs, MAX_INSTANTS)) {
-            fired = observe(evaluator, t, fired);
-            lastEvaluatedMs = t;
-        }
+    private void due(long newestMs) {
+        targetMs = Math.max(targetMs, newestMs);
         long provisional = Math.floorDiv(newestMs + grid.stepMs() - 1, grid.stepMs()) * grid.stepMs();
-        if (provisional > lastEvaluatedMs && provisional > newestMs) {
-            fired = observe(evaluator, provisional, fired);
+        if (provisional > newestMs) {
+            provisionalMs = Math.max(provisionalMs, provisional);
+        }
+    }
+
+    /** Whether evaluations are due or one is in progress. */
+    boolean pending() {
+        return current != null || finalDue() || provisionalDue();
+    }
+
+    /** When (monotonic wall time) the newest samples arrived: the start of a reaction to them. */
+    long lastTouchNanos() {
+        return lastTouchNanos;
+    }
+
+    /** Backlog instants skipped so far because more than MAX_INSTANTS were due at once. */
+    long skipped() {
+        return skipped;
+    }
+
+    /**
+     * Evaluates within the budget: continues the evaluation in progress or starts the next due one,
+     * oldest instant first, until the budget is spent or nothing is due. Returns the first firing it
+     * observed, if any; call again while {@link #pending()}.
+     */
+    Fired step(Evaluator evaluator, WorkBudget budget) {
+        Fired fired = null;
+        while (!budget.exhausted()) {
+            if (current == null && !next(evaluator)) {
+                break;
+            }
+            if (!current.run(budget)) {
+                break;
+            }
+            Evaluation<TriggerVerdict> done = current;
+            current = null;
+            if (currentFinal) {
+                lastEvaluatedMs = done.instant();
+            }
+            fired = observe(done.instant(), done.result(), fired);
         }
         return fired;
     }
 
-    private Fired observe(Evaluator evaluator, long t, Fired fired) {
-        TriggerVerdict v = evaluator.evaluate(trigger, t);
+    private boolean next(Evaluator evaluator) {
+        long t = nextFinal();
+        currentFinal = t != Long.MIN_VALUE;
+        if (!currentFinal) {
+            if (!provisionalDue()) {
+                return false;
+            }
+            t = provisionalMs;
+            provisionalMs = Long.MIN_VALUE; // once per touch: evaluated again when samples come
+        }
+        current = evaluator.start(trigger, t, windows);
+        return true;
+    }
+
+    /** The next grid instant to evaluate finally, or MIN_VALUE; skips (and counts) a backlog over MAX_INSTANTS. */
+    private long nextFinal() {
+        long[] due = grid.due(lastEvaluatedMs, targetMs, MAX_INSTANTS);
+        if (due.length == 0) {
+            return Long.MIN_VALUE;
+        }
+        long first = lastEvaluatedMs == Long.MIN_VALUE ? due[0]
+                : Math.floorDiv(lastEvaluatedMs, grid.stepMs()) * grid.stepMs() + grid.stepMs();
+        if (due[0] > first) { // more than MAX_INSTANTS were due: the newest win
+            skipped += (due[0] - first) / grid.stepMs();
+            lastEvaluatedMs = due[0] - grid.stepMs();
+        }
+        return due[0];
+    }
+
+    private boolean finalDue() {
+        return grid.due(lastEvaluatedMs, targetMs, 1).length > 0;
+    }
+
+    private boolean provisionalDue() {
+        return provisionalMs != Long.MIN_VALUE && provisionalMs > lastEvaluatedMs && !finalDue();
+    }
+
+    private Fired observe(long t, TriggerVerdict v, Fired fired) {
         ConditionStatus s = tracker.observe(t, v.outcome());
         last = s;
         lastVerdict = v;

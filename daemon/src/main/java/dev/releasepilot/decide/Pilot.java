@@ -37,7 +37,6 @@ public final class Pilot {
     private final EventSink events;
     private volatile Map<String, ServiceController> services = Map.of();
     private final dev.releasepilot.window.SeriesStore store;
-    private final dev.releasepilot.window.Evaluator evaluator;
     private final dev.releasepilot.window.EvaluationGrid grid;
 
     private Pilot(Vertx vertx, Journal journal, Clock clock, MeterRegistry registry,
@@ -47,7 +46,6 @@ public final class Pilot {
         this.reconcileIntervalMs = reconcileIntervalMs;
         dev.releasepilot.window.StoreLimits limits = limits(rules);
         this.store = new dev.releasepilot.window.SeriesStore(index(rules), limits, registry, this::route);
-        this.evaluator = new dev.releasepilot.window.Evaluator(store);
         // Evaluate at every step of the store's resolution that samples pass, plus provisionally at the
         // step just after the newest sample (ExprTriggerRun): a fixed grid keeps replays deterministic.
         this.grid = new dev.releasepilot.window.EvaluationGrid(limits.resolution().toMillis());
@@ -99,7 +97,7 @@ public final class Pilot {
 
     private ServiceController controller(ServiceRule r) {
         ServiceController c = new ServiceController(r, journal, clock, metrics, retryDelayMs, reconcileIntervalMs,
-                evaluator, grid, events);
+                store, grid, events);
         c.actuator(actuators.apply(r));
         return c;
     }

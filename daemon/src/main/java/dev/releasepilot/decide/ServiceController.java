@@ -53,18 +53,18 @@ final class ServiceController extends VerticleBase {
     private long flushTimer = -1;
     private final long baseRetryDelayMs;
     private final long reconcileIntervalMs;
-    private final dev.releasepilot.window.Evaluator evaluator;
+    private final dev.releasepilot.window.SeriesStore store;
     private final dev.releasepilot.window.EvaluationGrid grid;
-    private java.util.Map<String, ExprTriggerRun> exprRuns = java.util.Map.of();
+    // This service's expr triggers with their own evaluator and windows, built in start() on this context.
+    private TriggerEvaluations exprs;
 
     ServiceController(ServiceRule rule, Journal journal, Clock clock, DecideMetrics metrics, long baseRetryDelayMs,
-                      long reconcileIntervalMs, dev.releasepilot.window.Evaluator evaluator,
+                      long reconcileIntervalMs, dev.releasepilot.window.SeriesStore store,
                       dev.releasepilot.window.EvaluationGrid grid, EventSink events) {
         this.events = events;
         this.reconcileIntervalMs = reconcileIntervalMs;
-        this.evaluator = evaluator;
+        this.store = store;
         this.grid = grid;
-        this.exprRuns = exprRuns(rule, java.util.Map.of(), grid);
         this.machine = new ServiceMachine(rule);
         this.ruleSnapshot = rule;
         this.journal = journal;
@@ -98,6 +98,10 @@ final class ServiceController extends VerticleBase {
 
     @Override
     public Future<?> start() {
+        exprs = new TriggerEvaluations(name(), context, new dev.releasepilot.window.Evaluator(store), grid, ruleSnapshot,
+                metrics, TriggerEvaluations.SERIES_PER_TURN, TriggerEvaluations.NANOS_PER_TURN,
+                (run, fired) -> handle(machine.onConditionFired(run.trigger, run.evidence(fired), clock.instant()),
+                        run.lastTouchNanos()));
         if (machine.state() == ServiceState.ROLLING_BACK) {
             // The process died with a rollback in flight: finish it. Re-applying weights is idempotent.
             LOG.info(() -> "service " + name() + ": resuming a rollback that was in flight at shutdown");
@@ -136,51 +140,22 @@ final class ServiceController extends VerticleBase {
         return onContext(() -> Future.succeededFuture(view()));
     }
 
-    /** Trigger runs for the rule; an unchanged trigger keeps its run (its pending {@code for} survives a reload). */
-    private static java.util.Map<String, ExprTriggerRun> exprRuns(ServiceRule rule, java.util.Map<String, ExprTriggerRun> old,
-                                                                   dev.releasepilot.window.EvaluationGrid grid) {
-        java.util.Map<String, ExprTriggerRun> out = new java.util.LinkedHashMap<>();
-        for (dev.releasepilot.rules.Trigger t : rule.triggers()) {
-            if (t instanceof dev.releasepilot.rules.ExprTrigger e) {
-                ExprTriggerRun previous = old.get(e.name());
-                out.put(e.name(), previous != null && previous.trigger.equals(e) ? previous : new ExprTriggerRun(e, grid));
-            }
-        }
-        return out;
-    }
-
     /** New samples moved an expr trigger's windows (called from ingest threads): evaluate on this context. */
     void touched(String trigger, long oldestMs, long newestMs) {
         long arrived = System.nanoTime();
-        context.runOnContext(v -> {
-            ExprTriggerRun run = exprRuns.get(trigger);
-            if (run == null) {
-                return; // removed by a reload
-            }
-            ExprTriggerRun.Fired fired = run.touched(evaluator, oldestMs, newestMs, arrived);
-            if (fired != null) {
-                handle(machine.onConditionFired(run.trigger, run.evidence(fired), clock.instant()), arrived);
-            }
-        });
+        context.runOnContext(v -> exprs.touched(trigger, oldestMs, newestMs, arrived));
     }
 
     /** Runs on this context every silence check: expr triggers whose sources went quiet move on to NO_DATA. */
     private void checkSilence() {
-        long now = System.nanoTime();
-        long silence = Math.max(1_000, 4 * grid.stepMs()) * 1_000_000L;
-        for (ExprTriggerRun run : exprRuns.values()) {
-            ExprTriggerRun.Fired fired = run.silent(evaluator, now, silence);
-            if (fired != null) {
-                handle(machine.onConditionFired(run.trigger, run.evidence(fired), clock.instant()), now);
-            }
-        }
+        exprs.checkSilence(System.nanoTime());
     }
 
     /** @param newActuator the actuator for a changed backend, or null to keep the current one */
     void reload(ServiceRule rule, Actuator newActuator) {
         ruleSnapshot = rule;
         context.runOnContext(v -> {
-            exprRuns = exprRuns(rule, exprRuns, grid);
+            exprs.rules(rule);
             machine.rule(rule);
             if (newActuator != null) {
                 this.actuator = newActuator;
@@ -355,7 +330,7 @@ final class ServiceController extends VerticleBase {
         v.put("rollback_pending", machine.state() == ServiceState.ROLLING_BACK);
         v.put("journal_backlog", backlog.size());
         JsonObject triggers = new JsonObject();
-        exprRuns.forEach((n, r) -> triggers.put(n, r.view()));
+        exprs.runs().forEach((n, r) -> triggers.put(n, r.view()));
         v.put("expr_triggers", triggers);
         if (actuator instanceof dev.releasepilot.act.CircuitBreakingActuator cb) {
             v.put("circuit", new JsonObject().put("state", cb.state().label())

@@ -13,7 +13,7 @@ import java.util.function.Function;
 /**
  * One evaluation at one instant, done in slices so that a trigger selecting 100,000 series never holds
  * its event loop for long: {@link #run} visits at most a given number of series (and stops early at a
- * time budget), and the caller continues it later, e.g. after {@code context.runOnContext}. The
+ * time budget: {@link WorkBudget}), and the caller continues it later, e.g. after {@code context.runOnContext}. The
  * per-series work is the expression's leaves — range functions (moving each series' {@link WindowState}
  * to t) and instant selectors; once every leaf has its vector, one last slice combines them
  * (aggregations, arithmetic, the comparison), which costs one cheap step per element.
@@ -38,6 +38,7 @@ public final class Evaluation<R> {
     private R result;
     private boolean done;
     private int slices;
+    private int elements;
 
     Evaluation(Evaluator evaluator, Windows windows, long t, List<Expr> leaves, Function<Map<Expr, Value>, R> combine) {
         this.evaluator = evaluator;
@@ -53,21 +54,21 @@ public final class Evaluation<R> {
     }
 
     /**
-     * Does the next slice: visits up to {@code maxSeries} series, stopping early once {@code budgetNanos}
-     * of wall time have passed (checked every 64 series). The combining step takes a slice of its own
-     * when the leaves used up this one. Returns true when the result is ready.
+     * Does the next slice: visits series until the budget is used up (spending it), then combines the
+     * leaves' vectors if budget remains. Returns true when the result is ready.
      *
      * @throws IllegalStateException when called on a thread other than the evaluator's owner
      * @throws IllegalArgumentException when the store's index does not register a selector of the expression
      */
-    public boolean run(int maxSeries, long budgetNanos) {
+    public boolean run(WorkBudget budget) {
         evaluator.checkOwner();
         if (done) {
             return true;
         }
+        if (budget.exhausted()) {
+            return false;
+        }
         slices++;
-        long start = System.nanoTime();
-        int work = 0;
         while (leaf < leaves.size()) {
             Expr e = leaves.get(leaf);
             if (series == null) {
@@ -80,7 +81,7 @@ public final class Evaluation<R> {
                 out = new ArrayList<>();
             }
             while (series.hasNext()) {
-                if (work >= maxSeries || (work & 63) == 63 && System.nanoTime() - start >= budgetNanos) {
+                if (budget.exhausted()) {
                     return false;
                 }
                 Series s = series.next();
@@ -88,29 +89,31 @@ public final class Evaluation<R> {
                 if (element != null) {
                     out.add(element);
                 }
-                work++;
+                budget.spend(1);
             }
             if (range != null) {
                 range.endPass();
             }
+            elements += out.size();
             values.put(e, new Value.InstantVector(out));
             series = null;
             range = null;
             out = null;
             leaf++;
         }
-        if (work >= maxSeries) {
-            return false;
+        if (budget.exhausted()) {
+            return false; // the combining step gets a slice of its own
         }
         result = combine.apply(values);
+        budget.spend(elements / 8);
         done = true;
         return true;
     }
 
     /** Runs the remaining slices at once: for tests and callers that need the answer now. */
     public R runToEnd() {
-        while (!run(Integer.MAX_VALUE, Long.MAX_VALUE)) {
-            // a slice without limits only stops to give the combining step its own slice
+        if (!run(WorkBudget.unlimited())) {
+            throw new IllegalStateException("an unlimited budget ran out");
         }
         return result;
     }

@@ -1,8 +1,10 @@
 package dev.releasepilot.decide;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.releasepilot.rules.Condition;
 import dev.releasepilot.rules.ExprTrigger;
@@ -14,6 +16,7 @@ import dev.releasepilot.window.Sample;
 import dev.releasepilot.window.SelectorIndex;
 import dev.releasepilot.window.SeriesStore;
 import dev.releasepilot.window.StoreLimits;
+import dev.releasepilot.window.WorkBudget;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
@@ -44,7 +47,18 @@ class ExprTriggerRunTest {
 
         ExprTriggerRun.Fired feed(Sample s, long nowMs) {
             store.accept(List.of(s));
-            return run.touched(evaluator, s.timestampMs(), s.timestampMs(), nowMs * NANOS);
+            run.touched(s.timestampMs(), s.timestampMs(), nowMs * NANOS);
+            return drain();
+        }
+
+        /** Evaluates everything due, as the service's turns would; the first firing, if any. */
+        ExprTriggerRun.Fired drain() {
+            ExprTriggerRun.Fired first = null;
+            while (run.pending()) {
+                ExprTriggerRun.Fired f = run.step(evaluator, WorkBudget.unlimited());
+                first = first == null ? f : first;
+            }
+            return first;
         }
     }
 
@@ -79,9 +93,10 @@ class ExprTriggerRunTest {
         }
         assertEquals("OK", f.run.view().getString("state"));
         long lastArrival = 10_037 + 7 * STEP;
-        assertNull(f.run.silent(f.evaluator, (lastArrival + 500) * NANOS, 1_000 * NANOS), "not silent yet");
+        assertFalse(f.run.silent((lastArrival + 500) * NANOS, 1_000 * NANOS), "not silent yet");
         assertEquals("OK", f.run.view().getString("state"));
-        f.run.silent(f.evaluator, (lastArrival + 5_000) * NANOS, 1_000 * NANOS);
+        assertTrue(f.run.silent((lastArrival + 5_000) * NANOS, 1_000 * NANOS));
+        f.drain();
         assertEquals("NO_DATA", f.run.view().getString("state"), "5 s without samples empties a [2s] window");
     }
 }

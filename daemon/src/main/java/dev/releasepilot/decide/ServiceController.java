@@ -53,17 +53,16 @@ final class ServiceController extends VerticleBase {
     private long flushTimer = -1;
     private final long baseRetryDelayMs;
     private final long reconcileIntervalMs;
-    private final dev.releasepilot.window.SeriesStore store;
+    private final dev.releasepilot.window.Evaluator evaluator; // this service's own: it binds to this context's thread
     private final dev.releasepilot.window.EvaluationGrid grid;
-    // This service's expr triggers with their own evaluator and windows, built in start() on this context.
-    private TriggerEvaluations exprs;
+    private TriggerEvaluations exprs; // this service's expr triggers and their windows, built in start() on this context
 
     ServiceController(ServiceRule rule, Journal journal, Clock clock, DecideMetrics metrics, long baseRetryDelayMs,
-                      long reconcileIntervalMs, dev.releasepilot.window.SeriesStore store,
+                      long reconcileIntervalMs, dev.releasepilot.window.Evaluator evaluator,
                       dev.releasepilot.window.EvaluationGrid grid, EventSink events) {
         this.events = events;
         this.reconcileIntervalMs = reconcileIntervalMs;
-        this.store = store;
+        this.evaluator = evaluator;
         this.grid = grid;
         this.machine = new ServiceMachine(rule);
         this.ruleSnapshot = rule;
@@ -98,7 +97,7 @@ final class ServiceController extends VerticleBase {
 
     @Override
     public Future<?> start() {
-        exprs = new TriggerEvaluations(name(), context, new dev.releasepilot.window.Evaluator(store), grid, ruleSnapshot,
+        exprs = new TriggerEvaluations(name(), context, evaluator, grid, ruleSnapshot,
                 metrics, TriggerEvaluations.SERIES_PER_TURN, TriggerEvaluations.NANOS_PER_TURN,
                 (run, fired) -> handle(machine.onConditionFired(run.trigger, run.evidence(fired), clock.instant()),
                         run.lastTouchNanos()));

@@ -1,8 +1,8 @@
 package dev.releasepilot.window;
 
-import dev.releasepilot.rules.Expr;
-import dev.releasepilot.rules.RangeFunctionCall;
-import dev.releasepilot.rules.VectorSelector;
+import dev.releasepilot.rules.promql.Expr;
+import dev.releasepilot.rules.promql.RangeFunctionCall;
+import dev.releasepilot.rules.promql.VectorSelector;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;

@@ -1,7 +1,7 @@
 package dev.releasepilot.window;
 
-import dev.releasepilot.rules.RangeFunction;
-import dev.releasepilot.rules.RangeFunctionCall;
+import dev.releasepilot.rules.promql.RangeFunction;
+import dev.releasepilot.rules.promql.RangeFunctionCall;
 import java.util.HashMap;
 import java.util.Map;
 

@@ -321,7 +321,7 @@ public final class SeriesStore implements SampleSink {
      *
      * @throws IllegalArgumentException when no loaded rule registered the selector
      */
-    Set<Series> selected(dev.releasepilot.rules.VectorSelector selector) {
+    Set<Series> selected(dev.releasepilot.rules.promql.VectorSelector selector) {
         Generation g = generation;
         int id = g.index().selectorId(selector);
         if (id < 0) {

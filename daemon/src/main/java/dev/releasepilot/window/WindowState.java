@@ -1,6 +1,6 @@
 package dev.releasepilot.window;
 
-import dev.releasepilot.rules.RangeFunction;
+import dev.releasepilot.rules.promql.RangeFunction;
 
 /**
  * One range function's running state over one series' window (t − range, t], kept between evaluations

@@ -1,7 +1,7 @@
 package dev.releasepilot.window;
 
-import dev.releasepilot.rules.Aggregation;
-import dev.releasepilot.rules.RangeFunctionCall;
+import dev.releasepilot.rules.promql.Aggregation;
+import dev.releasepilot.rules.promql.RangeFunctionCall;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Map;

@@ -3,10 +3,10 @@ package dev.releasepilot.window;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.releasepilot.rules.Expr;
-import dev.releasepilot.rules.PromqlParser;
-import dev.releasepilot.rules.RangeFunction;
-import dev.releasepilot.rules.RangeFunctionCall;
+import dev.releasepilot.rules.promql.Expr;
+import dev.releasepilot.rules.promql.PromqlParser;
+import dev.releasepilot.rules.promql.RangeFunction;
+import dev.releasepilot.rules.promql.RangeFunctionCall;
 import dev.releasepilot.rules.SyntaxError;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;

@@ -32,13 +32,14 @@ final class ExprTriggerRun {
     private static final int MAX_EVIDENCE = 10;
 
     final ExprTrigger trigger;
-    private final ConditionTracker tracker;
+    private ConditionTracker tracker; // replaced by each release: for, FIRING and clear_for belong to one release
     private final EvaluationGrid grid;
     private final Windows windows = new Windows();
     private long lastEvaluatedMs = Long.MIN_VALUE; // the last grid instant evaluated finally
     private long lastObservedMs = Long.MIN_VALUE;  // the last instant evaluated, final or provisional
     private long lastTouchEventMs = Long.MIN_VALUE; // the newest event time samples brought
     private long lastTouchNanos;                    // when (monotonic wall time) they arrived
+    private long notBeforeMs = Long.MIN_VALUE;      // the current release's start: older samples do not count
     private long targetMs = Long.MIN_VALUE;        // evaluate every grid instant up to here
     private long provisionalMs = Long.MIN_VALUE;   // and then this one provisionally, if still ahead
     private Evaluation<TriggerVerdict> current;    // the evaluation in progress
@@ -55,6 +56,24 @@ final class ExprTriggerRun {
         this.trigger = trigger;
         this.grid = grid;
         this.tracker = new ConditionTracker(trigger.forDuration(), trigger.clearFor());
+    }
+
+    /** The newest sample time (event time, ms) this trigger has seen, or Long.MIN_VALUE before any. */
+    long watermarkMs() {
+        return lastTouchEventMs;
+    }
+
+    /**
+     * A new release: the trigger starts afresh ({@code for}, FIRING and {@code clear_for} forgotten) and
+     * from now on counts only samples newer than {@code watermarkMs}, the newest it had seen when the
+     * release arrived (event time, so a replayed stream behaves as a live one). Long.MIN_VALUE: no bound.
+     */
+    void startRelease(long watermarkMs) {
+        notBeforeMs = watermarkMs;
+        tracker = new ConditionTracker(trigger.forDuration(), trigger.clearFor());
+        last = null;
+        lastVerdict = null;
+        current = null; // an evaluation begun for the previous release must not feed this one
     }
 
     /** Samples arrived up to {@code newestMs}: the grid instants they passed are now due ({@link #step}). */
@@ -145,7 +164,7 @@ final class ExprTriggerRun {
             t = provisionalMs;
             provisionalMs = Long.MIN_VALUE; // once per touch: evaluated again when samples come
         }
-        current = evaluator.start(trigger, t, windows);
+        current = evaluator.start(trigger, t, notBeforeMs, windows);
         return true;
     }
 
@@ -191,7 +210,8 @@ final class ExprTriggerRun {
         JsonObject o = new JsonObject().put("expr", trigger.expr())
                 .put("state", last == null ? ConditionState.NO_DATA.name() : last.state().name());
         if (last == null) {
-            o.put("detail", "no samples yet");
+            o.put("detail", notBeforeMs == Long.MIN_VALUE ? "no samples yet"
+                    : "release started: waiting for samples after " + Instant.ofEpochMilli(notBeforeMs));
         } else {
             o.put("since", Instant.ofEpochMilli(last.sinceMs()).toString())
                     .put("evaluated_at", Instant.ofEpochMilli(lastObservedMs).toString());

@@ -55,7 +55,7 @@ final class ServiceController extends VerticleBase {
     private final long reconcileIntervalMs;
     private final dev.releasepilot.window.Evaluator evaluator; // this service's own: it binds to this context's thread
     private final dev.releasepilot.window.EvaluationGrid grid;
-    private TriggerEvaluations exprs; // this service's expr triggers and their windows, built in start() on this context
+    private final TriggerEvaluations exprs; // this service's expr triggers and their windows
 
     ServiceController(ServiceRule rule, Journal journal, Clock clock, DecideMetrics metrics, long baseRetryDelayMs,
                       long reconcileIntervalMs, dev.releasepilot.window.Evaluator evaluator,
@@ -64,6 +64,8 @@ final class ServiceController extends VerticleBase {
         this.reconcileIntervalMs = reconcileIntervalMs;
         this.evaluator = evaluator;
         this.grid = grid;
+        this.exprs = new TriggerEvaluations(rule.name(), task -> context.runOnContext(v -> task.run()), evaluator, grid,
+                rule, metrics, TriggerEvaluations.SERIES_PER_TURN, TriggerEvaluations.NANOS_PER_TURN, this::conditionFired);
         this.machine = new ServiceMachine(rule);
         this.ruleSnapshot = rule;
         this.journal = journal;
@@ -88,7 +90,32 @@ final class ServiceController extends VerticleBase {
     /** Before deployment: rebuild state from the journal. */
     void replay(Event e) {
         machine.apply(e);
+        startRelease(e);
         published = machine.state();
+    }
+
+    /** A release starts every expr trigger afresh at the watermark it carries (the machine resets the others). */
+    private void startRelease(Event e) {
+        if (e instanceof Event.ReleaseStarted r) {
+            exprs.runs().forEach((name, run) -> {
+                java.time.Instant w = r.watermarks().get(name);
+                run.startRelease(w == null ? Long.MIN_VALUE : w.toEpochMilli());
+            });
+        }
+    }
+
+    /** Stamps a release with each expr trigger's event-time watermark as it arrives, so it can be journaled. */
+    private Event withWatermarks(Event e) {
+        if (!(e instanceof Event.ReleaseStarted r)) {
+            return e;
+        }
+        java.util.Map<String, java.time.Instant> marks = new java.util.LinkedHashMap<>();
+        exprs.runs().forEach((name, run) -> {
+            if (run.watermarkMs() != Long.MIN_VALUE) {
+                marks.put(name, java.time.Instant.ofEpochMilli(run.watermarkMs()));
+            }
+        });
+        return r.withWatermarks(marks);
     }
 
     void actuator(Actuator a) {
@@ -97,10 +124,6 @@ final class ServiceController extends VerticleBase {
 
     @Override
     public Future<?> start() {
-        exprs = new TriggerEvaluations(name(), context, evaluator, grid, ruleSnapshot,
-                metrics, TriggerEvaluations.SERIES_PER_TURN, TriggerEvaluations.NANOS_PER_TURN,
-                (run, fired) -> handle(machine.onConditionFired(run.trigger, run.evidence(fired), clock.instant()),
-                        run.lastTouchNanos()));
         if (machine.state() == ServiceState.ROLLING_BACK) {
             // The process died with a rollback in flight: finish it. Re-applying weights is idempotent.
             LOG.info(() -> "service " + name() + ": resuming a rollback that was in flight at shutdown");
@@ -131,12 +154,16 @@ final class ServiceController extends VerticleBase {
     }
 
     Future<JsonObject> command(OperatorCommand c) {
-        return onContext(() -> handle(machine.onCommand(c, clock.instant()), System.nanoTime())
-                .map(v -> view()));
+        return onContext(() -> handle(machine.onCommand(c, clock.instant()).stream().map(this::withWatermarks).toList(),
+                System.nanoTime()).map(v -> view()));
     }
 
     Future<JsonObject> status() {
         return onContext(() -> Future.succeededFuture(view()));
+    }
+
+    private void conditionFired(ExprTriggerRun run, ExprTriggerRun.Fired fired) {
+        handle(machine.onConditionFired(run.trigger, run.evidence(fired), clock.instant()), run.lastTouchNanos());
     }
 
     /** New samples moved an expr trigger's windows (called from ingest threads): evaluate on this context. */
@@ -166,6 +193,7 @@ final class ServiceController extends VerticleBase {
         boolean rollback = false;
         for (Event e : events) {
             machine.apply(e);
+            startRelease(e);
             rollback |= e instanceof Event.DriftFound;
             if (e instanceof Event.Decided d) {
                 metrics.decision(name(), d.kind());

@@ -6,13 +6,13 @@ import dev.releasepilot.rules.Trigger;
 import dev.releasepilot.window.EvaluationGrid;
 import dev.releasepilot.window.Evaluator;
 import dev.releasepilot.window.WorkBudget;
-import io.vertx.core.Context;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * The expr triggers of one service and their evaluation, on the service's context. Samples make
@@ -38,7 +38,7 @@ final class TriggerEvaluations {
     static final long NANOS_PER_TURN = 10_000_000L;
 
     private final String service;
-    private final Context context;
+    private final Consumer<Runnable> later;
     private final Evaluator evaluator;
     private final EvaluationGrid grid;
     private final DecideMetrics metrics;
@@ -52,13 +52,15 @@ final class TriggerEvaluations {
     private long turns;
 
     /**
+     * @param later runs a task later on the service's context, behind the tasks already queued there
+     *              ({@code context.runOnContext})
      * @param fired called on the context for every firing a turn observes, with its trigger's run
      */
-    TriggerEvaluations(String service, Context context, Evaluator evaluator, EvaluationGrid grid, ServiceRule rule,
+    TriggerEvaluations(String service, Consumer<Runnable> later, Evaluator evaluator, EvaluationGrid grid, ServiceRule rule,
                        DecideMetrics metrics, int seriesPerTurn, long nanosPerTurn,
                        BiConsumer<ExprTriggerRun, ExprTriggerRun.Fired> fired) {
         this.service = service;
-        this.context = context;
+        this.later = later;
         this.evaluator = evaluator;
         this.grid = grid;
         this.metrics = metrics;
@@ -143,7 +145,7 @@ final class TriggerEvaluations {
         metrics.evaluationTurn(service, System.nanoTime() - start);
         if (more) {
             scheduled = true;
-            context.runOnContext(v -> {
+            later.accept(() -> {
                 if (scheduled) {
                     turn();
                 }

@@ -28,6 +28,7 @@ public final class Evaluation<R> {
     private final Evaluator evaluator;
     private final Windows windows;
     private final long t;
+    private final long notBeforeMs;
     private final List<Expr> leaves;
     private final Function<Map<Expr, Value>, R> combine;
     private final Map<Expr, Value> values = new HashMap<>();
@@ -40,10 +41,12 @@ public final class Evaluation<R> {
     private int slices;
     private int elements;
 
-    Evaluation(Evaluator evaluator, Windows windows, long t, List<Expr> leaves, Function<Map<Expr, Value>, R> combine) {
+    Evaluation(Evaluator evaluator, Windows windows, long t, long notBeforeMs, List<Expr> leaves,
+               Function<Map<Expr, Value>, R> combine) {
         this.evaluator = evaluator;
         this.windows = windows;
         this.t = t;
+        this.notBeforeMs = notBeforeMs;
         this.leaves = leaves;
         this.combine = combine;
     }
@@ -85,7 +88,7 @@ public final class Evaluation<R> {
                     return false;
                 }
                 Series s = series.next();
-                Element element = range != null ? range.visit(s, t) : evaluator.latest(s, t);
+                Element element = range != null ? range.visit(s, t, notBeforeMs) : evaluator.latest(s, t, notBeforeMs);
                 if (element != null) {
                     out.add(element);
                 }

@@ -74,9 +74,13 @@ public final class Evaluator {
 
     /**
      * Starts evaluating a trigger at t with the given windows (one {@link Windows} per trigger, kept by
-     * the caller between instants, which should come in non-decreasing order: going back rebuilds).
+     * the caller between instants, which should come in non-decreasing order: going back rebuilds),
+     * counting only samples newer than {@code notBeforeMs} (event time, ms): every window's start becomes
+     * max(t - range, notBeforeMs) — a shorter window, to whose start rate and increase extrapolate — and
+     * instant selectors see only newer samples. A release starts a trigger afresh this way, at the newest
+     * sample time the trigger had seen when the release arrived. Long.MIN_VALUE: no bound.
      */
-    public Evaluation<TriggerVerdict> start(ExprTrigger trigger, long t, Windows windows) {
+    public Evaluation<TriggerVerdict> start(ExprTrigger trigger, long t, long notBeforeMs, Windows windows) {
         checkOwner();
         Condition requires = trigger.requires();
         List<Expr> roots = new ArrayList<>(List.of(trigger.condition().lhs(), trigger.condition().rhs()));
@@ -84,7 +88,7 @@ public final class Evaluator {
             roots.add(requires.lhs());
             roots.add(requires.rhs());
         }
-        return new Evaluation<>(this, windows, t, leaves(roots), v -> {
+        return new Evaluation<>(this, windows, t, notBeforeMs, leaves(roots), v -> {
             Verdict expr = verdict(trigger.condition(), v, windows);
             return TriggerVerdict.of(expr, requires == null ? null : verdict(requires, v, windows));
         });
@@ -92,7 +96,12 @@ public final class Evaluator {
 
     /** A trigger's expr gated by its requires guard (NO_DATA while the guard does not hold). */
     public TriggerVerdict evaluate(ExprTrigger trigger, long t) {
-        return start(trigger, t, own).runToEnd();
+        return evaluate(trigger, t, Long.MIN_VALUE);
+    }
+
+    /** As {@link #evaluate(ExprTrigger, long)}, counting only samples newer than {@code notBeforeMs} (see {@link #start}). */
+    public TriggerVerdict evaluate(ExprTrigger trigger, long t, long notBeforeMs) {
+        return start(trigger, t, notBeforeMs, own).runToEnd();
     }
 
     /**
@@ -101,13 +110,13 @@ public final class Evaluator {
      */
     public Verdict evaluate(Condition c, long t) {
         checkOwner();
-        return new Evaluation<>(this, own, t, leaves(List.of(c.lhs(), c.rhs())), v -> verdict(c, v, own)).runToEnd();
+        return new Evaluation<>(this, own, t, Long.MIN_VALUE, leaves(List.of(c.lhs(), c.rhs())), v -> verdict(c, v, own)).runToEnd();
     }
 
     /** The value of an expression at t: a number, or an instant vector (empty: no data). */
     public Value evaluate(Expr e, long t) {
         checkOwner();
-        return new Evaluation<>(this, own, t, leaves(List.of(e)), v -> value(e, v, own)).runToEnd();
+        return new Evaluation<>(this, own, t, Long.MIN_VALUE, leaves(List.of(e)), v -> value(e, v, own)).runToEnd();
     }
 
     /** The distinct selector leaves (range-function calls, instant selectors) of the expressions, in order. */
@@ -134,13 +143,16 @@ public final class Evaluator {
         }
     }
 
-    /** An instant selector's element for one series: its newest sample in (t - lookback, t], unless ended. */
-    Element latest(Series s, long t) {
+    /**
+     * An instant selector's element for one series: its newest sample in (t - lookback, t], the start
+     * raised to notBeforeMs when later, unless the series has ended.
+     */
+    Element latest(Series s, long t, long notBeforeMs) {
         synchronized (s) {
             if (s.removed) {
                 return null;
             }
-            s.copyLatest(t - LOOKBACK_MS, t, scratch);
+            s.copyLatest(Math.max(t - LOOKBACK_MS, notBeforeMs), t, scratch);
         }
         return scratch.size > 0 ? new Element(s.labels, scratch.values[0]) : null;
     }

@@ -30,8 +30,11 @@ final class RangeWindows {
         visited = 0;
     }
 
-    /** The series' element at t, or null when the function has no value for its window. */
-    Element visit(Series series, long t) {
+    /**
+     * The series' element at t, or null when the function has no value for its window. The window is
+     * (t − range, t], its start raised to {@code notBeforeMs} when that is later (a release's start).
+     */
+    Element visit(Series series, long t, long notBeforeMs) {
         WindowState s = states.get(series);
         if (s == null) {
             s = new WindowState(series, keepsMetricName ? series.labels : series.labels.without(Labels.METRIC_NAME));
@@ -46,7 +49,7 @@ final class RangeWindows {
             if (series.removed) {
                 return null;
             }
-            v = s.advance(function, rangeMs, t);
+            v = s.advance(function, Math.max(t - rangeMs, notBeforeMs), t);
         }
         return RangeFunctions.hasValue(function, s.count()) ? new Element(s.labels, v) : null;
     }

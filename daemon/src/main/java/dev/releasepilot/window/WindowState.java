@@ -29,6 +29,7 @@ final class WindowState {
     int pass;                      // the last evaluation pass that visited this series (RangeWindows sweeps the rest)
 
     private long t = Long.MIN_VALUE; // the instant the state reflects; MIN_VALUE: nothing read yet
+    private long from;             // the window's exclusive start at that instant
     private long end;              // the next position to read
     private long endTs;            // the timestamp at position end - 1, to notice that the ring replaced it
     private long first;            // the position of the oldest sample in the window (valid when count > 0)
@@ -49,18 +50,21 @@ final class WindowState {
     }
 
     /**
-     * Moves the window to (t − rangeMs, t] and returns f over it (meaningful only when
-     * {@code RangeFunctions.hasValue(f, count())}). Call with the series' monitor held.
+     * Moves the window to (from, t] and returns f over it (meaningful only when
+     * {@code RangeFunctions.hasValue(f, count())}); {@code from} is t − range, or later when a release
+     * bounds the window (rate and increase then extrapolate to that start). Call with the series'
+     * monitor held.
      */
-    double advance(RangeFunction f, long rangeMs, long t) {
-        if (this.t == Long.MIN_VALUE || t < this.t || !followsRing()) {
-            rebuild(f, rangeMs, t);
+    double advance(RangeFunction f, long from, long t) {
+        if (this.t == Long.MIN_VALUE || t < this.t || from < this.from || !followsRing()) {
+            rebuild(f, from, t);
         } else {
             read(f, t);
-            expire(f, t - rangeMs);
+            expire(f, from);
         }
         this.t = t;
-        return count == 0 ? Double.NaN : value(f, rangeMs, t);
+        this.from = from;
+        return count == 0 ? Double.NaN : value(f, from, t);
     }
 
     /** Whether the ring still holds every sample the state counts, unchanged. */
@@ -74,7 +78,7 @@ final class WindowState {
         return count == 0 || first >= series.firstPosition();
     }
 
-    private void rebuild(RangeFunction f, long rangeMs, long t) {
+    private void rebuild(RangeFunction f, long from, long t) {
         count = 0;
         if (resets != null) {
             resets.clear();
@@ -87,7 +91,6 @@ final class WindowState {
         }
         long p = series.firstPosition();
         long e = series.endPosition();
-        long from = t - rangeMs;
         while (p < e && series.tsAt(p) <= from) {
             p++;
         }
@@ -184,7 +187,7 @@ final class WindowState {
         return Double.longBitsToDouble(series.bitsAt(p));
     }
 
-    private double value(RangeFunction f, long rangeMs, long t) {
+    private double value(RangeFunction f, long from, long t) {
         return switch (f) {
             case RATE, INCREASE -> {
                 if (count < 2) {
@@ -197,7 +200,7 @@ final class WindowState {
                     }
                 }
                 yield RangeFunctions.extrapolate(result, series.tsAt(first), valueAt(first), series.tsAt(last), count,
-                        t - rangeMs, t, f == RangeFunction.RATE);
+                        from, t, f == RangeFunction.RATE);
             }
             case SUM_OVER_TIME -> exactSum();
             case AVG_OVER_TIME -> exactSum() / count;

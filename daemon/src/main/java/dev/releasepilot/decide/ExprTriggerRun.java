@@ -78,6 +78,12 @@ final class ExprTriggerRun {
 
     /** Samples arrived up to {@code newestMs}: the grid instants they passed are now due ({@link #step}). */
     void touched(long oldestMs, long newestMs, long nowNanos) {
+        if (lastEvaluatedMs == Long.MIN_VALUE && targetMs == Long.MIN_VALUE) {
+            // The first samples: evaluate from the first grid instant at or after the oldest of them, not
+            // MAX_INSTANTS back from the newest (instants before any sample are NO_DATA, and each would
+            // still visit every selected series).
+            lastEvaluatedMs = oldestMs - 1;
+        }
         if (newestMs > lastTouchEventMs) {
             lastTouchEventMs = newestMs;
             lastTouchNanos = nowNanos;

@@ -30,6 +30,9 @@ final class Series extends SeriesRef {
     // stable position, `dropped + i` for the i-th oldest, which incremental window state keeps as its
     // cursor (WindowState) instead of copying samples.
     private long dropped;
+    // How many times a full ring replaced its newest sample (COALESCED): incremental state that read that
+    // sample before checks the ring again only when this moved, so the usual step touches no old sample.
+    private long rewrites;
     // The newest sample's timestamp and whether it is a stale marker, kept beside the ring so the
     // eviction sweep can skip live series without taking their locks (it reads them racily as a hint,
     // then re-checks under the lock).
@@ -70,6 +73,7 @@ final class Series extends SeriesRef {
             return Append.APPENDED;
         }
         put(slot(size - 1), t, v);
+        rewrites++;
         return Append.COALESCED;
     }
 
@@ -174,6 +178,11 @@ final class Series extends SeriesRef {
     /** One past the position of the newest sample held. */
     long endPosition() {
         return dropped + size;
+    }
+
+    /** How many times the newest sample was replaced in a full ring (see {@link #append}). */
+    long rewrites() {
+        return rewrites;
     }
 
     /** The timestamp of the sample at a position in [firstPosition, endPosition). */

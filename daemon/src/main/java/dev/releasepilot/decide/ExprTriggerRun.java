@@ -5,6 +5,8 @@ import dev.releasepilot.window.Element;
 import dev.releasepilot.window.Evaluation;
 import dev.releasepilot.window.EvaluationGrid;
 import dev.releasepilot.window.Evaluator;
+import dev.releasepilot.window.HostTime;
+import dev.releasepilot.window.Outcome;
 import dev.releasepilot.window.TriggerVerdict;
 import dev.releasepilot.window.Windows;
 import dev.releasepilot.window.WorkBudget;
@@ -30,8 +32,11 @@ final class ExprTriggerRun {
      */
     static final int MAX_INSTANTS = 256;
     private static final int MAX_EVIDENCE = 10;
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(ExprTriggerRun.class.getName());
 
     final ExprTrigger trigger;
+    private final String service;
+    private final DecideMetrics metrics;
     private ConditionTracker tracker; // replaced by each release: for, FIRING and clear_for belong to one release
     private final EvaluationGrid grid;
     private final Windows windows = new Windows();
@@ -45,6 +50,13 @@ final class ExprTriggerRun {
     private Evaluation<TriggerVerdict> current;    // the evaluation in progress
     private boolean currentFinal;
     private long skipped;                          // backlog instants skipped (MAX_INSTANTS)
+    // Before the first evaluation: the oldest sample time touched so far. Evaluation starts at the first grid
+    // instant at or after it, not MAX_INSTANTS back from the newest (instants before any sample are NO_DATA,
+    // and each would still visit every selected series).
+    private long firstSampleMs = Long.MAX_VALUE;
+    private long heldBackMs = Long.MIN_VALUE;      // newest sample time not evaluated yet: ahead of the host's clock
+    private String error;                          // why the last evaluation failed; null when it succeeded
+    private long errorSinceMs;
     private ConditionStatus last;
     private TriggerVerdict lastVerdict;
 
@@ -52,15 +64,22 @@ final class ExprTriggerRun {
     record Fired(long eventMs, TriggerVerdict verdict) {
     }
 
-    ExprTriggerRun(ExprTrigger trigger, EvaluationGrid grid) {
+    ExprTriggerRun(ExprTrigger trigger, EvaluationGrid grid, String service, DecideMetrics metrics) {
         this.trigger = trigger;
+        this.service = service;
+        this.metrics = metrics;
         this.grid = grid;
         this.tracker = new ConditionTracker(trigger.forDuration(), trigger.clearFor());
     }
 
-    /** The newest sample time (event time, ms) this trigger has seen, or Long.MIN_VALUE before any. */
-    long watermarkMs() {
-        return lastTouchEventMs;
+    /**
+     * The newest sample time (event time, ms) this trigger has seen, but no later than just past the host's
+     * clock (a sender ahead of it must not hide the next samples from a release), or Long.MIN_VALUE
+     * before any.
+     */
+    long watermarkMs(long hostNowMs) {
+        return lastTouchEventMs == Long.MIN_VALUE ? Long.MIN_VALUE
+                : Math.min(lastTouchEventMs, hostNowMs + HostTime.MAX_AHEAD_MS);
     }
 
     /**
@@ -76,19 +95,37 @@ final class ExprTriggerRun {
         current = null; // an evaluation begun for the previous release must not feed this one
     }
 
-    /** Samples arrived up to {@code newestMs}: the grid instants they passed are now due ({@link #step}). */
-    void touched(long oldestMs, long newestMs, long nowNanos) {
-        if (lastEvaluatedMs == Long.MIN_VALUE && targetMs == Long.MIN_VALUE) {
-            // The first samples: evaluate from the first grid instant at or after the oldest of them, not
-            // MAX_INSTANTS back from the newest (instants before any sample are NO_DATA, and each would
-            // still visit every selected series).
-            lastEvaluatedMs = oldestMs - 1;
+    /** Where the current release started for this trigger (event time, ms; see {@link #startRelease}). */
+    long releaseStartMs() {
+        return notBeforeMs;
+    }
+
+    /**
+     * Samples arrived up to {@code newestMs}: the grid instants they passed become due ({@link #step}),
+     * but none more than {@link HostTime#MAX_AHEAD_MS} past the host's clock ({@code hostNowMs}): samples
+     * stamped ahead of it (a sender whose clock runs fast) wait for their time ({@link #heldBack})
+     * instead of moving this trigger's evaluation time past the samples of the senders that are on time.
+     */
+    void touched(long oldestMs, long newestMs, long nowNanos, long hostNowMs) {
+        if (lastEvaluatedMs == Long.MIN_VALUE) {
+            firstSampleMs = Math.min(firstSampleMs, oldestMs);
         }
         if (newestMs > lastTouchEventMs) {
             lastTouchEventMs = newestMs;
             lastTouchNanos = nowNanos;
         }
-        due(newestMs);
+        due(newestMs, hostNowMs);
+    }
+
+    /**
+     * Periodically, on the service's context: samples that were held back because they were ahead of the
+     * host's clock become due once their time has come. Returns whether evaluations are due.
+     */
+    boolean heldBack(long hostNowMs) {
+        if (heldBackMs != Long.MIN_VALUE) {
+            due(heldBackMs, hostNowMs);
+        }
+        return pending();
     }
 
     /**
@@ -96,27 +133,31 @@ final class ExprTriggerRun {
      * that went quiet (HAProxy down, a sender stopped) would freeze the last verdict, possibly "healthy".
      * Instead, let event time run on by the wall time elapsed since the last sample, so the windows
      * empty out and the trigger turns NO_DATA. Replays faster than real time never get here. Returns
-     * whether that made evaluations due.
+     * whether evaluations are due.
      */
-    boolean silent(long nowNanos, long silenceNanos) {
+    boolean silent(long nowNanos, long silenceNanos, long hostNowMs) {
         if (lastTouchEventMs == Long.MIN_VALUE || nowNanos - lastTouchNanos < silenceNanos) {
             return false;
         }
-        due(lastTouchEventMs + (nowNanos - lastTouchNanos) / 1_000_000);
+        due(lastTouchEventMs + (nowNanos - lastTouchNanos) / 1_000_000, hostNowMs);
         return pending();
     }
 
     /**
-     * Makes due every grid instant in (last evaluated, newestMs], then once more, provisionally, the
-     * first grid instant at or after {@code newestMs}: the newest samples almost never sit exactly on
-     * the grid, and without this they would wait for the NEXT samples to push the grid past them (a
-     * whole poll or scrape interval). The provisional instant is evaluated again, finally, once newer
-     * samples pass it.
+     * Makes due every grid instant in (last evaluated, wantedMs], then once more, provisionally, the
+     * first grid instant at or after it: the newest samples almost never sit exactly on the grid, and
+     * without this they would wait for the NEXT samples to push the grid past them (a whole poll or
+     * scrape interval). The provisional instant is evaluated again, finally, once newer samples pass
+     * it. Nothing past the host's clock plus {@link HostTime#MAX_AHEAD_MS}: the rest is held back.
      */
-    private void due(long newestMs) {
+    private void due(long wantedMs, long hostNowMs) {
+        long cap = hostNowMs + HostTime.MAX_AHEAD_MS;
+        long target = heldBackMs == Long.MIN_VALUE ? wantedMs : Math.max(wantedMs, heldBackMs);
+        long newestMs = Math.min(target, cap);
+        heldBackMs = target > cap ? target : Long.MIN_VALUE;
         targetMs = Math.max(targetMs, newestMs);
         long provisional = Math.floorDiv(newestMs + grid.stepMs() - 1, grid.stepMs()) * grid.stepMs();
-        if (provisional > newestMs) {
+        if (provisional > newestMs && provisional <= cap) {
             provisionalMs = Math.max(provisionalMs, provisional);
         }
     }
@@ -147,15 +188,24 @@ final class ExprTriggerRun {
             if (current == null && !next(evaluator)) {
                 break;
             }
-            if (!current.run(budget)) {
-                break;
+            Evaluation<TriggerVerdict> e = current;
+            try {
+                if (!e.run(budget)) {
+                    break;
+                }
+            } catch (RuntimeException ex) {
+                current = null;
+                if (currentFinal) {
+                    lastEvaluatedMs = e.instant();
+                }
+                failed(e.instant(), ex);
+                continue;
             }
-            Evaluation<TriggerVerdict> done = current;
             current = null;
             if (currentFinal) {
-                lastEvaluatedMs = done.instant();
+                lastEvaluatedMs = e.instant();
             }
-            fired = observe(done.instant(), done.result(), fired);
+            fired = observe(e.instant(), e.result(), fired);
         }
         return fired;
     }
@@ -176,12 +226,15 @@ final class ExprTriggerRun {
 
     /** The next grid instant to evaluate finally, or MIN_VALUE; skips (and counts) a backlog over MAX_INSTANTS. */
     private long nextFinal() {
-        long[] due = grid.due(lastEvaluatedMs, targetMs, MAX_INSTANTS);
+        if (targetMs == Long.MIN_VALUE) {
+            return Long.MIN_VALUE; // no samples yet
+        }
+        long after = evaluatedUpTo();
+        long[] due = grid.due(after, targetMs, MAX_INSTANTS);
         if (due.length == 0) {
             return Long.MIN_VALUE;
         }
-        long first = lastEvaluatedMs == Long.MIN_VALUE ? due[0]
-                : Math.floorDiv(lastEvaluatedMs, grid.stepMs()) * grid.stepMs() + grid.stepMs();
+        long first = after == Long.MIN_VALUE ? due[0] : Math.floorDiv(after, grid.stepMs()) * grid.stepMs() + grid.stepMs();
         if (due[0] > first) { // more than MAX_INSTANTS were due: the newest win
             skipped += (due[0] - first) / grid.stepMs();
             lastEvaluatedMs = due[0] - grid.stepMs();
@@ -190,19 +243,50 @@ final class ExprTriggerRun {
     }
 
     private boolean finalDue() {
-        return grid.due(lastEvaluatedMs, targetMs, 1).length > 0;
+        return targetMs != Long.MIN_VALUE && grid.due(evaluatedUpTo(), targetMs, 1).length > 0;
     }
 
     private boolean provisionalDue() {
-        return provisionalMs != Long.MIN_VALUE && provisionalMs > lastEvaluatedMs && !finalDue();
+        return provisionalMs != Long.MIN_VALUE && provisionalMs > evaluatedUpTo() && !finalDue();
+    }
+
+    /** The last grid instant evaluated finally; before the first, just before the oldest sample touched. */
+    private long evaluatedUpTo() {
+        if (lastEvaluatedMs != Long.MIN_VALUE || firstSampleMs == Long.MAX_VALUE) {
+            return lastEvaluatedMs;
+        }
+        return Math.min(firstSampleMs, targetMs) - 1;
     }
 
     private Fired observe(long t, TriggerVerdict v, Fired fired) {
+        if (error != null) {
+            LOG.info(() -> "service " + service + ": trigger " + trigger.name() + " evaluates again after failing since "
+                    + Instant.ofEpochMilli(errorSinceMs));
+            error = null;
+        }
         ConditionStatus s = tracker.observe(t, v.outcome());
         last = s;
         lastVerdict = v;
         lastObservedMs = t;
         return s.fired() && fired == null ? new Fired(t, v) : fired;
+    }
+
+    /**
+     * An evaluation threw: counted every time, logged once per run of failures (not once per sample), and
+     * the trigger is ERROR, never healthy and never firing, until an evaluation succeeds. The tracker sees
+     * NO_DATA: what the condition was is unknown, so a pending {@code for} must not run on across the gap.
+     */
+    private void failed(long t, RuntimeException e) {
+        metrics.triggerError(service, trigger.name());
+        tracker.observe(t, Outcome.NO_DATA);
+        lastObservedMs = t;
+        lastVerdict = null;
+        if (error == null) {
+            errorSinceMs = t;
+            LOG.log(java.util.logging.Level.WARNING, "service " + service + ": trigger " + trigger.name()
+                    + " failed to evaluate at " + Instant.ofEpochMilli(t) + "; it is ERROR until an evaluation succeeds", e);
+        }
+        error = String.valueOf(e);
     }
 
     JsonObject evidence(Fired f) {
@@ -213,8 +297,13 @@ final class ExprTriggerRun {
     }
 
     JsonObject view() {
-        JsonObject o = new JsonObject().put("expr", trigger.expr())
-                .put("state", last == null ? ConditionState.NO_DATA.name() : last.state().name());
+        JsonObject o = new JsonObject().put("expr", trigger.expr());
+        if (error != null) {
+            return o.put("state", ConditionState.ERROR.name()).put("error", error)
+                    .put("since", Instant.ofEpochMilli(errorSinceMs).toString())
+                    .put("evaluated_at", Instant.ofEpochMilli(lastObservedMs).toString());
+        }
+        o.put("state", last == null ? ConditionState.NO_DATA.name() : last.state().name());
         if (last == null) {
             o.put("detail", notBeforeMs == Long.MIN_VALUE ? "no samples yet"
                     : "release started: waiting for samples after " + Instant.ofEpochMilli(notBeforeMs));

@@ -53,7 +53,9 @@ final class ServiceController extends VerticleBase {
     private long flushTimer = -1;
     private final long baseRetryDelayMs;
     private final long reconcileIntervalMs;
-    private final dev.releasepilot.window.Evaluator evaluator; // this service's own: it binds to this context's thread
+    // This service's own evaluator (its own scratch space and windows), made for it by the pipeline's factory;
+    // it binds to this context's thread on first use and refuses calls from any other thread.
+    private final dev.releasepilot.window.Evaluator evaluator;
     private final dev.releasepilot.window.EvaluationGrid grid;
     private final TriggerEvaluations exprs; // this service's expr triggers and their windows
 
@@ -65,7 +67,8 @@ final class ServiceController extends VerticleBase {
         this.evaluator = evaluator;
         this.grid = grid;
         this.exprs = new TriggerEvaluations(rule.name(), task -> context.runOnContext(v -> task.run()), evaluator, grid,
-                rule, metrics, TriggerEvaluations.SERIES_PER_TURN, TriggerEvaluations.NANOS_PER_TURN, this::conditionFired);
+                rule, metrics, clock::millis, TriggerEvaluations.SERIES_PER_TURN, TriggerEvaluations.NANOS_PER_TURN,
+                this::conditionFired);
         this.machine = new ServiceMachine(rule);
         this.ruleSnapshot = rule;
         this.journal = journal;
@@ -111,8 +114,9 @@ final class ServiceController extends VerticleBase {
         }
         java.util.Map<String, java.time.Instant> marks = new java.util.LinkedHashMap<>();
         exprs.runs().forEach((name, run) -> {
-            if (run.watermarkMs() != Long.MIN_VALUE) {
-                marks.put(name, java.time.Instant.ofEpochMilli(run.watermarkMs()));
+            long w = run.watermarkMs(clock.millis());
+            if (w != Long.MIN_VALUE) {
+                marks.put(name, java.time.Instant.ofEpochMilli(w));
             }
         });
         return r.withWatermarks(marks);
@@ -172,7 +176,11 @@ final class ServiceController extends VerticleBase {
         context.runOnContext(v -> exprs.touched(trigger, oldestMs, newestMs, arrived));
     }
 
-    /** Runs on this context every silence check: expr triggers whose sources went quiet move on to NO_DATA. */
+    /**
+     * Runs on this context every silence check: samples held back because they were stamped ahead of the
+     * host's clock are evaluated once their time comes; expr triggers whose sources went quiet move on to
+     * NO_DATA.
+     */
     private void checkSilence() {
         exprs.checkSilence(System.nanoTime());
     }

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * The expr triggers of one service and their evaluation, on the service's context. Samples make
@@ -43,6 +44,7 @@ final class TriggerEvaluations {
     private final EvaluationGrid grid;
     private final DecideMetrics metrics;
     private final BiConsumer<ExprTriggerRun, ExprTriggerRun.Fired> fired;
+    private final LongSupplier hostNowMs;
     private final int seriesPerTurn;
     private final long nanosPerTurn;
     private Map<String, ExprTriggerRun> runs;
@@ -54,30 +56,43 @@ final class TriggerEvaluations {
     /**
      * @param later runs a task later on the service's context, behind the tasks already queued there
      *              ({@code context.runOnContext})
+     * @param hostNowMs the host's clock (ms): no trigger is evaluated past it (ExprTriggerRun#touched)
      * @param fired called on the context for every firing a turn observes, with its trigger's run
      */
     TriggerEvaluations(String service, Consumer<Runnable> later, Evaluator evaluator, EvaluationGrid grid, ServiceRule rule,
-                       DecideMetrics metrics, int seriesPerTurn, long nanosPerTurn,
+                       DecideMetrics metrics, LongSupplier hostNowMs, int seriesPerTurn, long nanosPerTurn,
                        BiConsumer<ExprTriggerRun, ExprTriggerRun.Fired> fired) {
         this.service = service;
         this.later = later;
         this.evaluator = evaluator;
         this.grid = grid;
         this.metrics = metrics;
+        this.hostNowMs = hostNowMs;
         this.seriesPerTurn = seriesPerTurn;
         this.nanosPerTurn = nanosPerTurn;
         this.fired = fired;
         rules(rule);
     }
 
-    /** The rule was (re)loaded: an unchanged trigger keeps its run (its pending {@code for} survives a reload). */
+    /**
+     * The rule was (re)loaded: an unchanged trigger keeps its run (its pending {@code for} survives a
+     * reload); a changed one starts afresh but still belongs to the current release.
+     */
     void rules(ServiceRule rule) {
         Map<String, ExprTriggerRun> old = runs == null ? Map.of() : runs;
         Map<String, ExprTriggerRun> out = new LinkedHashMap<>();
         for (Trigger t : rule.triggers()) {
             if (t instanceof ExprTrigger e) {
                 ExprTriggerRun previous = old.get(e.name());
-                out.put(e.name(), previous != null && previous.trigger.equals(e) ? previous : new ExprTriggerRun(e, grid));
+                if (previous != null && previous.trigger.equals(e)) {
+                    out.put(e.name(), previous);
+                    continue;
+                }
+                ExprTriggerRun run = new ExprTriggerRun(e, grid, service, metrics);
+                if (previous != null) {
+                    run.startRelease(previous.releaseStartMs());
+                }
+                out.put(e.name(), run);
             }
         }
         runs = Collections.unmodifiableMap(out);
@@ -95,18 +110,23 @@ final class TriggerEvaluations {
         if (run == null) {
             return; // removed by a reload
         }
-        run.touched(oldestMs, newestMs, arrivedNanos);
+        run.touched(oldestMs, newestMs, arrivedNanos, hostNowMs.getAsLong());
         if (!scheduled) {
             turn(); // at once: a light trigger answers in this task, without a hop through the queue
         }
     }
 
-    /** Triggers whose sources went quiet move on in event time (ExprTriggerRun#silent). */
+    /**
+     * Samples held back for being ahead of the host's clock become due when their time comes
+     * (ExprTriggerRun#heldBack); triggers whose sources went quiet move on in event time (#silent).
+     */
     void checkSilence(long nowNanos) {
         long silence = Math.max(1_000, 4 * grid.stepMs()) * 1_000_000L;
+        long host = hostNowMs.getAsLong();
         boolean due = false;
         for (ExprTriggerRun run : order) {
-            due |= run.silent(nowNanos, silence);
+            due |= run.heldBack(host);
+            due |= run.silent(nowNanos, silence, host);
         }
         if (due && !scheduled) {
             turn();

@@ -42,12 +42,13 @@ class ExprTriggerRunTest {
             store = new SeriesStore(SelectorIndex.builder().add("s/t", c).build(), StoreLimits.defaults(),
                     new SimpleMeterRegistry(), touches -> { });
             evaluator = new Evaluator(store);
-            run = new ExprTriggerRun(new ExprTrigger("t", expr, c, forDuration, null, Duration.ZERO), new EvaluationGrid(STEP));
+            run = new ExprTriggerRun(new ExprTrigger("t", expr, c, forDuration, null, Duration.ZERO), new EvaluationGrid(STEP),
+                    "s", new DecideMetrics(new SimpleMeterRegistry()));
         }
 
         ExprTriggerRun.Fired feed(Sample s, long nowMs) {
             store.accept(List.of(s));
-            run.touched(s.timestampMs(), s.timestampMs(), nowMs * NANOS);
+            run.touched(s.timestampMs(), s.timestampMs(), nowMs * NANOS, nowMs);
             return drain();
         }
 
@@ -93,10 +94,22 @@ class ExprTriggerRunTest {
         }
         assertEquals("OK", f.run.view().getString("state"));
         long lastArrival = 10_037 + 7 * STEP;
-        assertFalse(f.run.silent((lastArrival + 500) * NANOS, 1_000 * NANOS), "not silent yet");
+        assertFalse(f.run.silent((lastArrival + 500) * NANOS, 1_000 * NANOS, lastArrival + 500), "not silent yet");
         assertEquals("OK", f.run.view().getString("state"));
-        assertTrue(f.run.silent((lastArrival + 5_000) * NANOS, 1_000 * NANOS));
+        assertTrue(f.run.silent((lastArrival + 5_000) * NANOS, 1_000 * NANOS, lastArrival + 5_000));
         f.drain();
         assertEquals("NO_DATA", f.run.view().getString("state"), "5 s without samples empties a [2s] window");
+    }
+
+    @Test
+    void aPeriodicCheckBeforeAnySampleEvaluatesNothing() throws Exception {
+        Fixture f = new Fixture("increase(errors_total[2s]) > 0", Duration.ZERO);
+        assertFalse(f.run.heldBack(10_000), "nothing held back, nothing due");
+        assertFalse(f.run.silent(10_000 * NANOS, 1_000 * NANOS, 10_000));
+        assertFalse(f.run.pending());
+        // The first samples are then evaluated from their own time on.
+        f.feed(errors(10_037, 1), 10_037);
+        f.feed(errors(10_037 + STEP, 2), 10_037 + STEP);
+        assertEquals("FIRING", f.run.view().getString("state"), f.run.view().encode());
     }
 }

@@ -80,7 +80,7 @@ class HeavyTriggerFairnessTest {
         CompletableFuture<Void> submitted = new CompletableFuture<>();
         heavyContext.runOnContext(v -> {
             heavy[0] = new TriggerEvaluations("heavy", task -> heavyContext.runOnContext(x -> task.run()),
-                    new Evaluator(store), grid, heavyRule, metrics, TriggerEvaluations.SERIES_PER_TURN,
+                    new Evaluator(store), grid, heavyRule, metrics, () -> 1_000_000L, TriggerEvaluations.SERIES_PER_TURN,
                     TriggerEvaluations.NANOS_PER_TURN, (run, fired) -> {
                         order.add("heavy fired after " + heavy[0].turns() + " turns");
                         heavyFired.complete(null);
@@ -91,7 +91,7 @@ class HeavyTriggerFairnessTest {
             lightContext.runOnContext(x -> {
                 order.add("alert handled, heavy turns since: " + (heavy[0].turns() - turnsAtSubmit));
                 light[0] = new TriggerEvaluations("light", task -> lightContext.runOnContext(y -> task.run()),
-                        new Evaluator(store), grid, lightRule, metrics, TriggerEvaluations.SERIES_PER_TURN,
+                        new Evaluator(store), grid, lightRule, metrics, () -> 1_000_000L, TriggerEvaluations.SERIES_PER_TURN,
                         TriggerEvaluations.NANOS_PER_TURN, (run, fired) -> {
                             order.add("light fired, heavy turns since: " + (heavy[0].turns() - turnsAtSubmit));
                             lightFired.complete(null);

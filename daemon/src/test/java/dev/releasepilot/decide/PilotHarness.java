@@ -10,11 +10,12 @@ import dev.releasepilot.rules.ServiceRule;
 import dev.releasepilot.rules.Trigger;
 import dev.releasepilot.window.EvaluationGrid;
 import dev.releasepilot.window.Evaluator;
-import dev.releasepilot.window.Labels;
-import dev.releasepilot.window.Sample;
+import dev.releasepilot.window.HostTime;
 import dev.releasepilot.window.SelectorIndex;
 import dev.releasepilot.window.SeriesStore;
 import dev.releasepilot.window.StoreLimits;
+import dev.releasepilot.window.Labels;
+import dev.releasepilot.window.Sample;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -53,7 +54,7 @@ final class PilotHarness implements AutoCloseable {
     private Vertx vertx;
     private FileJournal journal;
     Pilot pilot;
-    private SeriesStore store;
+    SeriesStore store;
 
     /**
      * @param servicesYaml the services' lines below {@code services:}, each service's backend given as
@@ -80,31 +81,29 @@ final class PilotHarness implements AutoCloseable {
             RuleSet rules = r.rules();
             vertx = Vertx.vertx();
             journal = FileJournal.open(dir, clock, registry);
-            pilot = new Pilot(vertx, journal, clock, registry, b -> Actuators.create(vertx, b.backend()), 100, 0,
-                    EventSink.NONE);
-            store = new SeriesStore(index(rules), StoreLimits.defaults(), registry, pilot);
-            pilot.start(rules, () -> new Evaluator(store), new EvaluationGrid(1000)).await(30, TimeUnit.SECONDS);
+            // Assembled as app assembles the daemon: router, window stage reporting to it, one evaluator per service.
+            pilot = new Pilot(vertx, journal, clock, registry, b -> Actuators.create(vertx, b.backend()), 100, 0);
+            SelectorIndex.Builder index = SelectorIndex.builder();
+            for (ServiceRule s : rules.services()) {
+                for (Trigger t : s.triggers()) {
+                    if (t instanceof ExprTrigger e) {
+                        index.add(TriggerKey.of(s.name(), e.name()), e.condition());
+                        if (e.requires() != null) {
+                            index.add(TriggerKey.of(s.name(), e.name()), e.requires());
+                        }
+                    }
+                }
+            }
+            StoreLimits limits = StoreLimits.defaults();
+            store = new SeriesStore(index.build(), limits, registry, pilot,
+                    new HostTime(clock, HostTime.DEFAULT_MAX_SAMPLE_FUTURE));
+            pilot.start(rules, () -> new Evaluator(store), new EvaluationGrid(limits.resolution().toMillis()),
+                    EventSink.NONE).await(30, TimeUnit.SECONDS);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (Exception e) {
             throw new AssertionError("pilot does not start: " + e, e);
         }
-    }
-
-    /** Every expr trigger's condition and guard under its trigger key, as the daemon's window stage registers them. */
-    private static SelectorIndex index(RuleSet rules) {
-        SelectorIndex.Builder b = SelectorIndex.builder();
-        for (ServiceRule s : rules.services()) {
-            for (Trigger t : s.triggers()) {
-                if (t instanceof ExprTrigger e) {
-                    b.add(TriggerKey.of(s.name(), e.name()), e.condition());
-                    if (e.requires() != null) {
-                        b.add(TriggerKey.of(s.name(), e.name()), e.requires());
-                    }
-                }
-            }
-        }
-        return b.build();
     }
 
     void restart() {
@@ -130,6 +129,13 @@ final class PilotHarness implements AutoCloseable {
         m.put(Labels.METRIC_NAME, "http_requests_total");
         m.put("service", service);
         m.put("code", code);
+        return Labels.of(m);
+    }
+
+    /** Labels of {@code http_requests_total{service, code, instance}}. */
+    static Labels requests(String service, String code, String instance) {
+        Map<String, String> m = new TreeMap<>(requests(service, code).toMap());
+        m.put("instance", instance);
         return Labels.of(m);
     }
 

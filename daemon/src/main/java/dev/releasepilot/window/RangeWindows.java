@@ -37,7 +37,7 @@ final class RangeWindows {
     Element visit(Series series, long t, long notBeforeMs) {
         WindowState s = states.get(series);
         if (s == null) {
-            s = new WindowState(series, keepsMetricName ? series.labels : series.labels.without(Labels.METRIC_NAME));
+            s = new WindowState(series);
             states.put(series, s);
         }
         if (s.pass != pass) {
@@ -51,7 +51,11 @@ final class RangeWindows {
             }
             v = s.advance(function, Math.max(t - rangeMs, notBeforeMs), t);
         }
-        return RangeFunctions.hasValue(function, s.count()) ? new Element(s.labels, v) : null;
+        if (!RangeFunctions.hasValue(function, s.count())) {
+            return null;
+        }
+        // The same labels object for the series at every step: aggregations key their group cache by it.
+        return new Element(keepsMetricName ? series.labels : series.labelsWithoutName(), v);
     }
 
     /** After a complete pass: forget the series it did not visit. */

@@ -18,6 +18,10 @@ final class Series extends SeriesRef {
     enum Append { APPENDED, COALESCED, OUT_OF_ORDER, DUPLICATE }
 
     final Labels labels;
+    // The labels without __name__, the labels of a computed value (rate, sum_over_time, ...): made once and
+    // shared by every evaluator's state for this series. Read and written without the lock: Labels is
+    // immutable (final fields), so a racing thread at worst makes its own equal copy.
+    private Labels withoutName;
     SelectorIndex.Interest interest;
     SelectorIndex interestFrom; // the index the interest was computed under; another one after a reload
     SelectorIndex postedIn;     // the index whose posting lists hold this series; null until the first sample
@@ -45,6 +49,16 @@ final class Series extends SeriesRef {
         this.interest = interest;
         this.retentionMs = retentionMs;
         this.ring = new long[2 * capacity];
+    }
+
+    /** These labels without the metric name, made once. Safe from any thread. */
+    Labels labelsWithoutName() {
+        Labels l = withoutName;
+        if (l == null) {
+            l = labels.without(Labels.METRIC_NAME);
+            withoutName = l;
+        }
+        return l;
     }
 
     @Override

@@ -20,12 +20,10 @@ import dev.releasepilot.rules.promql.RangeFunction;
  * depend only on the window's samples, never on when evaluations happened.
  *
  * <p>Every method runs with the series' monitor held (the ring is written by ingest threads) and on
- * the owner of the enclosing {@link RangeWindows}. About 90 bytes, plus the result's labels.
+ * the owner of the enclosing {@link RangeWindows}. About 100 bytes.
  */
 final class WindowState {
     final Series series;
-    /** The labels of the result: the series' labels, without the metric name except for last_over_time. */
-    final Labels labels;
     int pass;                      // the last evaluation pass that visited this series (RangeWindows sweeps the rest)
 
     private long t = Long.MIN_VALUE; // the instant the state reflects; MIN_VALUE: nothing read yet
@@ -46,9 +44,8 @@ final class WindowState {
     private PositionDeque extremes; // min/max_over_time: positions whose value may still become the answer
     private ExactSum sum;          // sum/avg_over_time
 
-    WindowState(Series series, Labels labels) {
+    WindowState(Series series) {
         this.series = series;
-        this.labels = labels;
     }
 
     /** Samples in the window after {@link #advance}; the function has a value when RangeFunctions.hasValue says so. */

@@ -224,7 +224,7 @@ final class ServiceController extends VerticleBase {
         List<Event> events = all.stream().filter(Event::durable).toList();
         for (Event e : events) {
             if (!(e instanceof Event.AlertSeen)) { // alerts came from outside; announce what we decided and did
-                this.events.publish(name(), e.type(), e.body());
+                this.events.publish(name(), e.type(), EventCodec.toJson(e));
             }
         }
         if (!backlog.isEmpty()) {
@@ -237,7 +237,7 @@ final class ServiceController extends VerticleBase {
         }
         List<Future<?>> appends = new ArrayList<>(events.size());
         for (Event e : events) {
-            appends.add(journal.append(name(), e.type(), e.body()));
+            appends.add(journal.append(name(), e.type(), EventCodec.toJson(e)));
         }
         return Future.join(appends).transform(ar -> {
             if (ar.succeeded()) {
@@ -269,7 +269,7 @@ final class ServiceController extends VerticleBase {
         if (e == null) {
             return;
         }
-        journal.append(name(), e.type(), e.body()).onComplete(ar -> {
+        journal.append(name(), e.type(), EventCodec.toJson(e)).onComplete(ar -> {
             if (ar.succeeded()) {
                 backlog.poll();
                 flushBacklog();
@@ -306,7 +306,7 @@ final class ServiceController extends VerticleBase {
                 pendingSince = 0;
                 retryDelayMs = baseRetryDelayMs;
                 metrics.rollbackExecuted(name(), trigger, reaction);
-                handle(List.of(new Event.Actuated(clock.instant(), ar.result().toJson(), took / 1_000_000,
+                handle(List.of(new Event.Actuated(clock.instant(), ar.result(), took / 1_000_000,
                         attempts[0])), 0);
             } else {
                 Throwable c = ar.cause();

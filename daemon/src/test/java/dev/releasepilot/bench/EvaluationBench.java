@@ -63,8 +63,9 @@ public final class EvaluationBench {
         System.out.println();
         System.out.println("| series | window visits per step | direct: mean ms CPU per step | direct: max | incremental:"
                 + " mean ms CPU per step | incremental: max | speed-up (mean) | turns per step | longest turn ms CPU"
-                + " | longest turn ms wall | heap: store bytes/series | heap: incremental state bytes/series |");
-        System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+                + " | longest turn ms wall | heap: labels bytes/series | heap: store bytes/series | heap: incremental state"
+                + " bytes/series | heap: all, MiB per 100,000 series |");
+        System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (int n : sizes) {
             run(n);
         }
@@ -134,14 +135,15 @@ public final class EvaluationBench {
         long withState = usedHeap();
         double storeBytes = (double) (withStore - withLabels) / n;
         double stateBytes = (double) (withState - withStore) / n;
-        System.out.printf("| %,d | %,d | %.1f | %.1f | %.2f | %.2f | %.1f× | %.1f | %.1f | %.1f | %,.0f | %,.0f |%n", n,
-                n + n / 5 + n, mean(directNs) / 1e6, max(directNs) / 1e6, mean(incrementalNs) / 1e6,
+        double labelBytes = (double) (withLabels - before) / n;
+        System.out.printf("| %,d | %,d | %.1f | %.1f | %.2f | %.2f | %.1f× | %.1f | %.1f | %.1f | %,.0f | %,.0f | %,.0f | %,.0f |%n",
+                n, n + n / 5 + n, mean(directNs) / 1e6, max(directNs) / 1e6, mean(incrementalNs) / 1e6,
                 max(incrementalNs) / 1e6, mean(directNs) / mean(incrementalNs), (double) turns / MEASURED_STEPS,
-                longestTurnCpu / 1e6, longestTurn / 1e6, storeBytes, stateBytes);
+                longestTurnCpu / 1e6, longestTurn / 1e6, labelBytes, storeBytes, stateBytes,
+                (labelBytes + storeBytes + stateBytes) * 100_000 / (1 << 20));
         Reference.reachabilityFence(labels);
         Reference.reachabilityFence(store);
         Reference.reachabilityFence(windows);
-        Reference.reachabilityFence(before);
     }
 
     private static ExprTrigger trigger() throws SyntaxError {

@@ -46,7 +46,9 @@ final class ExprTriggerRun {
     private long lastTouchNanos;                    // when (monotonic wall time) they arrived
     private long notBeforeMs = Long.MIN_VALUE;      // the current release's start: older samples do not count
     private long targetMs = Long.MIN_VALUE;        // evaluate every grid instant up to here
-    private long provisionalMs = Long.MIN_VALUE;   // and then this one provisionally, if still ahead
+    private long provisionalMs = Long.MIN_VALUE;   // and then preview this one, if still ahead
+    private long previewedMs = Long.MIN_VALUE;     // the last instant previewed
+    private boolean provisional;                   // lastVerdict is a preview of an instant not final yet
     private Evaluation<TriggerVerdict> current;    // the evaluation in progress
     private boolean currentFinal;
     private long skipped;                          // backlog instants skipped (MAX_INSTANTS)
@@ -92,6 +94,7 @@ final class ExprTriggerRun {
         tracker = new ConditionTracker(trigger.forDuration(), trigger.clearFor());
         last = null;
         lastVerdict = null;
+        provisional = false;
         current = null; // an evaluation begun for the previous release must not feed this one
     }
 
@@ -144,11 +147,15 @@ final class ExprTriggerRun {
     }
 
     /**
-     * Makes due every grid instant in (last evaluated, wantedMs], then once more, provisionally, the
-     * first grid instant at or after it: the newest samples almost never sit exactly on the grid, and
-     * without this they would wait for the NEXT samples to push the grid past them (a whole poll or
-     * scrape interval). The provisional instant is evaluated again, finally, once newer samples pass
-     * it. Nothing past the host's clock plus {@link HostTime#MAX_AHEAD_MS}: the rest is held back.
+     * Makes due, finally, every grid instant in (last evaluated, wantedMs): only those, because an
+     * instant is complete only once a sample NEWER than it has arrived. One scrape's samples may come in
+     * several requests (Prometheus shards a scrape's series over parallel connections), so when samples
+     * stamped {@code wantedMs} arrive, others stamped the same may still be on their way; an instant at or
+     * after it evaluated now could see half a scrape and decide differently from the same samples in one
+     * request. The first grid instant at or after {@code wantedMs} is then previewed for the API
+     * ({@link #view()}'s {@code provisional}), once per instant, without touching the condition's state:
+     * it neither fires nor interrupts a pending {@code for}. Nothing past the host's clock plus
+     * {@link HostTime#MAX_AHEAD_MS}: the rest is held back.
      */
     private void due(long wantedMs, long hostNowMs) {
         long cap = hostNowMs + HostTime.MAX_AHEAD_MS;
@@ -156,9 +163,9 @@ final class ExprTriggerRun {
         long newestMs = Math.min(target, cap);
         heldBackMs = target > cap ? target : Long.MIN_VALUE;
         targetMs = Math.max(targetMs, newestMs);
-        long provisional = Math.floorDiv(newestMs + grid.stepMs() - 1, grid.stepMs()) * grid.stepMs();
-        if (provisional > newestMs && provisional <= cap) {
-            provisionalMs = Math.max(provisionalMs, provisional);
+        long preview = Math.floorDiv(newestMs + grid.stepMs() - 1, grid.stepMs()) * grid.stepMs();
+        if (preview <= cap) {
+            provisionalMs = Math.max(provisionalMs, preview);
         }
     }
 
@@ -197,15 +204,19 @@ final class ExprTriggerRun {
                 current = null;
                 if (currentFinal) {
                     lastEvaluatedMs = e.instant();
-                }
-                failed(e.instant(), ex);
+                    failed(e.instant(), ex);
+                } // a failed preview: the final evaluation of the same instant reports it
                 continue;
             }
             current = null;
             if (currentFinal) {
                 lastEvaluatedMs = e.instant();
+                fired = observe(e.instant(), e.result(), fired);
+            } else {
+                lastVerdict = e.result(); // for the API only: the condition's state is left alone
+                lastObservedMs = e.instant();
+                provisional = true;
             }
-            fired = observe(e.instant(), e.result(), fired);
         }
         return fired;
     }
@@ -218,7 +229,7 @@ final class ExprTriggerRun {
                 return false;
             }
             t = provisionalMs;
-            provisionalMs = Long.MIN_VALUE; // once per touch: evaluated again when samples come
+            previewedMs = t; // once per instant: a scrape arrives in many requests
         }
         current = evaluator.start(trigger, t, notBeforeMs, windows);
         return true;
@@ -230,7 +241,7 @@ final class ExprTriggerRun {
             return Long.MIN_VALUE; // no samples yet
         }
         long after = evaluatedUpTo();
-        long[] due = grid.due(after, targetMs, MAX_INSTANTS);
+        long[] due = grid.due(after, targetMs - 1, MAX_INSTANTS);
         if (due.length == 0) {
             return Long.MIN_VALUE;
         }
@@ -243,11 +254,12 @@ final class ExprTriggerRun {
     }
 
     private boolean finalDue() {
-        return targetMs != Long.MIN_VALUE && grid.due(evaluatedUpTo(), targetMs, 1).length > 0;
+        return targetMs != Long.MIN_VALUE && grid.due(evaluatedUpTo(), targetMs - 1, 1).length > 0;
     }
 
     private boolean provisionalDue() {
-        return provisionalMs != Long.MIN_VALUE && provisionalMs > evaluatedUpTo() && !finalDue();
+        return provisionalMs != Long.MIN_VALUE && provisionalMs > evaluatedUpTo() && provisionalMs > previewedMs
+                && !finalDue();
     }
 
     /** The last grid instant evaluated finally; before the first, just before the oldest sample touched. */
@@ -268,6 +280,7 @@ final class ExprTriggerRun {
         last = s;
         lastVerdict = v;
         lastObservedMs = t;
+        provisional = false;
         return s.fired() && fired == null ? new Fired(t, v) : fired;
     }
 
@@ -324,6 +337,10 @@ final class ExprTriggerRun {
         if (lastVerdict != null) {
             o.put("value", elements(lastVerdict.expr().compared()));
             o.put("requires", lastVerdict.requires() == null ? null : elements(lastVerdict.requires().compared()));
+        }
+        if (provisional && lastVerdict != null) {
+            // evaluated_at and value are a preview: the state is that of the last complete instant.
+            o.put("provisional", new JsonObject().put("outcome", lastVerdict.outcome().name()));
         }
         return o;
     }

@@ -53,7 +53,7 @@ class ServiceMachineBlockedTest {
         assertEquals(List.of(), m.onAlert(alert("fp2"), paged, T0.plusSeconds(7)).stream()
                 .filter(e -> e instanceof Event.Decided).toList(), "a new alert does not decide again");
 
-        feed(List.of(new Event.Actuated(T0.plusSeconds(30), new Weights(Map.of(), Map.of()), 3, 2, null)));
+        feed(List.of(new Event.Actuated(T0.plusSeconds(30), weights(90, 0, true), 3, 2, null)));
         assertEquals(ServiceState.ROLLED_BACK, m.state());
     }
 
@@ -84,7 +84,7 @@ class ServiceMachineBlockedTest {
     @Test
     void aRolledBackServiceWhoseCanaryHasWeightAgainIsRolledBackAgain() {
         feed(m.onAlert(alert("fp1"), paged, T0));
-        feed(List.of(new Event.Actuated(T0.plusSeconds(1), new Weights(Map.of(), Map.of()), 3, 1, null)));
+        feed(List.of(new Event.Actuated(T0.plusSeconds(1), weights(90, 0, true), 3, 1, null)));
         Event.DriftFound d = m.checkDrift(weights(90, 10, true), T0.plusSeconds(5));
         assertEquals(DriftDirection.LB_LOST_ROLLBACK, d.direction());
         feed(List.of(d));
@@ -112,13 +112,13 @@ class ServiceMachineBlockedTest {
         assertEquals(4, replayed.view().getJsonObject("last_failure").getInteger("repeats"));
         assertEquals(40_000L, replayed.view().getJsonObject("last_failure").getLong("next_retry_ms"));
 
-        feed(List.of(new Event.Actuated(T0.plusSeconds(9), new Weights(Map.of(), Map.of()), 3, 3, "drained with no stable server able to serve")));
+        feed(List.of(new Event.Actuated(T0.plusSeconds(9), weights(90, 0, true), 3, 3, "drained with no stable server able to serve")));
         Event last = emitted.get(emitted.size() - 1);
         Event.Actuated back = (Event.Actuated) EventCodec.fromJournal(last.type(), new JsonObject(EventCodec.toJson(last).encode()));
         assertEquals("drained with no stable server able to serve", back.risk());
     }
 
-    // --- helpers
+    // --- fixtures
 
     private void feed(List<Event> events) {
         for (Event e : events) {

@@ -65,8 +65,4 @@ final class RangeWindows {
             states.values().removeIf(s -> s.pass != current);
         }
     }
-
-    int size() {
-        return states.size();
-    }
 }

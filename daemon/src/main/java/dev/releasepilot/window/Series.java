@@ -147,7 +147,10 @@ final class Series extends SeriesRef {
         return ring.length >> 1;
     }
 
-    /** Copies the samples with fromExclusive < t <= toInclusive, stale markers left out, into out. */
+    /**
+     * Copies the samples with fromExclusive < t <= toInclusive, stale markers left out, into out: the
+     * direct computation's input, which the tests keep as the reference for {@link WindowState}.
+     */
     void copyRange(long fromExclusive, long toInclusive, SampleBuffer out) {
         out.clear();
         int i = size - 1;

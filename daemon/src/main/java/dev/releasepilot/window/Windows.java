@@ -34,9 +34,4 @@ public final class Windows {
         }
         return keys;
     }
-
-    /** Series states held, over every range-function call: for tests and the memory harness. */
-    int seriesStates() {
-        return ranges.values().stream().mapToInt(RangeWindows::size).sum();
-    }
 }

@@ -64,6 +64,23 @@ class CheckCommandTest {
     }
 
     @Test
+    void aDeeplyNestedExpressionIsAnErrorWithItsPositionNotAStackOverflow() throws Exception {
+        Path deep = tmp.resolve("deep.yaml");
+        Files.writeString(deep, """
+                services:
+                  - name: checkout
+                    backend: {type: haproxy, address: 127.0.0.1:9999, backend: be, stable: [s], canary: [c]}
+                    triggers:
+                      - name: deep
+                        expr: %s
+                """.formatted("(".repeat(50_000) + "x" + ")".repeat(50_000) + " > 1"));
+        Run r = run("check", "--config", deep.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains(deep + ":6:115: expr: the expression nests deeper than 100 levels"), r.err());
+        assertFalse(r.err().contains("StackOverflowError") || r.err().contains("\tat "), "no stack traces: " + r.err());
+    }
+
+    @Test
     void aMissingFileIsAnErrorNotACrash() {
         Run r = run("check", "--config", tmp.resolve("nope.yaml").toString());
         assertEquals(1, r.code());

@@ -62,7 +62,7 @@ class ReloadFailureTest {
                 assertTrue(d.metrics().contains("release_pilot_config_last_reload_successful 0.0"));
                 assertTrue(logged.stream().anyMatch(m -> m.startsWith("reload failed") && m.contains("nests deeper")),
                         logged.toString());
-                assertTrue(d.service("checkout").getJsonArray("expr_triggers").isEmpty(),
+                assertTrue(d.service("checkout").getJsonObject("expr_triggers").isEmpty(),
                         "the running rules (one alert trigger, no expr trigger) stay");
 
                 Files.writeString(rules, good);

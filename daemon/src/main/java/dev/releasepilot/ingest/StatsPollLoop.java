@@ -46,6 +46,7 @@ final class StatsPollLoop {
     private final Counter failed;
     private final Counter skipped;
     private final Counter refused;
+    private final Counter ingested; // what the poll translated: it only decodes the columns a rule wants
     private final Counter rowsDropped;
     private final Timer pollTime;
 
@@ -87,6 +88,7 @@ final class StatsPollLoop {
         this.failed = registry.counter("release_pilot_haproxy_stats_polls_total", "address", address, "result", "failed");
         this.skipped = Counter.builder("release_pilot_haproxy_stats_skipped_ticks_total").tag("address", address)
                 .description("Poll ticks skipped: the previous poll was still in flight, or the event loop was late").register(registry);
+        this.ingested = IngestMetrics.samplesIngested(registry, SampleSource.HAPROXY_STATS);
         this.refused = Counter.builder("release_pilot_haproxy_stats_samples_refused_total").tag("address", address)
                 .description("Polled samples the window store refused (over its limits)").register(registry);
         this.rowsDropped = Counter.builder("release_pilot_haproxy_stats_rows_dropped_total").tag("address", address)
@@ -238,6 +240,7 @@ final class StatsPollLoop {
             }
         }
         List<Sample> samples = translator.finish();
+        ingested.increment(samples.size());
         if (problem != null && !problem.equals(lastError)) {
             LOG.warning("HAProxy at " + address + ": " + problem);
         }

@@ -107,6 +107,7 @@ public final class RuleLoader {
                         services.add(rule);
                     }
                 }
+                StatsPollHint.warn(y, list, services);
             }
         }
         return new LoadResult(errors.isEmpty() ? new RuleSet(services) : null, errors, warnings);

@@ -81,6 +81,24 @@ class CheckCommandTest {
     }
 
     @Test
+    void haproxySeriesThatNothingPollsAreAWarningWithExitZero() throws Exception {
+        Path rules = tmp.resolve("hint.yaml");
+        Files.writeString(rules, """
+                services:
+                  - name: checkout
+                    backend: {type: haproxy, address: 127.0.0.1:9999, backend: be, stable: [s], canary: [c]}
+                    triggers:
+                      - name: errors
+                        expr: sum(rate(haproxy_backend_http_responses_total{code="5xx"}[1m])) > 1
+                """);
+        Run r = run("check", "--config", rules.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains(rules + ":6:15: trigger 'errors' selects haproxy_backend_http_responses_total"
+                + " but no haproxy backend has 'stats_poll:'"), r.err());
+        assertTrue(r.err().contains("(warning)"), r.err());
+    }
+
+    @Test
     void aMissingFileIsAnErrorNotACrash() {
         Run r = run("check", "--config", tmp.resolve("nope.yaml").toString());
         assertEquals(1, r.code());

@@ -2,6 +2,8 @@ package dev.releasepilot.ingest;
 
 import dev.releasepilot.window.Sample;
 import dev.releasepilot.window.SampleSink;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
@@ -22,8 +24,15 @@ import java.util.logging.Logger;
  * The hand-over is bounded: at most {@link NatsSettings#maxInFlightBatches()} batches may wait for the
  * sink; beyond that a batch is dropped and counted ({@code reason="overloaded"}), because plain NATS
  * does not redeliver and an unbounded queue on an event loop would hide the overload until memory ran
- * out. Invalid messages are counted ({@code malformed} per message, {@code invalid_sample} per sample)
- * and dropped; nothing a sender publishes can stop the subscription.
+ * out. Invalid messages are counted ({@code malformed} per message) and dropped; the valid samples of
+ * a batch are kept and each invalid one is counted by its {@link NatsSampleProblem}; nothing a sender
+ * publishes can stop the subscription.
+ *
+ * <p>Before decoding, jnats holds received messages in the dispatcher's queue, bounded by
+ * {@link NatsSettings#pendingMessages()} messages and {@link #PENDING_BYTES} bytes. Past either limit
+ * jnats drops the message (a "slow consumer"); every such message is counted in
+ * {@code release_pilot_nats_messages_dropped_total{reason="slow_consumer"}}, read from the dispatcher's
+ * own drop count, so each message sent is either taken or counted.
  */
 public final class NatsSampleSubscriber implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(NatsSampleSubscriber.class.getName());
@@ -35,6 +44,9 @@ public final class NatsSampleSubscriber implements AutoCloseable {
     private final Clock clock;
     private final Context context;
     private final IngestMetrics metrics;
+    private final MeterRegistry registry;
+    private final Counter ingested;
+    private final Counter timestampUnit;
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile Dispatcher dispatcher;
 
@@ -46,6 +58,9 @@ public final class NatsSampleSubscriber implements AutoCloseable {
         this.clock = clock;
         this.context = vertx.getOrCreateContext();
         this.metrics = new IngestMetrics(registry, "nats");
+        this.registry = registry;
+        this.ingested = IngestMetrics.samplesIngested(registry, SampleSource.NATS);
+        this.timestampUnit = registry.counter("release_pilot_samples_dropped_total", "reason", "timestamp_unit");
     }
 
     /** Subscribes as soon as the connection is first up; jnats re-subscribes after every reconnect. */
@@ -60,6 +75,11 @@ public final class NatsSampleSubscriber implements AutoCloseable {
     private void subscribe(Connection connection) {
         Dispatcher d = connection.createDispatcher(this::onMessage);
         d.setPendingLimits(settings.pendingMessages(), PENDING_BYTES);
+        // Messages jnats dropped from this dispatcher's queue; the count lives in jnats, read at each scrape.
+        FunctionCounter.builder("release_pilot_nats_messages_dropped_total", d, Dispatcher::getDroppedCount)
+                .tag("reason", "slow_consumer")
+                .description("NATS messages dropped undecoded: more were pending than the dispatcher's limits allow")
+                .register(registry);
         for (String subject : settings.subjects()) {
             d.subscribe(subject);
         }
@@ -75,8 +95,19 @@ public final class NatsSampleSubscriber implements AutoCloseable {
             metrics.rejected(e.reason());
             return;
         }
-        metrics.received(decoded.samples().size() + decoded.unmatched());
-        metrics.rejected("invalid_sample", decoded.invalid().size());
+        int valid = decoded.samples().size() + decoded.unmatched();
+        metrics.received(valid);
+        ingested.increment(valid + decoded.invalid().size());
+        for (NatsSampleDecoder.Invalid bad : decoded.invalid()) {
+            if (bad.problem() == NatsSampleProblem.TIMESTAMP_UNIT) {
+                timestampUnit.increment();
+            } else {
+                metrics.rejected(bad.problem().label());
+            }
+        }
+        if (decoded.truncated()) {
+            metrics.rejected("malformed"); // the samples before the break are kept
+        }
         metrics.samplesDropped("unmatched", decoded.unmatched());
         List<Sample> samples = decoded.samples();
         if (samples.isEmpty()) {

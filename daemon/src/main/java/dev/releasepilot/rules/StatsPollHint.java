@@ -1,5 +1,14 @@
 package dev.releasepilot.rules;
 
+import dev.releasepilot.rules.backend.HaproxyBackend;
+import dev.releasepilot.rules.promql.Aggregation;
+import dev.releasepilot.rules.promql.Arithmetic;
+import dev.releasepilot.rules.promql.Condition;
+import dev.releasepilot.rules.promql.Expr;
+import dev.releasepilot.rules.promql.HistogramQuantile;
+import dev.releasepilot.rules.promql.RangeFunctionCall;
+import dev.releasepilot.rules.promql.VectorSelector;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;

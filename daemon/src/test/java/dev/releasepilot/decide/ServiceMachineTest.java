@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.releasepilot.rules.AlertTrigger;
-import dev.releasepilot.rules.HaproxyBackend;
-import dev.releasepilot.rules.MatcherParser;
+import dev.releasepilot.rules.backend.HaproxyBackend;
+import dev.releasepilot.rules.matcher.MatcherParser;
 import dev.releasepilot.rules.Reaction;
 import dev.releasepilot.rules.ServiceRule;
 import dev.releasepilot.rules.SyntaxError;
@@ -378,7 +378,7 @@ class ServiceMachineTest {
         HaproxyBackend be = new HaproxyBackend("127.0.0.1:9999", "be_checkout", List.of("stable1"), List.of("canary1"),
                 Duration.ofSeconds(2));
         return new ServiceRule("checkout", be, List.of(trigger("paged", "alertname=~\"Checkout.*\"")), reaction, dryRun,
-                cooldown, ignoreOld);
+                cooldown, ignoreOld, List.of());
     }
 
     private static AlertTrigger trigger(String name, String matchers) {

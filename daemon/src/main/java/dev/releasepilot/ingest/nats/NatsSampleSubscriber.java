@@ -16,7 +16,11 @@ import io.nats.client.Message;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 
@@ -25,9 +29,11 @@ import java.util.logging.Logger;
  * {@link SampleSink}.
  *
  * <p>Messages arrive on a jnats dispatcher thread, which is not an event loop: the JSON is decoded
- * there, then the samples are handed to a Vert.x context with {@code runOnContext}, never by blocking.
- * The hand-over is bounded: at most {@link NatsSettings#maxInFlightBatches()} batches may wait for the
- * sink; beyond that a batch is dropped and counted ({@code reason="overloaded"}), because plain NATS
+ * there, then the samples are handed to a Vert.x context with {@code runOnContext}, never by blocking;
+ * batches that arrive while a hand-over is pending join it, so a burst costs the event loop one task,
+ * not one per message. The hand-over is bounded: at most {@link NatsSettings#maxInFlightBatches()}
+ * messages may wait for or be inside the sink; beyond that a batch is dropped and counted
+ * ({@code reason="overloaded"}, per sample), because plain NATS
  * does not redeliver and an unbounded queue on an event loop would hide the overload until memory ran
  * out. Invalid messages are counted ({@code malformed} per message) and dropped; the valid samples of
  * a batch are kept and each invalid one is counted by its {@link NatsSampleProblem}; nothing a sender
@@ -52,7 +58,9 @@ public final class NatsSampleSubscriber implements AutoCloseable {
     private final MeterRegistry registry;
     private final Counter ingested;
     private final Counter timestampUnit;
-    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger inFlight = new AtomicInteger(); // messages queued or being taken by the sink
+    private final Queue<List<Sample>> waiting = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private volatile Dispatcher dispatcher;
 
     public NatsSampleSubscriber(Vertx vertx, NatsConnector connector, NatsSettings settings, SampleSink sink,
@@ -123,12 +131,34 @@ public final class NatsSampleSubscriber implements AutoCloseable {
             metrics.rejected("overloaded", samples.size());
             return;
         }
-        context.runOnContext(v -> sink.accept(samples).onComplete(ar -> {
-            inFlight.decrementAndGet();
+        waiting.add(samples);
+        if (drainScheduled.compareAndSet(false, true)) {
+            context.runOnContext(v -> drain());
+        }
+    }
+
+    /**
+     * On the context: hands every batch queued so far to the sink in one call. One task per burst
+     * instead of one per message keeps the event loop ahead of the dispatcher thread in a burst.
+     */
+    private void drain() {
+        drainScheduled.set(false); // a batch queued from here on schedules the next drain
+        List<Sample> all = new ArrayList<>();
+        int messages = 0;
+        for (List<Sample> batch = waiting.poll(); batch != null; batch = waiting.poll()) {
+            all.addAll(batch);
+            messages++;
+        }
+        if (messages == 0) {
+            return;
+        }
+        int taken = messages;
+        sink.accept(all).onComplete(ar -> {
+            inFlight.addAndGet(-taken);
             if (ar.failed()) {
-                metrics.rejected("unavailable", samples.size()); // plain NATS has no redelivery to ask for
+                metrics.rejected("unavailable", all.size()); // plain NATS has no redelivery to ask for
             }
-        }));
+        });
     }
 
     @Override

@@ -8,7 +8,6 @@ import dev.releasepilot.rules.promql.Expr;
 import dev.releasepilot.rules.promql.HistogramQuantile;
 import dev.releasepilot.rules.promql.RangeFunctionCall;
 import dev.releasepilot.rules.promql.VectorSelector;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;

@@ -1,8 +1,7 @@
 package dev.releasepilot.ingest.haproxy;
 
-import dev.releasepilot.ingest.SampleSource;
 import dev.releasepilot.ingest.IngestMetrics;
-
+import dev.releasepilot.ingest.SampleSource;
 import dev.releasepilot.window.Sample;
 import dev.releasepilot.window.SampleSink;
 import io.micrometer.core.instrument.Counter;

@@ -1,9 +1,9 @@
 package dev.releasepilot.ingest.nats;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import dev.releasepilot.ingest.BadInput;
 import dev.releasepilot.window.Labels;

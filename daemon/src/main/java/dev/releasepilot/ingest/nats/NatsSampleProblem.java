@@ -1,6 +1,5 @@
 package dev.releasepilot.ingest.nats;
 
-
 import java.util.Locale;
 
 /**

@@ -1,10 +1,8 @@
 package dev.releasepilot.ingest.nats;
 
-import dev.releasepilot.ingest.SampleSource;
-
-
 import dev.releasepilot.ingest.BadInput;
 import dev.releasepilot.ingest.IngestMetrics;
+import dev.releasepilot.ingest.SampleSource;
 import dev.releasepilot.window.Sample;
 import dev.releasepilot.window.SampleSink;
 import io.micrometer.core.instrument.Counter;

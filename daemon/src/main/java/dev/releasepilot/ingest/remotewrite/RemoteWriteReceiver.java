@@ -1,12 +1,9 @@
 package dev.releasepilot.ingest.remotewrite;
 
-import dev.releasepilot.ingest.SampleSource;
-
-
-
+import dev.releasepilot.http.HttpErrors;
 import dev.releasepilot.ingest.BadInput;
 import dev.releasepilot.ingest.IngestMetrics;
-import dev.releasepilot.http.HttpErrors;
+import dev.releasepilot.ingest.SampleSource;
 import dev.releasepilot.window.Appender;
 import dev.releasepilot.window.SampleSink;
 import io.micrometer.core.instrument.Counter;

@@ -1,6 +1,5 @@
 package dev.releasepilot.rules.matcher;
 
-
 /**
  * Label names as Prometheus 3 and Alertmanager 0.27+ write them: a classic name
  * ({@code [a-zA-Z_][a-zA-Z0-9_]*}) stands bare, any other UTF-8 name (e.g. OpenTelemetry's

@@ -1,9 +1,9 @@
 package dev.releasepilot.rules.matcher;
 
 import com.google.re2j.PatternSyntaxException;
+import dev.releasepilot.rules.SyntaxError;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import dev.releasepilot.rules.SyntaxError;
 import java.util.ArrayList;
 import java.util.List;
 

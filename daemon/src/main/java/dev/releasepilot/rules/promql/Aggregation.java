@@ -1,7 +1,6 @@
 package dev.releasepilot.rules.promql;
 
 import dev.releasepilot.rules.matcher.LabelNames;
-
 import java.util.List;
 import java.util.stream.Collectors;
 

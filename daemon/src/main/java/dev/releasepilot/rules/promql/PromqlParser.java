@@ -1,11 +1,10 @@
 package dev.releasepilot.rules.promql;
 
-import dev.releasepilot.rules.matcher.LabelNames;
-
 import com.google.re2j.PatternSyntaxException;
 import dev.releasepilot.rules.DurationParser;
-import dev.releasepilot.rules.matcher.Matcher;
 import dev.releasepilot.rules.SyntaxError;
+import dev.releasepilot.rules.matcher.LabelNames;
+import dev.releasepilot.rules.matcher.Matcher;
 import dev.releasepilot.rules.promql.PromqlLexer.Kind;
 import dev.releasepilot.rules.promql.PromqlLexer.Token;
 import java.time.Duration;

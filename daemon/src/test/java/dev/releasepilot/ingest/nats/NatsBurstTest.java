@@ -1,10 +1,9 @@
 package dev.releasepilot.ingest.nats;
 
-import dev.releasepilot.ingest.RecordingSink;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.releasepilot.ingest.RecordingSink;
 import dev.releasepilot.peers.NatsServer;
 import dev.releasepilot.peers.Poll;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

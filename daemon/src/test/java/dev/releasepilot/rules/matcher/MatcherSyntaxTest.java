@@ -1,12 +1,11 @@
 package dev.releasepilot.rules.matcher;
 
-import dev.releasepilot.rules.SyntaxError;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.releasepilot.rules.SyntaxError;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

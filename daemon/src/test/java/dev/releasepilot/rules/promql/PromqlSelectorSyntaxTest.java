@@ -1,8 +1,5 @@
 package dev.releasepilot.rules.promql;
 
-import dev.releasepilot.rules.SyntaxError;
-import dev.releasepilot.rules.matcher.Matcher;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -10,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.releasepilot.rules.SyntaxError;
+import dev.releasepilot.rules.matcher.Matcher;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

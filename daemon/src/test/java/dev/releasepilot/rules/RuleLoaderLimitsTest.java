@@ -81,6 +81,15 @@ class RuleLoaderLimitsTest {
     }
 
     @Test
+    void aRegexThatWouldExhaustRe2jIsAnErrorAtTheValue() {
+        String text = HEAD + "      - name: e\n        expr: x{a=~\"((((a{100}){100}){100}){100})\"} > 1\n";
+        Problem p = onlyError(text);
+        assertEquals(6, p.line());
+        assertEquals(text.split("\n")[5].indexOf("\"((((") + 1, p.column(), p.toString());
+        assertTrue(p.message().contains("regex too large"), p.message());
+    }
+
+    @Test
     void theNewMatcherAndSelectorSyntaxPassesTheLoader() {
         LoadResult r = RuleLoader.parse(FILE, HEAD + """
                       - name: paged

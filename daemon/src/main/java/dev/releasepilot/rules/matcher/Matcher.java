@@ -29,11 +29,16 @@ public record Matcher(String name, Op op, String value, Pattern pattern) {
     }
 
     /**
-     * @throws PatternSyntaxException for =~ and !~ when RE2 rejects {@code value} (its
-     *                                {@link PatternSyntaxException#getDescription()} says why)
+     * @throws PatternSyntaxException for =~ and !~ when RE2 rejects {@code value}, or when it is beyond
+     *                                {@link RegexLimits} (its {@link PatternSyntaxException#getDescription()}
+     *                                says why)
      */
     public static Matcher of(String name, Op op, String value) {
-        Pattern p = (op == Op.RE || op == Op.NRE) ? Pattern.compile("^(?:" + value + ")$") : null;
+        Pattern p = null;
+        if (op == Op.RE || op == Op.NRE) {
+            RegexLimits.check(value);
+            p = Pattern.compile("^(?:" + value + ")$");
+        }
         return new Matcher(name, op, value, p);
     }
 

@@ -109,6 +109,29 @@ class MatcherSyntaxTest {
     }
 
     @Test
+    void regexesBeyondWhatRe2WouldCompileAreRefusedNotCrashing() {
+        // re2j alone overflows its stack on deep nesting and runs out of memory on nested counts.
+        for (String re : List.of("(".repeat(100_000) + "a" + ")".repeat(100_000), "((((a{100}){100}){100}){100})",
+                "(x{1000}){1000}", "(a|b{500}|c{500}){200}")) {
+            String text = "{team=~\"" + re + "\"}";
+            SyntaxError e = assertThrows(SyntaxError.class, () -> MatcherParser.parse(text), re.substring(0, Math.min(20, re.length())));
+            assertEquals(7, e.offset(), e.getMessage()); // the opening quote of the value
+            assertTrue(e.getMessage().contains("nests deeper than") || e.getMessage().contains("too large"),
+                    e.getMessage());
+        }
+    }
+
+    @Test
+    void ordinaryRegexesStayWithinTheLimits() throws SyntaxError {
+        Map<String, String> labels = Map.of("ip", "10.0.0.1", "host", "web-01", "x", "a{b", "q", "(((");
+        for (String m : List.of("ip=~\"(\\d{1,3}\\.){3}\\d{1,3}\"", "host=~\"[a-z]{1,63}-[0-9]{2,}\"",
+                "host=~\"[[:alpha:]]+-\\d+\"", "x=~\"a{b\"", "q=~\"\\Q(((\\E\"", "host=~\"w{1000}|web-01\"",
+                "host=~\"((((((w)))))|web-01)\"")) {
+            assertTrue(MatcherParser.parse(m).matches(labels), m);
+        }
+    }
+
+    @Test
     void aHugeMatcherListIsRefused() {
         String many = "a=b,".repeat(MatcherParser.MAX_MATCHERS + 1);
         SyntaxError e = assertThrows(SyntaxError.class, () -> MatcherParser.parse(many));

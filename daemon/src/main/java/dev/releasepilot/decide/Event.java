@@ -63,8 +63,8 @@ public sealed interface Event {
      *                 {@code when_stable_unavailable: drain} that drained the canary while no stable
      *                 server could serve
      */
-    record Actuated(Instant at, JsonObject weights, long millis, int attempts, String risk) implements Event {
-        public Actuated(Instant at, JsonObject weights, long millis, int attempts) {
+    record Actuated(Instant at, dev.releasepilot.act.Weights weights, long millis, int attempts, String risk) implements Event {
+        public Actuated(Instant at, dev.releasepilot.act.Weights weights, long millis, int attempts) {
             this(at, weights, millis, attempts, null);
         }
 
@@ -98,8 +98,8 @@ public sealed interface Event {
      * rollback is pending again until re-applied and read back. {@link DriftDirection#LB_ROLLED_BACK}:
      * the LB is rolled back while the release is live; reported only.
      */
-    record DriftFound(Instant at, JsonObject observed, String detail, DriftDirection direction) implements Event {
-        public DriftFound(Instant at, JsonObject observed, String detail) {
+    record DriftFound(Instant at, dev.releasepilot.act.Weights observed, String detail, DriftDirection direction) implements Event {
+        public DriftFound(Instant at, dev.releasepilot.act.Weights observed, String detail) {
             this(at, observed, detail, DriftDirection.LB_LOST_ROLLBACK);
         }
 

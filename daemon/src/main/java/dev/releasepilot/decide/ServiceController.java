@@ -394,7 +394,7 @@ final class ServiceController extends VerticleBase {
             String r = risk;
             LOG.warning(() -> "service " + name() + ": " + r);
         }
-        handle(List.of(new Event.Actuated(clock.instant(), weights.toJson(), tookNanos / 1_000_000, took, risk)), 0);
+        handle(List.of(new Event.Actuated(clock.instant(), weights, tookNanos / 1_000_000, took, risk)), 0);
     }
 
     private void failed(Throwable c) {
@@ -415,8 +415,7 @@ final class ServiceController extends VerticleBase {
             lastWeights = observed;
             lastReadError = null;
         }
-        Evidence evidence = new Evidence.StableUnavailable(machine.rule().whenStableUnavailable().label(),
-                observed == null ? null : observed.toJson());
+        Evidence evidence = new Evidence.StableUnavailable(machine.rule().whenStableUnavailable().label(), observed);
         Event.Decided blocked = machine.rollbackBlocked(f.getMessage(), evidence, clock.instant());
         if (blocked != null) {
             LOG.warning(() -> "service " + name() + ": rollback blocked: " + f.getMessage());

@@ -191,7 +191,7 @@ public final class ServiceMachine {
         if (!stableServes) {
             wrong.add("no stable server has weight");
         }
-        return wrong.isEmpty() ? null : new Event.DriftFound(now, read.toJson(), "load balancer lost the rollback: "
+        return wrong.isEmpty() ? null : new Event.DriftFound(now, read, "load balancer lost the rollback: "
                 + String.join(", ", wrong));
     }
 
@@ -205,7 +205,7 @@ public final class ServiceMachine {
         if (!canaryDrained || !read.anyServes(rule.backend().stableServers())) {
             return null;
         }
-        return new Event.DriftFound(now, read.toJson(), "load balancer is rolled back (" + String.join(", ",
+        return new Event.DriftFound(now, read, "load balancer is rolled back (" + String.join(", ",
                 canary.stream().map(c -> c + "=0").toList()) + ") while service " + rule.name() + " is CANARY"
                 + (release == null ? "" : " for release " + release.version()) + "; not acting on it",
                 DriftDirection.LB_ROLLED_BACK);

@@ -46,6 +46,11 @@ class EventCodecTest {
         Event.ReleaseStarted r = new Event.ReleaseStarted(AT, "v2", new JsonObject().put("weight", 5),
                 Map.of("error-rate", AT.minusSeconds(1)));
         assertEquals(r, roundTrip(r));
+        dev.releasepilot.act.Weights lb = new dev.releasepilot.act.Weights(Map.of("stable1", 9, "canary1", 1),
+                Map.of("stable1", 9, "canary1", 1));
+        Event.DriftFound drift = new Event.DriftFound(AT, lb, "load balancer lost the rollback: canary1=1 (want 0)");
+        assertEquals(drift, roundTrip(drift));
+        assertEquals(lb.toJson(), EventCodec.toJson(drift).getJsonObject("observed"), "weights as the actuators show them");
     }
 
     @Test

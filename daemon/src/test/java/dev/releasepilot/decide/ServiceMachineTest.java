@@ -392,7 +392,8 @@ class ServiceMachineTest {
     }
 
     private static Event.Actuated actuated(Instant at) {
-        return new Event.Actuated(at, new JsonObject().put("stable1", 100).put("canary1", 0), 12, 1);
+        return new Event.Actuated(at, new dev.releasepilot.act.Weights(Map.of("stable1", 100, "canary1", 0),
+                Map.of("stable1", 100, "canary1", 1)), 12, 1);
     }
 
     private static AlertSignal firing(String fingerprint, Instant startsAt, Map<String, String> labels) {

@@ -15,7 +15,7 @@ import java.util.List;
 /**
  * Fuzzes the webhook decoder (Jazzer). Seeds: the payloads Alertmanager 0.25 sent here (PROTOCOLS.md
  * §1.1) in {@code AlertmanagerDecoderFuzzTestInputs/}. Without {@code JAZZER_FUZZ} it runs the seeds as
- * regression tests; the build's {@code fuzz} execution sets it and fuzzes for {@code maxDuration}.
+ * regression tests; the build's {@code fuzz-webhook} execution sets it and fuzzes for {@code maxDuration}.
  *
  * <p>Properties: any body ends in a decoded payload or a {@link BadInput}, never another exception;
  * how the body is cut into chunks never changes the result; every kept alert is within the limits.
@@ -25,7 +25,7 @@ class AlertmanagerDecoderFuzzTest {
     private static final AlertLimits SMALL = new AlertLimits(4, 64, 16, 40, 512, 2048, 8192);
     private static final Instant AT = Instant.parse("2026-11-23T15:29:00Z");
 
-    @FuzzTest(maxDuration = "10s")
+    @FuzzTest(maxDuration = "5s")
     void anyBodyCutAnywhereDecodesTheSameOrIsBadInput(FuzzedDataProvider data) {
         int cut1 = data.consumeInt(0, 4096);
         int cut2 = data.consumeInt(0, 4096);

@@ -10,6 +10,7 @@ import dev.releasepilot.api.LiveFeed;
 import dev.releasepilot.api.StatusApi;
 import dev.releasepilot.api.StatusPage;
 import dev.releasepilot.decide.EventSink;
+import io.vertx.ext.web.RoutingContext;
 import dev.releasepilot.decide.Pilot;
 import dev.releasepilot.http.HttpErrors;
 import dev.releasepilot.ingest.alertmanager.AlertmanagerReceiver;
@@ -32,6 +33,8 @@ import dev.releasepilot.window.StoreLimits;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import dev.releasepilot.http.BodyBudget;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import java.io.IOException;
@@ -145,8 +148,13 @@ public final class Daemon implements AutoCloseable {
             nats.subscribe(vertx, store, config);
             Holder holder = new Holder();
             Router router = router(vertx, config, journal, telemetry, pilot, store, stats, live, holder);
-            HttpServer server = vertx.createHttpServer().requestHandler(router)
-                    .listen(config.port(), config.host()).await(30, TimeUnit.SECONDS);
+            HttpGuards guards = config.guards();
+            // No h2c: Prometheus and Alertmanager speak HTTP/1.1 to http:// URLs, and with h2c detection on,
+            // Vert.x reports a connection only once its first request is complete, too late for the header deadline.
+            HttpServer server = vertx.createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(false)
+                    .setIdleTimeout((int) guards.idleTimeout().toMillis()).setIdleTimeoutUnit(TimeUnit.MILLISECONDS));
+            new ConnectionGuard(vertx, guards.headerTimeout().toMillis(), telemetry.registry()).install(server, router);
+            server.listen(config.port(), config.host()).await(30, TimeUnit.SECONDS);
             Daemon d = new Daemon(config, vertx, journal, telemetry, pilot, store, server, stats, nats, notifier, current);
             d.startProbes(rules.rules()).await(30, TimeUnit.SECONDS);
             holder.daemon = d;
@@ -170,7 +178,24 @@ public final class Daemon implements AutoCloseable {
     private static Router router(Vertx vertx, DaemonConfig config, FileJournal journal, Telemetry telemetry,
                                  Pilot pilot, SampleSink samples, HaproxyStatsPoller stats, LiveFeed live, Holder holder) {
         Router router = Router.router(vertx);
-        Auth auth = new Auth(config.readToken(), config.adminToken());
+        HttpGuards guards = config.guards();
+        Auth auth = new Auth(config.readToken(), config.adminToken(), guards.ingestToken());
+        // A client that hung up mid-request may fail its route: nothing is left to answer, so one line at
+        // FINE instead of Vert.x Web's stack trace and 500 (the receivers count it as reason="aborted").
+        router.route().failureHandler(ctx -> {
+            Throwable f = ctx.failure();
+            if (f != null && (ctx.response().closed() || f instanceof io.vertx.core.http.HttpClosedException
+                    || f instanceof java.net.SocketException)) {
+                LOG.fine(() -> "client left during " + ctx.request().method() + " " + ctx.request().path() + ": " + f);
+                return;
+            }
+            ctx.next();
+        });
+        // Every answer: browsers must not guess a JSON or text body to be HTML.
+        router.route().handler(ctx -> {
+            ctx.response().putHeader("X-Content-Type-Options", "nosniff");
+            ctx.next();
+        });
         router.get("/-/healthy").handler(ctx -> ctx.response().end("Healthy.\n"));
         // Ready once started and every service's backend has been reached (a read-back or a shift got an
         // answer); until then 503 names each unreached backend, and GET /api/v1/services/{name} says why.
@@ -200,11 +225,15 @@ public final class Daemon implements AutoCloseable {
                 }
             });
         });
-        router.get("/metrics").handler(ctx -> ctx.response()
+        router.get("/metrics").handler(guards.metricsNeedToken() ? auth.read() : RoutingContext::next)
+                .handler(ctx -> ctx.response()
                 .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(telemetry.scrape()));
-        new AlertmanagerReceiver(pilot, config.clock(), telemetry.registry(), config.bodyLimitBytes()).mount(router);
+        BodyBudget budget = new BodyBudget(guards.bodyBudgetBytes(), guards.bodyTimeout().toMillis(), telemetry.registry());
+        new AlertmanagerReceiver(pilot, config.clock(), telemetry.registry(), guards.alertLimits(), budget)
+                .mount(router, auth.ingest(telemetry.registry(), "alertmanager"));
         new RemoteWriteReceiver(samples, telemetry.registry(), config.bodyLimitBytes(),
-                RemoteWriteReceiver.DEFAULT_UNCOMPRESSED_LIMIT).mount(router);
+                RemoteWriteReceiver.DEFAULT_UNCOMPRESSED_LIMIT)
+                .mount(router, auth.ingest(telemetry.registry(), "remote_write"), budget);
         new StatusApi(pilot, journal, auth, () -> holder.daemon == null
                 ? Future.failedFuture("starting") : holder.daemon.reload(), () -> {
                     io.vertx.core.json.JsonArray a = new io.vertx.core.json.JsonArray();
@@ -221,8 +250,9 @@ public final class Daemon implements AutoCloseable {
                 + " not allowed on " + ctx.request().path(), null));
         router.errorHandler(400, ctx -> HttpErrors.send(ctx, 400, "bad request", null));
         router.errorHandler(500, ctx -> {
-            LOG.warning("internal error on " + ctx.request().path() + ": " + ctx.failure());
-            HttpErrors.send(ctx, 500, "internal error", String.valueOf(ctx.failure()));
+            // One line, no stack trace, and nothing of the exception in the answer (it may quote input or internals).
+            LOG.warning("internal error on " + ctx.request().method() + " " + ctx.request().path() + ": " + ctx.failure());
+            HttpErrors.send(ctx, 500, "internal error", null);
         });
         return router;
     }

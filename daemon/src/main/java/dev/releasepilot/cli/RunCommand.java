@@ -2,10 +2,9 @@ package dev.releasepilot.cli;
 
 import dev.releasepilot.app.Daemon;
 import dev.releasepilot.app.DaemonConfig;
+import dev.releasepilot.app.HttpGuards;
 import dev.releasepilot.app.StartupFailure;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -29,6 +28,24 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--admin-token-file", description = "File holding the bearer token for control endpoints (default: control disabled).")
     Path adminTokenFile;
+
+    @Option(names = "--ingest-token-file", description = "File holding the token the receivers (Alertmanager webhook, remote_write) require, as 'Authorization: Bearer' or as the basic-auth password (default: receivers are open).")
+    Path ingestTokenFile;
+
+    @Option(names = "--metrics-need-token", description = "/metrics requires the read token (or the admin token) too; needs --read-token-file.")
+    boolean metricsNeedToken;
+
+    @Option(names = "--idle-timeout", defaultValue = "60s", description = "Close a connection idle this long; 0s: never (default: ${DEFAULT-VALUE}).")
+    String idleTimeout;
+
+    @Option(names = "--header-timeout", defaultValue = "10s", description = "Close a connection whose request headers take longer than this (default: ${DEFAULT-VALUE}).")
+    String headerTimeout;
+
+    @Option(names = "--body-timeout", defaultValue = "30s", description = "Answer 503 and close when a request body takes longer than this (default: ${DEFAULT-VALUE}).")
+    String bodyTimeout;
+
+    @Option(names = "--body-budget-bytes", defaultValue = "67108864", description = "Request-body bytes held in memory at once over all connections; past it, 503 with Retry-After (default: ${DEFAULT-VALUE}, 64 MiB).")
+    long bodyBudgetBytes;
 
     @Option(names = "--reconcile-interval", defaultValue = "5s",
             description = "How often weights are read back from the load balancers to repair drift, e.g. after an HAProxy reload; 0s turns it off (default: ${DEFAULT-VALUE}).")
@@ -63,6 +80,34 @@ final class RunCommand implements Callable<Integer> {
             return 2;
         }
         String host = listen.substring(0, colon).replace("[", "").replace("]", "");
+        String readToken;
+        String adminToken;
+        String ingestToken;
+        try {
+            readToken = TokenFile.read("--read-token-file", readTokenFile, System.err::println);
+            adminToken = TokenFile.read("--admin-token-file", adminTokenFile, System.err::println);
+            ingestToken = TokenFile.read("--ingest-token-file", ingestTokenFile, System.err::println);
+        } catch (IOException e) {
+            System.err.println("cannot read token file: " + e.getMessage());
+            return 2;
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            return 2;
+        }
+        if (metricsNeedToken && readToken == null) {
+            System.err.println("--metrics-need-token needs --read-token-file");
+            return 2;
+        }
+        HttpGuards guards;
+        try {
+            guards = HttpGuards.DEFAULTS.withIngestToken(ingestToken, metricsNeedToken)
+                    .withTimeouts(duration("--idle-timeout", idleTimeout), duration("--header-timeout", headerTimeout),
+                            duration("--body-timeout", bodyTimeout))
+                    .withBodyBudget(bodyBudgetBytes);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            return 2;
+        }
         java.time.Duration future;
         try {
             future = dev.releasepilot.rules.DurationParser.parse(maxSampleFuture);
@@ -73,18 +118,16 @@ final class RunCommand implements Callable<Integer> {
         DaemonConfig cfg;
         try {
             cfg = DaemonConfig.defaults(config, dataDir, host, port)
-                    .withTokens(token(readTokenFile), token(adminTokenFile))
+                    .withTokens(readToken, adminToken)
                     .withReconcileIntervalMs(dev.releasepilot.rules.DurationParser.parse(reconcileInterval).toMillis())
                     .withNats(natsUrl, natsSubjects)
-                    .withMaxSampleFuture(future);
+                    .withMaxSampleFuture(future)
+                    .withGuards(guards);
         } catch (IllegalArgumentException e) {
             System.err.println("NATS: " + e.getMessage());
             return 2;
         } catch (dev.releasepilot.rules.SyntaxError e) {
             System.err.println("--reconcile-interval: " + e.getMessage());
-            return 2;
-        } catch (IOException e) {
-            System.err.println("cannot read token file: " + e.getMessage());
             return 2;
         }
         Daemon daemon;
@@ -109,7 +152,11 @@ final class RunCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static String token(Path file) throws IOException {
-        return file == null ? null : Files.readString(file, StandardCharsets.UTF_8).strip();
+    private static java.time.Duration duration(String flag, String text) {
+        try {
+            return dev.releasepilot.rules.DurationParser.parse(text);
+        } catch (dev.releasepilot.rules.SyntaxError e) {
+            throw new IllegalArgumentException(flag + ": " + e.getMessage());
+        }
     }
 }

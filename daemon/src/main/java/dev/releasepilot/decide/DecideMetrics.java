@@ -65,6 +65,11 @@ final class DecideMetrics {
         }
     }
 
+    /** An alert ignored because it started before the service's current release (beyond the tolerance). */
+    void stale(String service) {
+        registry.counter("release_pilot_signals_stale_total", "service", service).increment();
+    }
+
     /** An expr trigger's evaluation threw; the trigger is ERROR until one succeeds. */
     void triggerError(String service, String trigger) {
         registry.counter("release_pilot_trigger_errors_total", "service", service, "trigger", trigger).increment();

@@ -139,7 +139,7 @@ public final class Pilot implements SignalPort, ControlPort, TouchListener {
             if (s instanceof AlertSignal a) {
                 boolean matched = false;
                 for (ServiceController c : services.values()) {
-                    AlertTrigger t = firstMatch(c.ruleSnapshot(), a);
+                    AlertTrigger t = firstMatch(c.ruleSnapshot(), a.labels());
                     if (t != null) {
                         matched = true;
                         work.add(c.alert(a, t));
@@ -159,9 +159,25 @@ public final class Pilot implements SignalPort, ControlPort, TouchListener {
         return work.isEmpty() ? Future.succeededFuture() : Future.all(work).mapEmpty();
     }
 
-    private static AlertTrigger firstMatch(ServiceRule rule, AlertSignal a) {
+    /**
+     * Whether some service's alert trigger matches an alert with these labels, so ingest keeps only the
+     * alerts that matter out of a large group; one that no trigger matches is counted as unmatched here.
+     * Safe from any thread: it reads the services' immutable rule snapshots.
+     */
+    @Override
+    public boolean admit(Map<String, String> labels) {
+        for (ServiceController c : services.values()) {
+            if (firstMatch(c.ruleSnapshot(), labels) != null) {
+                return true;
+            }
+        }
+        metrics.unmatched.increment();
+        return false;
+    }
+
+    private static AlertTrigger firstMatch(ServiceRule rule, Map<String, String> labels) {
         for (Trigger t : rule.triggers()) {
-            if (t instanceof AlertTrigger at && at.matchers().matches(a.labels())) {
+            if (t instanceof AlertTrigger at && at.matchers().matches(labels)) {
                 return at;
             }
         }

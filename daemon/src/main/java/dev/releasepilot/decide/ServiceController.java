@@ -225,6 +225,13 @@ final class ServiceController extends VerticleBase {
             machine.apply(e);
             startRelease(e);
             rollback |= e instanceof Event.DriftFound d && d.direction() == DriftDirection.LB_LOST_ROLLBACK;
+            if (e instanceof Event.AlertSeen a && a.stale()) {
+                metrics.stale(name());
+                LOG.info(() -> "service " + name() + ": alert " + a.labels().getOrDefault("alertname", a.fingerprint())
+                        + " (fingerprint " + a.fingerprint() + ") ignored as stale: it started at " + a.startsAt()
+                        + ", before the current release beyond the stale tolerance of "
+                        + machine.rule().staleTolerance().toSeconds() + "s");
+            }
             if (e instanceof Event.Decided d) {
                 metrics.decision(name(), d.kind());
                 rollback |= d.kind() == DecisionKind.ROLLBACK;
@@ -267,13 +274,19 @@ final class ServiceController extends VerticleBase {
                 return Future.succeededFuture();
             }
             for (int i = 0; i < events.size(); i++) {
-                if (appends.get(i).failed()) {
+                Future<?> a = appends.get(i);
+                if (a.failed() && a.cause() instanceof dev.releasepilot.journal.RecordTooLarge) {
+                    // Never fits: keeping it for retry would hold every later record back behind it.
+                    LOG.severe("service " + name() + ": " + a.cause().getMessage() + "; that record is not kept");
+                } else if (a.failed()) {
                     backlog.add(events.get(i));
                 }
             }
             LOG.log(Level.WARNING, "service " + name() + ": journal write failed, " + backlog.size()
                     + " records kept for retry", ar.cause());
-            scheduleFlush();
+            if (!backlog.isEmpty()) {
+                scheduleFlush();
+            }
             return Future.failedFuture(ar.cause());
         });
     }
@@ -293,7 +306,10 @@ final class ServiceController extends VerticleBase {
             return;
         }
         journal.append(name(), e.type(), EventCodec.toJson(e)).onComplete(ar -> {
-            if (ar.succeeded()) {
+            if (ar.succeeded() || ar.cause() instanceof dev.releasepilot.journal.RecordTooLarge) {
+                if (ar.failed()) {
+                    LOG.severe("service " + name() + ": " + ar.cause().getMessage() + "; that record is not kept");
+                }
                 backlog.poll();
                 flushBacklog();
             } else {

@@ -30,6 +30,9 @@ public final class ServiceMachine {
     private Event.Decided lastDecision;
     private Event.Actuated lastAction;
     private Event.ActuationFailed lastFailure;
+    // Alerts ignored as stale (journaled, so the count survives a restart) and the newest of them.
+    private long staleAlerts;
+    private Event.AlertSeen lastStale;
     // Per probe trigger: the current run of consecutive failures, and its newest results as evidence.
     private final Map<String, Integer> probeRuns = new LinkedHashMap<>();
     private final Map<String, java.util.ArrayDeque<Event.ProbeResult>> probeEvidence = new LinkedHashMap<>();
@@ -73,7 +76,9 @@ public final class ServiceMachine {
         if ((current != null && !a.startsAt().isAfter(current.startsAt())) || seen.contains(a.episode())) {
             return List.of(); // a retry, a repeat or the HA peer's copy of an episode we already have
         }
-        boolean stale = rule.ignoreAlertsBeforeRelease() && release != null && a.startsAt().isBefore(release.at());
+        // Stale: started before the release, beyond what the sender's clock lagging ours explains.
+        boolean stale = rule.ignoreAlertsBeforeRelease() && release != null
+                && a.startsAt().isBefore(rule.staleBefore(release.at()));
         List<Event> out = new ArrayList<>(2);
         out.add(new Event.AlertSeen(now, a.fingerprint(), a.startsAt(), true, stale, trigger.name(), labels));
         if (!stale) {
@@ -274,7 +279,10 @@ public final class ServiceMachine {
             return;
         }
         seen.add(a.episode());
-        if (!a.stale()) {
+        if (a.stale()) {
+            staleAlerts++;
+            lastStale = a;
+        } else {
             firing.put(a.fingerprint(), a);
             if (firing.size() > MAX_FIRING) {
                 firing.remove(firing.keySet().iterator().next());
@@ -333,6 +341,8 @@ public final class ServiceMachine {
         probeRuns.forEach((t, n) -> probes.put(t, new JsonObject().put("consecutive_failures", n)
                 .put("last", EventCodec.toJson(probeEvidence.get(t).peekLast()))));
         o.put("failing_probes", probes);
+        o.put("stale_alerts", new JsonObject().put("count", staleAlerts)
+                .put("last", lastStale == null ? null : EventCodec.toJson(lastStale)));
         o.put("cooldown_until", cooldownUntil == null ? null : cooldownUntil.toString());
         o.put("release", release == null ? null : EventCodec.toJson(release));
         o.put("last_decision", lastDecision == null ? null : EventCodec.toJson(lastDecision));

@@ -11,4 +11,13 @@ public interface SignalPort {
      * journal could not take it, so the sender retries (Alertmanager retries a 5xx).
      */
     Future<Void> accept(List<Signal> signals);
+
+    /**
+     * Whether some service's alert trigger matches an alert with these labels, so a receiver keeps only
+     * the alerts that matter out of a large group; one that none matches is counted as unmatched. Safe
+     * from any thread. By default every alert is kept.
+     */
+    default boolean admit(java.util.Map<String, String> labels) {
+        return true;
+    }
 }

@@ -39,6 +39,13 @@ public final class IngestMetrics {
         }
     }
 
+    /** Parts of valid signals that were cut to fit the journal ({@code reason="annotations"}). */
+    public void truncated(String reason, int n) {
+        if (n > 0) {
+            registry.counter("release_pilot_signals_truncated_total", "source", source, "reason", reason).increment(n);
+        }
+    }
+
     /**
      * Samples that were valid but not kept: {@code unmatched} (no rule selects the metric) and
      * {@code native_histogram} (the windows hold floats). Called once per request with the count, so

@@ -243,11 +243,14 @@ public final class FileJournal implements Journal {
             long startSeq = nextSeq;
             List<ByteBuffer> frames = new ArrayList<>(batch.size());
             for (Pending p : batch) {
-                JournalEntry e = new JournalEntry(nextSeq++, clock.instant(), p.service(), p.type(), p.body());
+                JournalEntry e = new JournalEntry(nextSeq, clock.instant(), p.service(), p.type(), p.body());
                 byte[] payload = e.toJson().encode().getBytes(StandardCharsets.UTF_8);
                 if (payload.length > MAX_RECORD) {
-                    throw new IOException("record of " + payload.length + " bytes exceeds " + MAX_RECORD);
+                    // Refuse this record alone: failing the batch would fail every record written with it.
+                    written.add(null);
+                    continue;
                 }
+                nextSeq++;
                 CRC32C c = new CRC32C();
                 c.update(payload);
                 ByteBuffer frame = ByteBuffer.allocate(8 + payload.length);
@@ -258,7 +261,7 @@ public final class FileJournal implements Journal {
             long before = channel.position();
             try {
                 ByteBuffer[] arr = frames.toArray(ByteBuffer[]::new);
-                while (arr[arr.length - 1].hasRemaining()) {
+                while (arr.length > 0 && arr[arr.length - 1].hasRemaining()) {
                     channel.write(arr);
                 }
                 channel.force(false);
@@ -275,7 +278,11 @@ public final class FileJournal implements Journal {
         }
         for (int i = 0; i < batch.size(); i++) {
             Pending p = batch.get(i);
-            if (failure == null) {
+            if (failure == null && written.get(i) == null) {
+                rejected.increment();
+                complete(p, () -> p.promise().fail(new RecordTooLarge("a " + p.type() + " record for " + p.service()
+                        + " is larger than the journal's limit of " + MAX_RECORD + " bytes")));
+            } else if (failure == null) {
                 JournalEntry e = written.get(i);
                 remember(e);
                 appendTimer.record(System.nanoTime() - p.enqueuedNanos(), TimeUnit.NANOSECONDS);

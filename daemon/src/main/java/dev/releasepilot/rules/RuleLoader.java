@@ -40,7 +40,7 @@ public final class RuleLoader {
 
     private static final Set<String> TOP = Set.of("services");
     private static final Set<String> SERVICE = ordered("name", "backend", "triggers", "on_trigger", "dry_run",
-            "cooldown", "ignore_alerts_before_release", "notify", "when_stable_unavailable");
+            "cooldown", "ignore_alerts_before_release", "notify", "when_stable_unavailable", "stale_tolerance");
     private static final Set<String> TRIGGER = ordered("name", "alert", "expr", "for", "requires", "probe",
             "consecutive_failures", "clear_for");
     private static final Set<String> PROBE = ordered("url", "interval", "timeout", "expect_status", "follow_redirects",
@@ -169,6 +169,8 @@ public final class RuleLoader {
         Duration cooldown = m.containsKey("cooldown") ? y.duration(m.get("cooldown"), "cooldown") : DEFAULT_COOLDOWN;
         Boolean ignoreOld = m.containsKey("ignore_alerts_before_release")
                 ? y.bool(m.get("ignore_alerts_before_release"), "ignore_alerts_before_release") : Boolean.TRUE;
+        Duration staleTolerance = m.containsKey("stale_tolerance")
+                ? y.duration(m.get("stale_tolerance"), "stale_tolerance") : ServiceRule.DEFAULT_STALE_TOLERANCE;
         WhenStableUnavailable whenStableUnavailable = WhenStableUnavailable.HOLD;
         if (m.containsKey("when_stable_unavailable")) {
             String w = y.string(m.get("when_stable_unavailable"), "when_stable_unavailable");
@@ -183,7 +185,8 @@ public final class RuleLoader {
         if (countErrors(y) > errorsBefore || backend == null) {
             return null;
         }
-        return new ServiceRule(name, backend, triggers, reaction, dryRun, cooldown, ignoreOld, notify, whenStableUnavailable);
+        return new ServiceRule(name, backend, triggers, reaction, dryRun, cooldown, ignoreOld, notify, whenStableUnavailable,
+                staleTolerance == null ? ServiceRule.DEFAULT_STALE_TOLERANCE : staleTolerance);
     }
 
     private static Trigger trigger(YamlNodes y, Node n) {

@@ -11,23 +11,46 @@ import java.util.List;
  *
  * @param ignoreAlertsBeforeRelease alerts whose startsAt predates the current release are stale:
  *                                  recorded, never acted on (they describe the previous version)
- * @param notifications where decisions and actions are told (chat, webhooks, the incident hook); may be empty
+ * @param notifications             where decisions and actions are told (chat, webhooks, the incident hook); may be empty
  * @param whenStableUnavailable     what a rollback does when no stable server can serve
  *                                  ({@code when_stable_unavailable}, default hold)
+ * @param staleTolerance            how far before the release an alert's startsAt may lie and still
+ *                                  count as this release's: the sender's clock may lag ours
+ *                                  ({@code stale_tolerance}, default {@link #DEFAULT_STALE_TOLERANCE})
  */
 public record ServiceRule(String name, Backend backend, List<Trigger> triggers, Reaction onTrigger,
                           boolean dryRun, Duration cooldown, boolean ignoreAlertsBeforeRelease,
-                          List<NotifyTarget> notifications, WhenStableUnavailable whenStableUnavailable) {
+                          List<NotifyTarget> notifications, WhenStableUnavailable whenStableUnavailable,
+                          Duration staleTolerance) {
+    /** Clock skew between hosts is seconds to minutes (PROTOCOLS.md §6); one minute covers the usual cases. */
+    public static final Duration DEFAULT_STALE_TOLERANCE = Duration.ofSeconds(60);
+
     public ServiceRule {
         triggers = List.copyOf(triggers);
         notifications = List.copyOf(notifications);
+        if (staleTolerance == null || staleTolerance.isNegative()) {
+            throw new IllegalArgumentException("stale tolerance must be zero or positive");
+        }
     }
 
-    /** A service whose rollbacks hold while no stable server can serve (the default). */
+    /** A service with the default stale tolerance. */
+    public ServiceRule(String name, Backend backend, List<Trigger> triggers, Reaction onTrigger,
+                       boolean dryRun, Duration cooldown, boolean ignoreAlertsBeforeRelease,
+                       List<NotifyTarget> notifications, WhenStableUnavailable whenStableUnavailable) {
+        this(name, backend, triggers, onTrigger, dryRun, cooldown, ignoreAlertsBeforeRelease, notifications,
+                whenStableUnavailable, DEFAULT_STALE_TOLERANCE);
+    }
+
+    /** A service whose rollbacks hold while no stable server can serve (the default), with the default stale tolerance. */
     public ServiceRule(String name, Backend backend, List<Trigger> triggers, Reaction onTrigger,
                        boolean dryRun, Duration cooldown, boolean ignoreAlertsBeforeRelease,
                        List<NotifyTarget> notifications) {
         this(name, backend, triggers, onTrigger, dryRun, cooldown, ignoreAlertsBeforeRelease, notifications,
                 WhenStableUnavailable.HOLD);
+    }
+
+    /** The earliest startsAt an alert may have and still belong to a release that went live at {@code release}. */
+    public java.time.Instant staleBefore(java.time.Instant release) {
+        return release.minus(staleTolerance);
     }
 }

@@ -47,7 +47,8 @@ public final class RemoteWriteBenchServer {
             public Future<?> start() {
                 Router router = Router.router(vertx);
                 new RemoteWriteReceiver(store, registry, 4 * 1024 * 1024, RemoteWriteReceiver.DEFAULT_UNCOMPRESSED_LIMIT)
-                        .mount(router);
+                        .mount(router, ctx -> ctx.next(),
+                                new dev.releasepilot.http.BodyBudget(1L << 30, 30_000, registry));
                 router.get("/bench/stats").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json")
                         .end(stats(store, registry).encode()));
                 return vertx.createHttpServer().connectionHandler(c -> CONNECTIONS.incrementAndGet()).requestHandler(router)

@@ -254,12 +254,16 @@ class ServiceMachineTest {
         feed(m, new OperatorCommand.Release("v2", new JsonObject(), "deploy"), release);
         assertEquals(ServiceState.CANARY, m.state());
 
-        List<Event> old = feed(m, firing("fp1", release.minusSeconds(30), CHECKOUT_ERRORS), release.plusSeconds(5));
+        // 90 s before the release: more than the default 60 s tolerance for clock skew.
+        List<Event> old = feed(m, firing("fp1", release.minusSeconds(90), CHECKOUT_ERRORS), release.plusSeconds(5));
         assertEquals(1, old.size(), "no decision: " + old);
         Event.AlertSeen seen = assertInstanceOf(Event.AlertSeen.class, old.get(0));
         assertTrue(seen.stale());
         assertEquals(ServiceState.CANARY, m.state());
         assertEquals(0, m.view().getJsonArray("firing_alerts").size(), "a stale alert is not counted as firing");
+        JsonObject stale = m.view().getJsonObject("stale_alerts");
+        assertEquals(1, stale.getLong("count"));
+        assertEquals("fp1", stale.getJsonObject("last").getString("fingerprint"));
 
         List<Event> fresh = feed(m, firing("fp2", release.plusSeconds(10), CHECKOUT_ERRORS), release.plusSeconds(11));
         assertEquals(DecisionKind.ROLLBACK, decision(fresh).kind());
@@ -271,8 +275,41 @@ class ServiceMachineTest {
         ServiceMachine m = machine(Reaction.NOTIFY, false, Duration.ZERO);
         feed(m, firing("fp1", T0, CHECKOUT_ERRORS), T0);
         assertEquals(1, m.view().getJsonArray("firing_alerts").size());
-        feed(m, new OperatorCommand.Release("v2", new JsonObject(), "deploy"), T0.plusSeconds(10));
+        feed(m, new OperatorCommand.Release("v2", new JsonObject(), "deploy"), T0.plusSeconds(61));
         assertEquals(0, m.view().getJsonArray("firing_alerts").size());
+    }
+
+    @Test
+    void anAlertFromASenderWhoseClockLagsIsNotStale() {
+        ServiceMachine m = machine(Reaction.ROLLBACK, false, Duration.ofMinutes(10));
+        Instant release = T0.plusSeconds(100);
+        feed(m, new OperatorCommand.Release("v2", new JsonObject(), "deploy"), release);
+        // Alertmanager's host is 25 s behind ours: the alert it stamps "startsAt" belongs to this release.
+        List<Event> out = feed(m, firing("fp1", release.minusSeconds(25), CHECKOUT_ERRORS), release.plusSeconds(1));
+        assertFalse(assertInstanceOf(Event.AlertSeen.class, out.get(0)).stale());
+        assertEquals(DecisionKind.ROLLBACK, decision(out).kind());
+        assertEquals(0, m.view().getJsonObject("stale_alerts").getLong("count"));
+    }
+
+    @Test
+    void theStaleToleranceComesFromTheRule() {
+        ServiceRule strict = withStaleTolerance(rule(Reaction.ROLLBACK, false, Duration.ofMinutes(10), true), Duration.ZERO);
+        ServiceMachine m = new ServiceMachine(strict);
+        Instant release = T0.plusSeconds(100);
+        feed(m, new OperatorCommand.Release("v2", new JsonObject(), "deploy"), release);
+        List<Event> lagging = feed(m, firing("fp1", release.minusSeconds(1), CHECKOUT_ERRORS), release.plusSeconds(1));
+        assertTrue(assertInstanceOf(Event.AlertSeen.class, lagging.get(0)).stale(), "no tolerance: 1 s before is stale");
+        // The same alert again (a repeat of the group): not journaled or counted twice.
+        assertTrue(feed(m, firing("fp1", release.minusSeconds(1), CHECKOUT_ERRORS), release.plusSeconds(2)).isEmpty());
+        List<Event> exact = feed(m, firing("fp2", release, Map.of("alertname", "CheckoutLatency", "severity", "critical")),
+                release.plusSeconds(3));
+        assertEquals(DecisionKind.ROLLBACK, decision(exact).kind(), "startsAt equal to the release is not stale");
+        assertEquals(1, m.view().getJsonObject("stale_alerts").getLong("count"));
+    }
+
+    private static ServiceRule withStaleTolerance(ServiceRule r, Duration tolerance) {
+        return new ServiceRule(r.name(), r.backend(), r.triggers(), r.onTrigger(), r.dryRun(), r.cooldown(),
+                r.ignoreAlertsBeforeRelease(), r.notifications(), r.whenStableUnavailable(), tolerance);
     }
 
     @Test

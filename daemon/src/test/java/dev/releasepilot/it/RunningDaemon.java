@@ -24,10 +24,16 @@ final class RunningDaemon implements AutoCloseable {
     }
 
     static RunningDaemon start(Path rules, Path dataDir, String adminToken) {
+        return start(rules, dataDir, adminToken, c -> c);
+    }
+
+    /** @param tweak changes the test's usual configuration (tokens, HTTP guards) */
+    static RunningDaemon start(Path rules, Path dataDir, String adminToken,
+                               java.util.function.UnaryOperator<DaemonConfig> tweak) {
         try {
-            return new RunningDaemon(Daemon.start(DaemonConfig.defaults(rules, dataDir, "127.0.0.1", 0)
+            return new RunningDaemon(Daemon.start(tweak.apply(DaemonConfig.defaults(rules, dataDir, "127.0.0.1", 0)
                     .withTokens(null, adminToken).withActuationRetryDelayMs(200)
-                    .withReconcileIntervalMs(0))); // periodic repair has its own test (DriftReconcileTest)
+                    .withReconcileIntervalMs(0)))); // periodic repair has its own test (DriftReconcileTest)
         } catch (StartupFailure e) {
             throw new AssertionError(e.getMessage());
         }
@@ -69,8 +75,20 @@ final class RunningDaemon implements AutoCloseable {
         return "http://127.0.0.1:" + daemon.port();
     }
 
+    /** The bearer token this client's GETs send (for a daemon started with a read token); null for none. */
+    private volatile String readToken;
+
+    RunningDaemon readingWith(String token) {
+        this.readToken = token;
+        return this;
+    }
+
     HttpResponse<String> get(String path) {
-        return send(HttpRequest.newBuilder(URI.create(url() + path)).GET().build());
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url() + path)).GET();
+        if (readToken != null) {
+            b.header("Authorization", "Bearer " + readToken);
+        }
+        return send(b.build());
     }
 
     HttpResponse<String> post(String path, String contentType, String body, String token) {

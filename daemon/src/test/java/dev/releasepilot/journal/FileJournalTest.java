@@ -219,6 +219,26 @@ class FileJournalTest {
 
     // --- helpers
 
+    @Test
+    void aRecordOverTheLimitIsRefusedAloneAndTheRecordsBesideItAreWritten() throws Exception {
+        try (FileJournal j = open(dir)) {
+            // Queued back to back, so the writer usually takes them in one batch.
+            var before = j.append("checkout", "alert", new JsonObject().put("n", 1));
+            var huge = j.append("checkout", "decision", new JsonObject().put("pad", "x".repeat(FileJournal.MAX_RECORD)));
+            var after = j.append("checkout", "alert", new JsonObject().put("n", 2));
+            var failure = assertThrows(java.util.concurrent.ExecutionException.class,
+                    () -> huge.toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS));
+            assertTrue(failure.getCause() instanceof RecordTooLarge, failure.getCause().toString());
+            assertEquals(1L, before.toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS).seq());
+            assertEquals(2L, after.toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS).seq(),
+                    "no sequence number is spent on the refused record");
+        }
+        try (FileJournal j = open(dir)) {
+            assertTrue(j.recovery().clean(), j.recovery().detail());
+            assertEquals(List.of(1, 2), ns(j.replay()));
+        }
+    }
+
     private static FileJournal open(Path d) throws IOException {
         return FileJournal.open(d, CLOCK, new SimpleMeterRegistry());
     }

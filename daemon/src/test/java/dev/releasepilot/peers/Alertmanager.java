@@ -27,6 +27,15 @@ public final class Alertmanager implements AutoCloseable {
 
     /** @param groupWait the route's group_wait; "0s" is Alertmanager's floor (group_interval stays 1s) */
     public Alertmanager(Path dir, String webhookUrl, String groupWait) {
+        this(dir, webhookUrl, groupWait, null);
+    }
+
+    /**
+     * @param httpConfig the webhook's {@code http_config} as one YAML flow mapping, e.g.
+     *                   {@code {authorization: {credentials: tok}}} or {@code {basic_auth: {username: am, password: tok}}};
+     *                   null for none
+     */
+    public Alertmanager(Path dir, String webhookUrl, String groupWait, String httpConfig) {
         this.dir = dir;
         this.port = FreePort.get();
         String cfg = """
@@ -41,7 +50,8 @@ public final class Alertmanager implements AutoCloseable {
                     webhook_configs:
                       - url: '%s'
                         send_resolved: true
-                """.formatted(groupWait, webhookUrl);
+                """.formatted(groupWait, webhookUrl)
+                + (httpConfig == null ? "" : "        http_config: " + httpConfig + "\n");
         Path bin = Binaries.require("prometheus-alertmanager", "prometheus-alertmanager");
         try {
             Files.createDirectories(dir.resolve("data"));

@@ -84,7 +84,19 @@ class RuleLoaderTest {
         ServiceRule s = r.rules().services().get(0);
         assertEquals(Reaction.ROLLBACK, s.onTrigger());
         assertTrue(s.ignoreAlertsBeforeRelease());
+        assertEquals(ServiceRule.DEFAULT_STALE_TOLERANCE, s.staleTolerance());
         assertEquals(BackendParser.DEFAULT_TIMEOUT, s.backend().timeout());
+    }
+
+    @Test
+    void staleToleranceIsReadAndCheckedLikeAnyDuration() {
+        LoadResult r = RuleLoader.parse(FILE, VALID + "    stale_tolerance: 15s\n");
+        assertTrue(r.ok(), () -> "errors: " + r.errors());
+        assertEquals(Duration.ofSeconds(15), r.rules().services().get(0).staleTolerance());
+        String text = VALID + "    stale_tolerance: soon\n";
+        Problem p = single(text);
+        assertAt(p, text, 8, "soon");
+        assertTrue(p.message().startsWith("stale_tolerance"), p.message());
     }
 
     @Test

@@ -13,6 +13,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.PlatformHandler;
 import java.io.IOException;
 import java.util.Locale;
 import org.xerial.snappy.Snappy;
@@ -77,9 +78,15 @@ public final class RemoteWriteReceiver {
         Snappy.getNativeLibraryVersion();
     }
 
-    public void mount(Router router) {
+    /**
+     * @param auth   runs first: the ingest token check (401 before the body is read)
+     * @param budget reserves the body's bytes in the shared budget and arms the body deadline
+     */
+    public void mount(Router router, PlatformHandler auth, dev.releasepilot.http.BodyBudget budget) {
         // Vert.x Web runs body handlers before user handlers, so the headers are checked after.
         router.post(PATH)
+                .handler(auth)
+                .handler(budget.guard("remote_write", bodyLimit))
                 .handler(BodyHandler.create(false).setBodyLimit(bodyLimit))
                 .handler(requireSnappyProtobuf())
                 .handler(this::receive)

@@ -160,6 +160,22 @@ class AlertmanagerDecoderTest {
         assertTrue(d.rejected().get(6).contains("startsAt"), d.rejected().get(6));
     }
 
+    @Test
+    void aDecoderUsedFromAnotherThreadFailsLoudly() throws Exception {
+        AlertmanagerDecoder d = new AlertmanagerDecoder(labels -> true, bytes -> true, AlertLimits.DEFAULTS, RECEIVED, 1L);
+        Throwable[] seen = {null};
+        Thread other = new Thread(() -> {
+            try {
+                d.feed(Buffer.buffer("{"));
+            } catch (Throwable t) {
+                seen[0] = t;
+            }
+        });
+        other.start();
+        other.join();
+        assertTrue(seen[0] instanceof IllegalStateException, String.valueOf(seen[0]));
+    }
+
     private static AlertmanagerDecoder.Decoded decode(String body) throws BadInput {
         return AlertmanagerDecoder.decode(Buffer.buffer(body), RECEIVED, 42L);
     }

@@ -4,6 +4,7 @@ import dev.releasepilot.window.SampleSink;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import dev.releasepilot.http.BodyBudget;
 import io.vertx.ext.web.Router;
 import java.util.concurrent.TimeUnit;
 
@@ -15,7 +16,8 @@ final class ReceiverServer implements AutoCloseable {
 
     ReceiverServer(SampleSink sink, long bodyLimit, int uncompressedLimit) throws Exception {
         Router router = Router.router(vertx);
-        new RemoteWriteReceiver(sink, registry, bodyLimit, uncompressedLimit).mount(router);
+        new RemoteWriteReceiver(sink, registry, bodyLimit, uncompressedLimit)
+                .mount(router, ctx -> ctx.next(), new BodyBudget(1L << 30, 30_000, registry));
         server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
     }
 

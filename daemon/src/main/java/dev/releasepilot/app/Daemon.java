@@ -75,10 +75,6 @@ public final class Daemon implements AutoCloseable {
         } catch (IOException e) {
             throw new StartupFailure("cannot open the journal in " + config.dataDir() + ": " + e.getMessage());
         }
-        if (!journal.recovery().clean()) {
-            LOG.warning("journal recovery: " + journal.recovery().detail() + " (" + journal.recovery().records()
-                    + " records kept)");
-        }
         Vertx vertx = Vertx.vertx();
         NatsLink nats;
         try {
@@ -94,6 +90,10 @@ public final class Daemon implements AutoCloseable {
                             CIRCUIT_THRESHOLD, CIRCUIT_OPEN_FOR, config.clock(), telemetry.registry()),
                     config.actuationRetryDelayMs(),
                     config.reconcileIntervalMs(), nats.events()).await(30, TimeUnit.SECONDS);
+            if (!journal.recovery().clean()) {
+                LOG.warning("journal recovery: " + journal.recovery().detail() + " (" + journal.recovery().records()
+                        + " records replayed)");
+            }
             // Always deployed; it idles when no backend sets stats_poll, and picks them up on reload.
             HaproxyStatsPoller stats = new HaproxyStatsPoller(rules.rules(), pilot.samples(), config.clock(),
                     telemetry.registry());
@@ -107,8 +107,8 @@ public final class Daemon implements AutoCloseable {
             d.startProbes(rules.rules()).await(30, TimeUnit.SECONDS);
             holder.daemon = d;
             LOG.info("release-pilot " + VERSION + " listening on " + config.host() + ":" + server.actualPort()
-                    + ", " + rules.rules().services().size() + " services, journal " + journal.file()
-                    + " (" + journal.recovery().records() + " records)");
+                    + ", " + rules.rules().services().size() + " services, journal in " + journal.dataDir()
+                    + " (" + journal.recovery().records() + " records replayed)");
             return d;
         } catch (Exception e) {
             nats.close();
@@ -131,6 +131,9 @@ public final class Daemon implements AutoCloseable {
         router.get("/-/ready").handler(ctx -> {
             if (holder.daemon == null) {
                 ctx.response().setStatusCode(503).end("Not ready.\n");
+            } else if (!journal.writable()) {
+                // Accepting alerts now would answer 503 to each: say so before a load balancer sends them.
+                ctx.response().setStatusCode(503).end("Not ready: the journal cannot write (disk full or failing).\n");
             } else {
                 ctx.response().end("Ready.\n");
             }

@@ -20,11 +20,20 @@ final class BoundedSet {
         map.put(key, Boolean.TRUE);
     }
 
+    void clear() {
+        map.clear();
+    }
+
     boolean contains(String key) {
         return map.containsKey(key);
     }
 
     int size() {
         return map.size();
+    }
+
+    /** Members, oldest first (the order a snapshot restores them in, so the same ones are forgotten next). */
+    java.util.List<String> members() {
+        return java.util.List.copyOf(map.keySet());
     }
 }

@@ -5,7 +5,9 @@ import dev.releasepilot.act.Actuator;
 import dev.releasepilot.act.Command;
 import dev.releasepilot.act.Retrier;
 import dev.releasepilot.act.Weights;
+import dev.releasepilot.journal.Draft;
 import dev.releasepilot.journal.Journal;
+import dev.releasepilot.journal.JournalEntry;
 import dev.releasepilot.rules.AlertTrigger;
 import dev.releasepilot.rules.ServiceRule;
 import io.vertx.core.Context;
@@ -34,6 +36,10 @@ import java.util.logging.Logger;
 final class ServiceController extends VerticleBase {
     private static final Logger LOG = Logger.getLogger(ServiceController.class.getName());
     private static final long MAX_RETRY_DELAY_MS = 60_000;
+    /** A snapshot after this many records of the service, so replay reads at most about as many. */
+    static final int SNAPSHOT_EVERY_RECORDS = 1_000;
+    /** And at this interval if anything was journaled since, so a quiet service's replay stays short too. */
+    static final long SNAPSHOT_INTERVAL_MS = 60_000;
 
     private final ServiceMachine machine;
     private volatile ServiceRule ruleSnapshot;
@@ -41,7 +47,10 @@ final class ServiceController extends VerticleBase {
     private final Clock clock;
     private final DecideMetrics metrics;
     private final EventSink events;
-    private final ArrayDeque<Event> backlog = new ArrayDeque<>();
+    /** Groups of records the journal refused, in order; each group is appended whole (alert + decision). */
+    private final ArrayDeque<List<Event>> backlog = new ArrayDeque<>();
+    private int appendsInFlight;
+    private int sinceSnapshot;
     private Actuator actuator;
     private volatile ServiceState published;
     private Weights lastWeights;
@@ -90,6 +99,14 @@ final class ServiceController extends VerticleBase {
     void replay(Event e) {
         machine.apply(e);
         published = machine.state();
+        sinceSnapshot++;
+    }
+
+    /** Before deployment: start from a journaled snapshot (replay then applies the records after it). */
+    void restore(JsonObject snapshot) {
+        machine.restore(snapshot);
+        published = machine.state();
+        sinceSnapshot = 0;
     }
 
     void actuator(Actuator a) {
@@ -110,6 +127,8 @@ final class ServiceController extends VerticleBase {
         if (reconcileIntervalMs > 0) {
             vertx.setPeriodic(reconcileIntervalMs, reconcileIntervalMs, t -> reconcile());
         }
+        snapshot(true); // records replayed after the last snapshot: the next start need not replay them again
+        vertx.setPeriodic(SNAPSHOT_INTERVAL_MS, SNAPSHOT_INTERVAL_MS, t -> snapshot(true));
         return Future.succeededFuture();
     }
 
@@ -210,6 +229,10 @@ final class ServiceController extends VerticleBase {
         return durable;
     }
 
+    /**
+     * Journals the durable events of one input as one group: an alert and the decision it caused are
+     * on disk together or not at all, so a crash between them cannot make a re-sent alert a "duplicate".
+     */
     private Future<Void> persist(List<Event> all) {
         List<Event> events = all.stream().filter(Event::durable).toList();
         for (Event e : events) {
@@ -218,30 +241,56 @@ final class ServiceController extends VerticleBase {
             }
         }
         if (!backlog.isEmpty()) {
-            backlog.addAll(events); // keep journal order: nothing overtakes records still waiting
+            if (!events.isEmpty()) {
+                backlog.add(events); // keep journal order: nothing overtakes records still waiting
+            }
             scheduleFlush();
-            return Future.failedFuture("journal unavailable: " + backlog.size() + " records waiting for disk");
+            return Future.failedFuture("journal unavailable: " + backlog.size() + " record groups waiting for disk");
         }
         if (events.isEmpty()) {
             return Future.succeededFuture();
         }
-        List<Future<?>> appends = new ArrayList<>(events.size());
-        for (Event e : events) {
-            appends.add(journal.append(name(), e.type(), e.body()));
-        }
-        return Future.join(appends).transform(ar -> {
+        return appendGroup(events).transform(ar -> {
             if (ar.succeeded()) {
                 return Future.succeededFuture();
             }
-            for (int i = 0; i < events.size(); i++) {
-                if (appends.get(i).failed()) {
-                    backlog.add(events.get(i));
-                }
-            }
+            backlog.add(events);
             LOG.log(Level.WARNING, "service " + name() + ": journal write failed, " + backlog.size()
-                    + " records kept for retry", ar.cause());
+                    + " record groups kept for retry", ar.cause());
             scheduleFlush();
             return Future.failedFuture(ar.cause());
+        });
+    }
+
+    private Future<List<JournalEntry>> appendGroup(List<Event> events) {
+        List<Draft> group = events.stream().map(e -> new Draft(e.type(), e.body())).toList();
+        appendsInFlight++;
+        return journal.append(name(), group).onComplete(ar -> {
+            appendsInFlight--;
+            if (ar.succeeded()) {
+                sinceSnapshot += group.size();
+                snapshot(false);
+            }
+        });
+    }
+
+    /**
+     * Journals the machine's state as a snapshot, when it equals what the journal holds: no append in
+     * flight and nothing in the backlog (else replay would apply those records twice).
+     */
+    private void snapshot(boolean anyCount) {
+        if (sinceSnapshot == 0 || appendsInFlight > 0 || !backlog.isEmpty()
+                || (!anyCount && sinceSnapshot < SNAPSHOT_EVERY_RECORDS)) {
+            return;
+        }
+        int covered = sinceSnapshot;
+        sinceSnapshot = 0;
+        appendsInFlight++;
+        journal.append(name(), List.of(new Draft(Journal.SNAPSHOT, machine.snapshot()))).onComplete(ar -> {
+            appendsInFlight--;
+            if (ar.failed()) {
+                sinceSnapshot += covered;
+            }
         });
     }
 
@@ -255,11 +304,11 @@ final class ServiceController extends VerticleBase {
     }
 
     private void flushBacklog() {
-        Event e = backlog.peek();
-        if (e == null) {
+        List<Event> group = backlog.peek();
+        if (group == null) {
             return;
         }
-        journal.append(name(), e.type(), e.body()).onComplete(ar -> {
+        appendGroup(group).onComplete(ar -> {
             if (ar.succeeded()) {
                 backlog.poll();
                 flushBacklog();

@@ -287,6 +287,50 @@ public final class ServiceMachine {
         cooldownUntil = d.at().plus(rule.cooldown());
     }
 
+    /**
+     * Everything {@link #apply} has built up, as the body of a journal snapshot: replay starts at the
+     * newest snapshot ({@link #restore}) instead of the first record. Probe runs are left out, as replay
+     * never had them (probe results are not journaled).
+     */
+    public JsonObject snapshot() {
+        JsonArray firingAlerts = new JsonArray();
+        firing.values().forEach(a -> firingAlerts.add(a.body()));
+        return new JsonObject().put("state", state.name()).put("before_pause", beforePause.name())
+                .put("release", release == null ? null : release.body())
+                .put("firing", firingAlerts).put("seen", new JsonArray(seen.members()))
+                .put("cooldown_until", cooldownUntil == null ? null : cooldownUntil.toString())
+                .put("last_decision", lastDecision == null ? null : lastDecision.body())
+                .put("last_action", lastAction == null ? null : lastAction.body())
+                .put("last_failure", lastFailure == null ? null : lastFailure.body());
+    }
+
+    /** Replaces the state with a {@link #snapshot}'s (the rule stays the current one). */
+    public void restore(JsonObject s) {
+        state = ServiceState.valueOf(s.getString("state"));
+        beforePause = ServiceState.valueOf(s.getString("before_pause"));
+        JsonObject r = s.getJsonObject("release");
+        release = r == null ? null : (Event.ReleaseStarted) Event.fromJournal("release", r);
+        firing.clear();
+        for (Object a : s.getJsonArray("firing")) {
+            Event.AlertSeen alert = (Event.AlertSeen) Event.fromJournal("alert", (JsonObject) a);
+            firing.put(alert.fingerprint(), alert);
+        }
+        seen.clear();
+        for (Object e : s.getJsonArray("seen")) {
+            seen.add((String) e);
+        }
+        String cooldown = s.getString("cooldown_until");
+        cooldownUntil = cooldown == null ? null : Instant.parse(cooldown);
+        JsonObject d = s.getJsonObject("last_decision");
+        lastDecision = d == null ? null : (Event.Decided) Event.fromJournal("decision", d);
+        JsonObject a = s.getJsonObject("last_action");
+        lastAction = a == null ? null : (Event.Actuated) Event.fromJournal("action", a);
+        JsonObject f = s.getJsonObject("last_failure");
+        lastFailure = f == null ? null : (Event.ActuationFailed) Event.fromJournal("action_failed", f);
+        probeRuns.clear();
+        probeEvidence.clear();
+    }
+
     public JsonObject view() {
         JsonObject o = new JsonObject().put("name", rule.name()).put("state", state.name())
                 .put("dry_run", rule.dryRun()).put("on_trigger", rule.onTrigger().name().toLowerCase(java.util.Locale.ROOT))

@@ -105,6 +105,9 @@ public final class FileJournal implements Journal {
                            long enqueuedNanos) {
     }
 
+    /** Wakes the writer so that close need not wait out its poll (never interrupt it: that closes the channel). */
+    private static final Pending WAKE = new Pending(null, List.of(), null, null, 0);
+
     /** What open found about the newest segment and the seqs. */
     private record Opened(List<Segment> segments, Segment active, long activeSize, boolean roll, long nextSeq,
                           Map<String, SnapshotIndex.Track> tracks, long indexedUpTo) {
@@ -417,7 +420,10 @@ public final class FileJournal implements Journal {
                 }
                 batch.add(first);
                 queue.drainTo(batch, 1024);
-                writeBatch(batch);
+                batch.removeIf(p -> p == WAKE);
+                if (!batch.isEmpty()) {
+                    writeBatch(batch);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
@@ -751,10 +757,14 @@ public final class FileJournal implements Journal {
         }
         closed = true;
         try {
+            queue.offer(WAKE); // if the queue is full, the writer is busy and sees closed after this batch
             writer.join(5_000);
             // An append that slipped in between its closed check and the writer's exit must not hang
             // its caller (a webhook waiting to answer): fail it, so the sender retries elsewhere/later.
             for (Pending p; (p = queue.poll()) != null; ) {
+                if (p == WAKE) {
+                    continue;
+                }
                 Pending failed = p;
                 complete(failed, () -> failed.promise().fail(new JournalUnavailable("journal closed", null)));
             }

@@ -138,6 +138,7 @@ public final class FileJournal implements Journal {
                 .register(registry);
         registry.gauge("release_pilot_journal_corrupt_records", damage, DamageLog::damagedAndTorn);
         registry.gauge("release_pilot_journal_writable", this, j -> j.writable ? 1 : 0);
+        registry.gauge("release_pilot_journal_replayed_records", damage, d -> d.report().records());
         this.writer = new Thread(this::writeLoop, "journal-writer");
         writer.setDaemon(true);
         writer.start();
@@ -236,7 +237,7 @@ public final class FileJournal implements Journal {
         }
         // Bring the tracks from the index's checkpoint up to the end.
         Map<String, SnapshotIndex.Track> tracks = new HashMap<>(index.tracks());
-        readFrom(segs, index.checkpoint() + 1, Long.MAX_VALUE, damage, (seg, offset, e) -> track(tracks, seg, offset, e));
+        readFrom(segs, index.checkpoint() + 1, Long.MAX_VALUE, true, damage, (seg, offset, e) -> track(tracks, seg, offset, e));
         return new Opened(List.copyOf(segs), active, activeSize, roll, lastSeq + 1, tracks, index.checkpoint());
     }
 
@@ -291,8 +292,8 @@ public final class FileJournal implements Journal {
     }
 
     /** Decodes every record with {@code from <= seq < before}, in order, skipping damage (reported). */
-    private static void readFrom(List<Segment> segs, long from, long before, DamageLog damage, RecordVisitor v)
-            throws IOException {
+    private static void readFrom(List<Segment> segs, long from, long before, boolean snapshots, DamageLog damage,
+                                 RecordVisitor v) throws IOException {
         for (int i = 0; i < segs.size(); i++) {
             Segment seg = segs.get(i);
             if (i + 1 < segs.size() && segs.get(i + 1).firstSeq() <= from) {
@@ -301,16 +302,17 @@ public final class FileJournal implements Journal {
             if (seg.firstSeq() >= before) {
                 break;
             }
-            readSegment(seg, seg.map(), from, before, damage, v);
+            readSegment(seg, seg.map(), from, before, snapshots, damage, v);
         }
     }
 
-    private static void readSegment(Segment seg, ByteBuffer buf, long from, long before, DamageLog damage,
-                                    RecordVisitor v) {
+    /** @param snapshots whether snapshot frames are wanted; if not, they are skipped undecoded */
+    private static void readSegment(Segment seg, ByteBuffer buf, long from, long before, boolean snapshots,
+                                    DamageLog damage, RecordVisitor v) {
         FrameScanner.scan(buf, 0, new FrameScanner.Visitor() {
             @Override
             public void frame(int offset, Frame.Header h, ByteBuffer payload) {
-                if (h.lastSeq() < from || h.firstSeq() >= before) {
+                if (h.lastSeq() < from || h.firstSeq() >= before || (!snapshots && h.snapshot())) {
                     return; // the header says so: no need to decode
                 }
                 for (JournalEntry e : decode(payload)) {
@@ -373,7 +375,7 @@ public final class FileJournal implements Journal {
             Files.deleteIfExists(seg); // a migration cut short earlier: the format-1 file is still the truth
             try (FileChannel ch = FileChannel.open(seg, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 for (JournalEntry e : r.entries()) {
-                    ByteBuffer f = Frame.encode(e.seq(), 1, new JsonArray().add(e.toJson()).encode()
+                    ByteBuffer f = Frame.encode(e.seq(), 1, 0, new JsonArray().add(e.toJson()).encode()
                             .getBytes(StandardCharsets.UTF_8));
                     while (f.hasRemaining()) {
                         ch.write(f);
@@ -458,18 +460,21 @@ public final class FileJournal implements Journal {
             List<JournalEntry> es = new ArrayList<>(p.group().size());
             JsonArray a = new JsonArray();
             long seq = nextSeq;
+            int flags = 0;
             for (Draft d : p.group()) {
                 JournalEntry e = new JournalEntry(seq++, now, p.service(), d.type(), d.body());
                 es.add(e);
                 a.add(e.toJson());
+                flags |= SNAPSHOT.equals(d.type()) ? Frame.FLAG_SNAPSHOT : 0;
             }
             byte[] payload = a.encode().getBytes(StandardCharsets.UTF_8);
-            if (payload.length > Frame.MAX_PAYLOAD) {
-                fail(p, new JournalUnavailable("a group of " + payload.length + " bytes exceeds the frame limit of "
-                        + Frame.MAX_PAYLOAD, null));
+            if (payload.length > Frame.MAX_PAYLOAD || es.size() > Frame.MAX_COUNT) {
+                fail(p, new JournalUnavailable("a group of " + es.size() + " records, " + payload.length
+                        + " bytes exceeds the frame limits (" + Frame.MAX_COUNT + " records, " + Frame.MAX_PAYLOAD
+                        + " bytes)", null));
                 continue;
             }
-            frames.add(Frame.encode(nextSeq, es.size(), payload));
+            frames.add(Frame.encode(nextSeq, es.size(), flags, payload));
             nextSeq = seq;
             entries.add(es);
             accepted.add(p);
@@ -609,6 +614,7 @@ public final class FileJournal implements Journal {
         List<JournalEntry> out = new ArrayList<>();
         Map<String, Long> after = new HashMap<>();
         long from = Long.MAX_VALUE;
+        boolean olderSnapshots = false; // wanted only where a newest snapshot is unreadable
         List<Segment> segs = segments;
         for (String s : services) {
             SnapshotIndex.Track t = openTracks.get(s);
@@ -630,11 +636,12 @@ public final class FileJournal implements Journal {
                         + ") is unreadable; its whole history is replayed instead.");
                 after.put(s, 0L);
                 from = 1;
+                olderSnapshots = true;
             }
         }
         if (from != Long.MAX_VALUE) {
             try {
-                readFrom(segs, from, Long.MAX_VALUE, damage, (seg, offset, e) -> {
+                readFrom(segs, from, Long.MAX_VALUE, olderSnapshots, damage, (seg, offset, e) -> {
                     Long a = after.get(e.service());
                     if (a != null && e.seq() > a) {
                         out.add(e);
@@ -704,30 +711,48 @@ public final class FileJournal implements Journal {
         return new Page(List.copyOf(page), page.size() == limit && page.get(0).seq() > 1 ? page.get(0).seq() : 0);
     }
 
-    /** Up to {@code need} of the newest non-snapshot records below {@code before}, from the files, oldest first. */
+    /**
+     * Up to {@code need} of the newest non-snapshot records below {@code before}, from the files, oldest
+     * first. Per segment, newest first: one checksum pass finds the frames, then they are decoded from
+     * the newest back only until the page is full.
+     */
     private List<JournalEntry> readBack(String service, long before, int need) throws IOException {
         List<Segment> segs = segments;
         Segment act = active;
         long actSize = activeDurableSize;
-        List<JournalEntry> collected = new ArrayList<>();
-        for (int i = segs.size() - 1; i >= 0 && collected.size() < need; i--) {
+        List<JournalEntry> newestFirst = new ArrayList<>();
+        for (int i = segs.size() - 1; i >= 0 && newestFirst.size() < need; i--) {
             Segment seg = segs.get(i);
             if (seg.firstSeq() >= before) {
                 continue;
             }
-            List<JournalEntry> inSeg = new ArrayList<>();
             ByteBuffer buf = seg.equals(act) ? seg.map(actSize) : seg.map();
-            readSegment(seg, buf, 1, before, null, (s, offset, e) -> {
-                if (!SNAPSHOT.equals(e.type()) && (service == null || service.equals(e.service()))) {
-                    inSeg.add(e);
+            List<ByteBuffer> payloads = new ArrayList<>();
+            FrameScanner.scan(buf, 0, new FrameScanner.Visitor() {
+                @Override
+                public void frame(int offset, Frame.Header h, ByteBuffer payload) {
+                    if (h.firstSeq() < before && !h.snapshot()) {
+                        payloads.add(payload);
+                    }
+                }
+
+                @Override
+                public void damaged(int offset, int length, boolean tail) {
+                    // reported by recovery; a page shows what is intact
                 }
             });
-            int take = Math.min(need - collected.size(), inSeg.size());
-            List<JournalEntry> newest = new ArrayList<>(inSeg.subList(inSeg.size() - take, inSeg.size()));
-            newest.addAll(collected);
-            collected = newest;
+            for (int f = payloads.size() - 1; f >= 0 && newestFirst.size() < need; f--) {
+                List<JournalEntry> group = decode(payloads.get(f));
+                for (int k = group.size() - 1; k >= 0 && newestFirst.size() < need; k--) {
+                    JournalEntry e = group.get(k);
+                    if (e.seq() < before && !SNAPSHOT.equals(e.type()) && (service == null || service.equals(e.service()))) {
+                        newestFirst.add(e);
+                    }
+                }
+            }
         }
-        return collected;
+        Collections.reverse(newestFirst);
+        return newestFirst;
     }
 
     @Override

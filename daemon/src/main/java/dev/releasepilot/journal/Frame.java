@@ -11,7 +11,8 @@ import java.util.zip.CRC32C;
  *     0     4   sync marker 0xFF 'R' 'P' 'J'   (0xFF never occurs in UTF-8, so never inside a payload)
  *     4     4   payload length in bytes, 1 .. {@link #MAX_PAYLOAD}
  *     8     8   seq of the group's first record
- *    16     4   number of records in the group, >= 1; they have consecutive seqs
+ *    16     2   number of records in the group, 1 .. 65535; they have consecutive seqs
+ *    18     2   flags: bit 0 = the group is a snapshot (readers of history skip it undecoded)
  *    20     4   CRC-32C of the payload
  *    24     4   CRC-32C of bytes 0..23 (so a flipped length is caught before it is trusted)
  *    28     n   payload: a JSON array of the group's records, UTF-8
@@ -22,6 +23,8 @@ import java.util.zip.CRC32C;
 final class Frame {
     static final int HEADER = 28;
     static final int MAX_PAYLOAD = 1 << 24;
+    static final int MAX_COUNT = 0xFFFF;
+    static final int FLAG_SNAPSHOT = 1;
     static final byte[] MARKER = {(byte) 0xFF, 'R', 'P', 'J'};
     private static final int MARKER_INT = ByteBuffer.wrap(MARKER).getInt();
 
@@ -29,15 +32,20 @@ final class Frame {
     }
 
     /** Header fields of a frame whose header checksum holds. */
-    record Header(int length, long firstSeq, int count, int payloadCrc) {
+    record Header(int length, long firstSeq, int count, int flags, int payloadCrc) {
         long lastSeq() {
             return firstSeq + count - 1;
         }
+
+        boolean snapshot() {
+            return (flags & FLAG_SNAPSHOT) != 0;
+        }
     }
 
-    static ByteBuffer encode(long firstSeq, int count, byte[] payload) {
+    static ByteBuffer encode(long firstSeq, int count, int flags, byte[] payload) {
         ByteBuffer b = ByteBuffer.allocate(HEADER + payload.length).order(ByteOrder.BIG_ENDIAN);
-        b.put(MARKER).putInt(payload.length).putLong(firstSeq).putInt(count).putInt(crc(payload, 0, payload.length));
+        b.put(MARKER).putInt(payload.length).putLong(firstSeq).putShort((short) count).putShort((short) flags)
+                .putInt(crc(payload, 0, payload.length));
         b.putInt(crc(b.array(), 0, 24));
         b.put(payload).flip();
         return b;
@@ -58,11 +66,12 @@ final class Frame {
         }
         int len = buf.getInt(pos + 4);
         long first = buf.getLong(pos + 8);
-        int count = buf.getInt(pos + 16);
-        if (len <= 0 || len > MAX_PAYLOAD || count <= 0 || first <= 0) {
+        int count = Short.toUnsignedInt(buf.getShort(pos + 16));
+        int flags = Short.toUnsignedInt(buf.getShort(pos + 18));
+        if (len <= 0 || len > MAX_PAYLOAD || count == 0 || first <= 0) {
             return null;
         }
-        return new Header(len, first, count, buf.getInt(pos + 20));
+        return new Header(len, first, count, flags, buf.getInt(pos + 20));
     }
 
     static boolean payloadIntact(ByteBuffer buf, int payloadPos, Header h) {

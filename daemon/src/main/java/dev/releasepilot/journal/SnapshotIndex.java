@@ -77,7 +77,7 @@ record SnapshotIndex(long checkpoint, Map<String, Track> tracks) {
         Path tmp = dir.resolve(FILE + ".tmp");
         Files.deleteIfExists(tmp);
         try (SegmentIo.Output o = io.open(tmp)) {
-            o.write(new ByteBuffer[] {Frame.encode(checkpoint, 1, payload)});
+            o.write(new ByteBuffer[] {Frame.encode(checkpoint, 1, 0, payload)});
             o.force();
         }
         Files.move(tmp, dir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

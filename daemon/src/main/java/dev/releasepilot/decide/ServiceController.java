@@ -278,20 +278,26 @@ final class ServiceController extends VerticleBase {
      * Journals the machine's state as a snapshot, when it equals what the journal holds: no append in
      * flight and nothing in the backlog (else replay would apply those records twice).
      */
-    private void snapshot(boolean anyCount) {
+    private Future<?> snapshot(boolean anyCount) {
         if (sinceSnapshot == 0 || appendsInFlight > 0 || !backlog.isEmpty()
                 || (!anyCount && sinceSnapshot < SNAPSHOT_EVERY_RECORDS)) {
-            return;
+            return Future.succeededFuture();
         }
         int covered = sinceSnapshot;
         sinceSnapshot = 0;
         appendsInFlight++;
-        journal.append(name(), List.of(new Draft(Journal.SNAPSHOT, machine.snapshot()))).onComplete(ar -> {
+        return journal.append(name(), List.of(new Draft(Journal.SNAPSHOT, machine.snapshot()))).onComplete(ar -> {
             appendsInFlight--;
             if (ar.failed()) {
                 sinceSnapshot += covered;
             }
         });
+    }
+
+    /** A graceful stop leaves a snapshot, so the next start replays nothing after it. */
+    @Override
+    public Future<?> stop() {
+        return snapshot(true).recover(e -> Future.succeededFuture()); // best effort: replay covers a missing one
     }
 
     private void scheduleFlush() {

@@ -41,7 +41,8 @@ public final class JournalStartupBench {
             Path rules = rules(tmp, haproxy.apiPort);
             Path data = tmp.resolve("data");
             long t0 = System.nanoTime();
-            fill(rules, data, records);
+            Path killed = tmp.resolve("killed");
+            fill(rules, data, killed, records);
             double fillS = (System.nanoTime() - t0) / 1e9;
             long bytes = 0;
             int segments = 0;
@@ -68,6 +69,34 @@ public final class JournalStartupBench {
                     pageDeep.add(timeGet(d, "/api/v1/decisions?service=svc3&limit=500&before=" + (records / 100)));
                 }
             }
+            List<Double> afterKill = new ArrayList<>();
+            long replayedAfterKill = 0;
+            for (int i = 0; i < runs; i++) {
+                // Each run on a fresh copy: a start snapshots the tails it replayed, so the next would not.
+                Path copy = tmp.resolve("killed-" + i);
+                Files.createDirectories(copy);
+                try (Stream<Path> files = Files.list(killed)) {
+                    for (Path p : files.toList()) {
+                        Files.copy(p, copy.resolve(p.getFileName()));
+                    }
+                }
+                long s = System.nanoTime();
+                try (Daemon d = start(rules, copy)) {
+                    ready(d);
+                    afterKill.add((System.nanoTime() - s) / 1e6);
+                    replayedAfterKill = replayedRecords(d);
+                }
+                deleteTree(copy);
+            }
+            List<Double> empty = new ArrayList<>();
+            for (int i = 0; i < runs; i++) {
+                Path none = tmp.resolve("empty-" + i);
+                long s = System.nanoTime();
+                try (Daemon d = start(rules, none)) {
+                    ready(d);
+                    empty.add((System.nanoTime() - s) / 1e6);
+                }
+            }
             List<Double> withoutIndex = new ArrayList<>();
             for (int i = 0; i < Math.min(runs, 2); i++) {
                 Files.deleteIfExists(data.resolve("journal.index"));
@@ -80,11 +109,14 @@ public final class JournalStartupBench {
             System.out.printf(Locale.ROOT, "%n%-62s | %8s | %8s | %8s%n", "start-up with " + records + " records",
                     "min ms", "median", "max ms");
             System.out.println("-".repeat(62) + "-|" + "-".repeat(10) + "|" + "-".repeat(10) + "|" + "-".repeat(10));
-            row("Daemon.start -> /-/ready 200 (snapshots + index)", withIndex);
+            row("Daemon.start -> /-/ready 200, empty data dir (floor)", empty);
+            row("Daemon.start -> /-/ready 200, after a graceful stop", withIndex);
+            row("Daemon.start -> /-/ready 200, after kill -9 (copy taken live)", afterKill);
             row("the same without journal.index (reads every segment)", withoutIndex);
             row("GET /api/v1/decisions?limit=500 (newest page)", pageNewest);
             row("GET ...?service=svc3&limit=500&before=" + (records / 100) + " (old page)", pageDeep);
-            System.out.println("records replayed at start (snapshots + the records after them): " + replayed);
+            System.out.println("records replayed (snapshots + the records after them): after a graceful stop "
+                    + replayed + ", after kill -9 " + replayedAfterKill);
         } finally {
             deleteTree(tmp);
         }
@@ -97,7 +129,8 @@ public final class JournalStartupBench {
                 .mapToLong(l -> (long) Double.parseDouble(l.substring(l.indexOf(' ') + 1))).findFirst().orElse(-1);
     }
 
-    private static void fill(Path rules, Path data, long records) throws Exception {
+    /** Fills {@code data}; {@code killed} gets a copy taken before the graceful stop, as kill -9 leaves it. */
+    private static void fill(Path rules, Path data, Path killed, long records) throws Exception {
         try (Daemon d = start(rules, data)) {
             long written = 0;
             int batch = 2_000;
@@ -119,6 +152,14 @@ public final class JournalStartupBench {
                 d.pilot().accept(firing).await(60, TimeUnit.SECONDS);
                 d.pilot().accept(resolved).await(60, TimeUnit.SECONDS);
                 written += 2L * firing.size() + resolved.size();
+            }
+            Files.createDirectories(killed);
+            try (Stream<Path> files = Files.list(data)) {
+                for (Path p : files.toList()) {
+                    if (!p.getFileName().toString().equals("LOCK")) {
+                        Files.copy(p, killed.resolve(p.getFileName()));
+                    }
+                }
             }
         }
     }

@@ -5,6 +5,7 @@ import dev.releasepilot.act.CircuitBreakingActuator;
 import dev.releasepilot.api.Auth;
 import dev.releasepilot.api.StatusApi;
 import dev.releasepilot.api.StatusPage;
+import dev.releasepilot.decide.EventSink;
 import dev.releasepilot.decide.Pilot;
 import dev.releasepilot.http.HttpErrors;
 import dev.releasepilot.ingest.alertmanager.AlertmanagerReceiver;
@@ -12,6 +13,7 @@ import dev.releasepilot.ingest.haproxy.HaproxyStatsPoller;
 import dev.releasepilot.ingest.probe.HealthProber;
 import dev.releasepilot.ingest.remotewrite.RemoteWriteReceiver;
 import dev.releasepilot.journal.FileJournal;
+import dev.releasepilot.notify.Notifier;
 import dev.releasepilot.rules.LoadResult;
 import dev.releasepilot.rules.Problem;
 import dev.releasepilot.rules.RuleLoader;
@@ -20,6 +22,7 @@ import dev.releasepilot.telemetry.Telemetry;
 import dev.releasepilot.window.EvaluationGrid;
 import dev.releasepilot.window.Evaluator;
 import dev.releasepilot.window.SampleSink;
+import dev.releasepilot.window.HostTime;
 import dev.releasepilot.window.SeriesStore;
 import dev.releasepilot.window.StoreLimits;
 import io.vertx.core.Future;
@@ -49,6 +52,7 @@ public final class Daemon implements AutoCloseable {
     private final Telemetry telemetry;
     private final Pilot pilot;
     private final SeriesStore store;
+    private final Notifier notifier;
     private final HttpServer server;
     private final HaproxyStatsPoller stats;
     private final NatsLink nats;
@@ -56,8 +60,9 @@ public final class Daemon implements AutoCloseable {
     private Future<Void> reloading = Future.succeededFuture();
 
     private Daemon(DaemonConfig config, Vertx vertx, FileJournal journal, Telemetry telemetry, Pilot pilot,
-                   SeriesStore store, HttpServer server, HaproxyStatsPoller stats, NatsLink nats) {
+                   SeriesStore store, HttpServer server, HaproxyStatsPoller stats, NatsLink nats, Notifier notifier) {
         this.store = store;
+        this.notifier = notifier;
         this.stats = stats;
         this.nats = nats;
         this.config = config;
@@ -95,12 +100,21 @@ public final class Daemon implements AutoCloseable {
         try {
             // The pipeline, in order: decide's router, the window stage that reports touches to it, the
             // services (each with its own evaluator over the shared, concurrent store), then the sources.
+            // Always deployed; it idles while no service has notify targets, and picks them up on reload.
+            Notifier notifier = new Notifier(rules.rules(), telemetry.registry());
+            vertx.deployVerticle(notifier).await(30, TimeUnit.SECONDS);
+            EventSink natsEvents = nats.events();
+            EventSink events = (service, type, body) -> {
+                natsEvents.publish(service, type, body);
+                notifier.publish(service, type, body);
+            };
             Pilot pilot = new Pilot(vertx, journal, config.clock(), telemetry.registry(),
                     r -> new CircuitBreakingActuator(Actuators.create(vertx, r.backend()), r.name(), r.backend().kind(),
                             CIRCUIT_THRESHOLD, CIRCUIT_OPEN_FOR, config.clock(), telemetry.registry()),
-                    config.actuationRetryDelayMs(), config.reconcileIntervalMs(), nats.events());
+                    config.actuationRetryDelayMs(), config.reconcileIntervalMs(), events);
             StoreLimits limits = WindowStage.limits(rules.rules());
-            SeriesStore store = new SeriesStore(WindowStage.index(rules.rules()), limits, telemetry.registry(), pilot);
+            SeriesStore store = new SeriesStore(WindowStage.index(rules.rules()), limits, telemetry.registry(), pilot,
+                    new HostTime(config.clock(), config.maxSampleFuture()));
             // Evaluate at every step of the store's resolution that samples pass: a fixed grid keeps
             // replays deterministic.
             EvaluationGrid grid = new EvaluationGrid(limits.resolution().toMillis());
@@ -118,7 +132,7 @@ public final class Daemon implements AutoCloseable {
             Router router = router(vertx, config, journal, telemetry, pilot, store, stats, holder);
             HttpServer server = vertx.createHttpServer().requestHandler(router)
                     .listen(config.port(), config.host()).await(30, TimeUnit.SECONDS);
-            Daemon d = new Daemon(config, vertx, journal, telemetry, pilot, store, server, stats, nats);
+            Daemon d = new Daemon(config, vertx, journal, telemetry, pilot, store, server, stats, nats, notifier);
             d.startProbes(rules.rules()).await(30, TimeUnit.SECONDS);
             holder.daemon = d;
             LOG.info("release-pilot " + VERSION + " listening on " + config.host() + ":" + server.actualPort()
@@ -215,6 +229,7 @@ public final class Daemon implements AutoCloseable {
             }
             return pilot.reload(r.rules()).compose(v -> {
                 store.reload(WindowStage.index(r.rules()));
+                notifier.reload(r.rules());
                 return stats.reload(r.rules());
             }).compose(v -> startProbes(r.rules()))
                     .onComplete(ar -> telemetry.reloadOutcome(ar.succeeded()));

@@ -28,6 +28,10 @@ final class BoundedSet {
         return map.containsKey(key);
     }
 
+    void clear() {
+        map.clear();
+    }
+
     int size() {
         return map.size();
     }

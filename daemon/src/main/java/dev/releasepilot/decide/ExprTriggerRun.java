@@ -4,6 +4,7 @@ import dev.releasepilot.rules.ExprTrigger;
 import dev.releasepilot.window.Element;
 import dev.releasepilot.window.EvaluationGrid;
 import dev.releasepilot.window.Evaluator;
+import dev.releasepilot.window.HostTime;
 import dev.releasepilot.window.TriggerVerdict;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -20,33 +21,84 @@ final class ExprTriggerRun {
     private static final int MAX_INSTANTS = 256;
     private static final int MAX_EVIDENCE = 10;
 
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(ExprTriggerRun.class.getName());
+
     final ExprTrigger trigger;
-    private final ConditionTracker tracker;
+    private final String service;
+    private final DecideMetrics metrics;
+    private ConditionTracker tracker; // replaced by each release: for, FIRING and clear_for belong to one release
     private final EvaluationGrid grid;
     private long lastEvaluatedMs = Long.MIN_VALUE; // the last grid instant evaluated finally
     private long lastObservedMs = Long.MIN_VALUE;  // the last instant evaluated, final or provisional
     private long lastTouchEventMs = Long.MIN_VALUE; // the newest event time samples brought
     private long lastTouchNanos;                    // when (monotonic wall time) they arrived
+    private long notBeforeMs = Long.MIN_VALUE;      // the current release's start: older samples do not count
+    private long heldBackMs = Long.MIN_VALUE;       // newest sample time not evaluated yet: ahead of the host's clock
     private ConditionStatus last;
     private TriggerVerdict lastVerdict;
+    private String error;                           // why the last evaluation failed; null when it succeeded
+    private long errorSinceMs;
 
     /** What an evaluation pass found: the verdict and time of the firing, or null when nothing fired. */
     record Fired(long eventMs, TriggerVerdict verdict) {
     }
 
-    ExprTriggerRun(ExprTrigger trigger, EvaluationGrid grid) {
+    ExprTriggerRun(ExprTrigger trigger, EvaluationGrid grid, String service, DecideMetrics metrics) {
         this.trigger = trigger;
+        this.service = service;
+        this.metrics = metrics;
         this.grid = grid;
         this.tracker = new ConditionTracker(trigger.forDuration(), trigger.clearFor());
     }
 
-    /** Samples arrived: evaluates at every grid instant they passed; returns the firing, if one happened. */
-    Fired touched(Evaluator evaluator, long oldestMs, long newestMs, long nowNanos) {
+    /**
+     * The newest sample time (event time, ms) this trigger has seen, but no later than just past the host's
+     * clock (a sender ahead of it must not hide the next samples from a release), or Long.MIN_VALUE
+     * before any.
+     */
+    long watermarkMs(long hostNowMs) {
+        return lastTouchEventMs == Long.MIN_VALUE ? Long.MIN_VALUE
+                : Math.min(lastTouchEventMs, hostNowMs + HostTime.MAX_AHEAD_MS);
+    }
+
+    /**
+     * A new release: the trigger starts afresh ({@code for}, FIRING and {@code clear_for} forgotten) and
+     * from now on counts only samples newer than {@code watermarkMs}, the newest it had seen when the
+     * release arrived (event time, so a replayed stream behaves as a live one). Long.MIN_VALUE: no bound.
+     */
+    void startRelease(long watermarkMs) {
+        notBeforeMs = watermarkMs;
+        tracker = new ConditionTracker(trigger.forDuration(), trigger.clearFor());
+        last = null;
+        lastVerdict = null;
+    }
+
+    /** Where the current release started for this trigger (event time, ms; see {@link #startRelease}). */
+    long releaseStartMs() {
+        return notBeforeMs;
+    }
+
+    /**
+     * Samples arrived: evaluates at every grid instant they passed, but none more than
+     * {@link HostTime#MAX_AHEAD_MS} past the host's clock ({@code hostNowMs}): samples stamped ahead of it
+     * (a sender whose clock runs fast) wait for their time ({@link #heldBack}) instead of moving this
+     * trigger's evaluation time past the samples of the senders that are on time. Returns the firing,
+     * if one happened.
+     */
+    Fired touched(Evaluator evaluator, long oldestMs, long newestMs, long nowNanos, long hostNowMs) {
         if (newestMs > lastTouchEventMs) {
             lastTouchEventMs = newestMs;
             lastTouchNanos = nowNanos;
         }
-        return advance(evaluator, oldestMs, newestMs);
+        return advance(evaluator, newestMs, hostNowMs);
+    }
+
+    /**
+     * Periodically, on the service's context: evaluates samples that were held back because they were
+     * ahead of the host's clock, once their time has come. Returns the firing, if one happened.
+     */
+    Fired heldBack(Evaluator evaluator, long hostNowMs) {
+        return heldBackMs == Long.MIN_VALUE ? null : advance(evaluator, heldBackMs, hostNowMs);
     }
 
     /**
@@ -55,12 +107,12 @@ final class ExprTriggerRun {
      * Instead, let event time run on by the wall time elapsed since the last sample, so the windows
      * empty out and the trigger turns NO_DATA. Replays faster than real time never get here.
      */
-    Fired silent(Evaluator evaluator, long nowNanos, long silenceNanos) {
+    Fired silent(Evaluator evaluator, long nowNanos, long silenceNanos, long hostNowMs) {
         if (lastTouchEventMs == Long.MIN_VALUE || nowNanos - lastTouchNanos < silenceNanos) {
             return null;
         }
         long estimated = lastTouchEventMs + (nowNanos - lastTouchNanos) / 1_000_000;
-        return advance(evaluator, estimated, estimated);
+        return advance(evaluator, estimated, hostNowMs);
     }
 
     /**
@@ -68,9 +120,14 @@ final class ExprTriggerRun {
      * the first grid instant at or after {@code newestMs}: the newest samples almost never sit exactly on
      * the grid, and without this they would wait for the NEXT samples to push the grid past them (a
      * whole poll or scrape interval). The provisional instant is evaluated again, finally, once newer
-     * samples pass it. Returns the firing, if one happened.
+     * samples pass it. Nothing past the host's clock plus {@link HostTime#MAX_AHEAD_MS}: the rest is
+     * remembered as held back. Returns the firing, if one happened.
      */
-    private Fired advance(Evaluator evaluator, long oldestMs, long newestMs) {
+    private Fired advance(Evaluator evaluator, long wantedMs, long hostNowMs) {
+        long cap = hostNowMs + HostTime.MAX_AHEAD_MS;
+        long target = heldBackMs == Long.MIN_VALUE ? wantedMs : Math.max(wantedMs, heldBackMs);
+        long newestMs = Math.min(target, cap);
+        heldBackMs = target > cap ? target : Long.MIN_VALUE;
         long after = lastEvaluatedMs;
         Fired fired = null;
         for (long t : grid.due(after, newestMs, MAX_INSTANTS)) {
@@ -78,19 +135,48 @@ final class ExprTriggerRun {
             lastEvaluatedMs = t;
         }
         long provisional = Math.floorDiv(newestMs + grid.stepMs() - 1, grid.stepMs()) * grid.stepMs();
-        if (provisional > lastEvaluatedMs && provisional > newestMs) {
+        if (provisional > lastEvaluatedMs && provisional > newestMs && provisional <= cap) {
             fired = observe(evaluator, provisional, fired);
         }
         return fired;
     }
 
     private Fired observe(Evaluator evaluator, long t, Fired fired) {
-        TriggerVerdict v = evaluator.evaluate(trigger, t);
+        TriggerVerdict v;
+        try {
+            v = evaluator.evaluate(trigger, t, notBeforeMs);
+        } catch (RuntimeException e) {
+            failed(t, e);
+            return fired;
+        }
+        if (error != null) {
+            LOG.info(() -> "service " + service + ": trigger " + trigger.name() + " evaluates again after failing since "
+                    + Instant.ofEpochMilli(errorSinceMs));
+            error = null;
+        }
         ConditionStatus s = tracker.observe(t, v.outcome());
         last = s;
         lastVerdict = v;
         lastObservedMs = t;
         return s.fired() && fired == null ? new Fired(t, v) : fired;
+    }
+
+    /**
+     * An evaluation threw: counted every time, logged once per run of failures (not once per sample), and
+     * the trigger is ERROR, never healthy and never firing, until an evaluation succeeds. The tracker sees
+     * NO_DATA: what the condition was is unknown, so a pending {@code for} must not run on across the gap.
+     */
+    private void failed(long t, RuntimeException e) {
+        metrics.triggerError(service, trigger.name());
+        tracker.observe(t, dev.releasepilot.window.Outcome.NO_DATA);
+        lastObservedMs = t;
+        lastVerdict = null;
+        if (error == null) {
+            errorSinceMs = t;
+            LOG.log(java.util.logging.Level.WARNING, "service " + service + ": trigger " + trigger.name()
+                    + " failed to evaluate at " + Instant.ofEpochMilli(t) + "; it is ERROR until an evaluation succeeds", e);
+        }
+        error = String.valueOf(e);
     }
 
     JsonObject evidence(Fired f) {
@@ -101,10 +187,16 @@ final class ExprTriggerRun {
     }
 
     JsonObject view() {
-        JsonObject o = new JsonObject().put("expr", trigger.expr())
-                .put("state", last == null ? ConditionState.NO_DATA.name() : last.state().name());
+        JsonObject o = new JsonObject().put("expr", trigger.expr());
+        if (error != null) {
+            return o.put("state", ConditionState.ERROR.name()).put("error", error)
+                    .put("since", Instant.ofEpochMilli(errorSinceMs).toString())
+                    .put("evaluated_at", Instant.ofEpochMilli(lastObservedMs).toString());
+        }
+        o.put("state", last == null ? ConditionState.NO_DATA.name() : last.state().name());
         if (last == null) {
-            o.put("detail", "no samples yet");
+            o.put("detail", notBeforeMs == Long.MIN_VALUE ? "no samples yet"
+                    : "release started: waiting for samples after " + Instant.ofEpochMilli(notBeforeMs));
         } else {
             o.put("since", Instant.ofEpochMilli(last.sinceMs()).toString())
                     .put("evaluated_at", Instant.ofEpochMilli(lastObservedMs).toString());

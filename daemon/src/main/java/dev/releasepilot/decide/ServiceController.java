@@ -62,6 +62,8 @@ final class ServiceController extends VerticleBase {
     private long flushTimer = -1;
     private final long baseRetryDelayMs;
     private final long reconcileIntervalMs;
+    // This service's own evaluator (its own scratch space), made for it by the pipeline's factory; it binds
+    // to this context's thread on first use and refuses calls from any other thread.
     private final dev.releasepilot.window.Evaluator evaluator;
     private final dev.releasepilot.window.EvaluationGrid grid;
     private java.util.Map<String, ExprTriggerRun> exprRuns = java.util.Map.of();
@@ -73,7 +75,7 @@ final class ServiceController extends VerticleBase {
         this.reconcileIntervalMs = reconcileIntervalMs;
         this.evaluator = evaluator;
         this.grid = grid;
-        this.exprRuns = exprRuns(rule, java.util.Map.of(), grid);
+        this.exprRuns = exprRuns(rule, java.util.Map.of(), grid, metrics);
         this.machine = new ServiceMachine(rule);
         this.ruleSnapshot = rule;
         this.journal = journal;
@@ -98,6 +100,7 @@ final class ServiceController extends VerticleBase {
     /** Before deployment: rebuild state from the journal. */
     void replay(Event e) {
         machine.apply(e);
+        startRelease(e);
         published = machine.state();
         sinceSnapshot++;
     }
@@ -107,6 +110,31 @@ final class ServiceController extends VerticleBase {
         machine.restore(snapshot);
         published = machine.state();
         sinceSnapshot = 0;
+    }
+
+    /** A release starts every expr trigger afresh at the watermark it carries (the machine resets the others). */
+    private void startRelease(Event e) {
+        if (e instanceof Event.ReleaseStarted r) {
+            exprRuns.forEach((name, run) -> {
+                java.time.Instant w = r.watermarks().get(name);
+                run.startRelease(w == null ? Long.MIN_VALUE : w.toEpochMilli());
+            });
+        }
+    }
+
+    /** Stamps a release with each expr trigger's event-time watermark as it arrives, so it can be journaled. */
+    private Event withWatermarks(Event e) {
+        if (!(e instanceof Event.ReleaseStarted r)) {
+            return e;
+        }
+        java.util.Map<String, java.time.Instant> marks = new java.util.LinkedHashMap<>();
+        exprRuns.forEach((name, run) -> {
+            long w = run.watermarkMs(clock.millis());
+            if (w != Long.MIN_VALUE) {
+                marks.put(name, java.time.Instant.ofEpochMilli(w));
+            }
+        });
+        return r.withWatermarks(marks);
     }
 
     void actuator(Actuator a) {
@@ -147,8 +175,8 @@ final class ServiceController extends VerticleBase {
     }
 
     Future<JsonObject> command(OperatorCommand c) {
-        return onContext(() -> handle(machine.onCommand(c, clock.instant()), System.nanoTime())
-                .map(v -> view()));
+        return onContext(() -> handle(machine.onCommand(c, clock.instant()).stream().map(this::withWatermarks).toList(),
+                System.nanoTime()).map(v -> view()));
     }
 
     Future<JsonObject> status() {
@@ -157,12 +185,21 @@ final class ServiceController extends VerticleBase {
 
     /** Trigger runs for the rule; an unchanged trigger keeps its run (its pending {@code for} survives a reload). */
     private static java.util.Map<String, ExprTriggerRun> exprRuns(ServiceRule rule, java.util.Map<String, ExprTriggerRun> old,
-                                                                   dev.releasepilot.window.EvaluationGrid grid) {
+                                                                   dev.releasepilot.window.EvaluationGrid grid,
+                                                                   DecideMetrics metrics) {
         java.util.Map<String, ExprTriggerRun> out = new java.util.LinkedHashMap<>();
         for (dev.releasepilot.rules.Trigger t : rule.triggers()) {
             if (t instanceof dev.releasepilot.rules.ExprTrigger e) {
                 ExprTriggerRun previous = old.get(e.name());
-                out.put(e.name(), previous != null && previous.trigger.equals(e) ? previous : new ExprTriggerRun(e, grid));
+                if (previous != null && previous.trigger.equals(e)) {
+                    out.put(e.name(), previous);
+                    continue;
+                }
+                ExprTriggerRun run = new ExprTriggerRun(e, grid, rule.name(), metrics);
+                if (previous != null) {
+                    run.startRelease(previous.releaseStartMs()); // a changed trigger still belongs to the current release
+                }
+                out.put(e.name(), run);
             }
         }
         return out;
@@ -176,19 +213,28 @@ final class ServiceController extends VerticleBase {
             if (run == null) {
                 return; // removed by a reload
             }
-            ExprTriggerRun.Fired fired = run.touched(evaluator, oldestMs, newestMs, arrived);
+            ExprTriggerRun.Fired fired = run.touched(evaluator, oldestMs, newestMs, arrived, clock.millis());
             if (fired != null) {
                 handle(machine.onConditionFired(run.trigger, run.evidence(fired), clock.instant()), arrived);
             }
         });
     }
 
-    /** Runs on this context every silence check: expr triggers whose sources went quiet move on to NO_DATA. */
+    /**
+     * Runs on this context every silence check: samples held back because they were stamped ahead of the
+     * host's clock are evaluated once their time comes; expr triggers whose sources went quiet move on to
+     * NO_DATA.
+     */
     private void checkSilence() {
         long now = System.nanoTime();
+        long hostNowMs = clock.millis();
         long silence = Math.max(1_000, 4 * grid.stepMs()) * 1_000_000L;
         for (ExprTriggerRun run : exprRuns.values()) {
-            ExprTriggerRun.Fired fired = run.silent(evaluator, now, silence);
+            ExprTriggerRun.Fired held = run.heldBack(evaluator, hostNowMs);
+            if (held != null) {
+                handle(machine.onConditionFired(run.trigger, run.evidence(held), clock.instant()), now);
+            }
+            ExprTriggerRun.Fired fired = run.silent(evaluator, now, silence, hostNowMs);
             if (fired != null) {
                 handle(machine.onConditionFired(run.trigger, run.evidence(fired), clock.instant()), now);
             }
@@ -199,7 +245,7 @@ final class ServiceController extends VerticleBase {
     void reload(ServiceRule rule, Actuator newActuator) {
         ruleSnapshot = rule;
         context.runOnContext(v -> {
-            exprRuns = exprRuns(rule, exprRuns, grid);
+            exprRuns = exprRuns(rule, exprRuns, grid, metrics);
             machine.rule(rule);
             if (newActuator != null) {
                 this.actuator = newActuator;
@@ -211,6 +257,7 @@ final class ServiceController extends VerticleBase {
         boolean rollback = false;
         for (Event e : events) {
             machine.apply(e);
+            startRelease(e);
             rollback |= e instanceof Event.DriftFound;
             if (e instanceof Event.Decided d) {
                 metrics.decision(name(), d.kind());

@@ -39,12 +39,13 @@ class ExprTriggerRunTest {
             store = new SeriesStore(SelectorIndex.builder().add("s/t", c).build(), StoreLimits.defaults(),
                     new SimpleMeterRegistry(), touches -> { });
             evaluator = new Evaluator(store);
-            run = new ExprTriggerRun(new ExprTrigger("t", expr, c, forDuration, null, Duration.ZERO), new EvaluationGrid(STEP));
+            run = new ExprTriggerRun(new ExprTrigger("t", expr, c, forDuration, null, Duration.ZERO), new EvaluationGrid(STEP),
+                    "s", new DecideMetrics(new SimpleMeterRegistry()));
         }
 
         ExprTriggerRun.Fired feed(Sample s, long nowMs) {
             store.accept(List.of(s));
-            return run.touched(evaluator, s.timestampMs(), s.timestampMs(), nowMs * NANOS);
+            return run.touched(evaluator, s.timestampMs(), s.timestampMs(), nowMs * NANOS, nowMs);
         }
     }
 
@@ -79,9 +80,9 @@ class ExprTriggerRunTest {
         }
         assertEquals("OK", f.run.view().getString("state"));
         long lastArrival = 10_037 + 7 * STEP;
-        assertNull(f.run.silent(f.evaluator, (lastArrival + 500) * NANOS, 1_000 * NANOS), "not silent yet");
+        assertNull(f.run.silent(f.evaluator, (lastArrival + 500) * NANOS, 1_000 * NANOS, lastArrival + 500), "not silent yet");
         assertEquals("OK", f.run.view().getString("state"));
-        f.run.silent(f.evaluator, (lastArrival + 5_000) * NANOS, 1_000 * NANOS);
+        f.run.silent(f.evaluator, (lastArrival + 5_000) * NANOS, 1_000 * NANOS, lastArrival + 5_000);
         assertEquals("NO_DATA", f.run.view().getString("state"), "5 s without samples empties a [2s] window");
     }
 }

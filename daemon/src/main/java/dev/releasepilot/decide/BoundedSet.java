@@ -20,10 +20,6 @@ final class BoundedSet {
         map.put(key, Boolean.TRUE);
     }
 
-    void clear() {
-        map.clear();
-    }
-
     boolean contains(String key) {
         return map.containsKey(key);
     }

@@ -108,6 +108,9 @@ final class ServiceController extends VerticleBase {
     /** Before deployment: start from a journaled snapshot (replay then applies the records after it). */
     void restore(JsonObject snapshot) {
         machine.restore(snapshot);
+        if (machine.release() != null) {
+            startRelease(machine.release()); // the release record itself is before the snapshot
+        }
         published = machine.state();
         sinceSnapshot = 0;
     }

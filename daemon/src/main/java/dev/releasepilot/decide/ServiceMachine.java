@@ -52,6 +52,11 @@ public final class ServiceMachine {
         return state;
     }
 
+    /** The release in force (null before the first), as journaled: a snapshot's restore hands it to the expr triggers. */
+    public Event.ReleaseStarted release() {
+        return release;
+    }
+
     /** The trigger of the latest decision (what a pending rollback is for), or "unknown". */
     public String lastTrigger() {
         return lastDecision == null ? "unknown" : lastDecision.trigger();

@@ -31,6 +31,7 @@ import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
@@ -237,7 +238,9 @@ public final class FileJournal implements Journal {
         }
         // Bring the tracks from the index's checkpoint up to the end.
         Map<String, SnapshotIndex.Track> tracks = new HashMap<>(index.tracks());
-        readFrom(segs, index.checkpoint() + 1, Long.MAX_VALUE, true, damage, (seg, offset, e) -> track(tracks, seg, offset, e));
+        if (lastSeq > index.checkpoint()) { // after a graceful stop the index is up to date: nothing to read
+            readFrom(segs, index.checkpoint() + 1, Long.MAX_VALUE, true, damage, (seg, offset, e) -> track(tracks, seg, offset, e));
+        }
         return new Opened(List.copyOf(segs), active, activeSize, roll, lastSeq + 1, tracks, index.checkpoint());
     }
 
@@ -587,10 +590,14 @@ public final class FileJournal implements Journal {
     }
 
     private static void complete(Pending p, Runnable r) {
-        if (p.context() != null) {
-            p.context().runOnContext(v -> r.run());
-        } else {
+        if (p.context() == null) {
             r.run();
+            return;
+        }
+        try {
+            p.context().runOnContext(v -> r.run());
+        } catch (RejectedExecutionException e) {
+            r.run(); // its event loop is gone (Vert.x closed first): the caller no longer waits on that thread
         }
     }
 

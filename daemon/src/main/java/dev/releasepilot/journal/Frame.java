@@ -59,9 +59,9 @@ final class Frame {
         if (buf.limit() - pos < HEADER || buf.getInt(pos) != MARKER_INT) {
             return null;
         }
-        byte[] h = new byte[24];
-        buf.get(pos, h);
-        if (crc(h, 0, 24) != buf.getInt(pos + 24)) {
+        CRC32C c = new CRC32C();
+        c.update(buf.slice(pos, 24));
+        if ((int) c.getValue() != buf.getInt(pos + 24)) {
             return null;
         }
         int len = buf.getInt(pos + 4);

@@ -207,7 +207,11 @@ public final class FileJournal implements Journal {
             long[] last = {0};
             int[] tail = {-1, 0};
             ByteBuffer buf = active.map();
-            int goodEnd = FrameScanner.scan(buf, 0, new FrameScanner.Visitor() {
+            // Frames before the index's end were read when it was written: start after them.
+            SnapshotIndex.Position end = index.end();
+            int scanFrom = end != null && end.segment().equals(active.file().getFileName().toString())
+                    && end.offset() <= buf.limit() ? (int) end.offset() : 0;
+            int goodEnd = FrameScanner.scan(buf, scanFrom, new FrameScanner.Visitor() {
                 @Override
                 public void frame(int offset, Frame.Header h, ByteBuffer payload) {
                     last[0] = Math.max(last[0], h.lastSeq());
@@ -231,7 +235,8 @@ public final class FileJournal implements Journal {
                 }
             }
             lastSeq = Math.max(lastSeq, Math.max(last[0], active.firstSeq() - 1));
-            for (int i = segs.size() - 2; i >= 0 && last[0] == 0; i--) {
+            // An empty newest segment (and no index to say where things ended): the last seq is further back.
+            for (int i = segs.size() - 2; i >= 0 && last[0] == 0 && scanFrom == 0; i--) {
                 last[0] = lastSeqIn(segs.get(i));
                 lastSeq = Math.max(lastSeq, last[0]);
             }
@@ -239,7 +244,8 @@ public final class FileJournal implements Journal {
         // Bring the tracks from the index's checkpoint up to the end.
         Map<String, SnapshotIndex.Track> tracks = new HashMap<>(index.tracks());
         if (lastSeq > index.checkpoint()) { // after a graceful stop the index is up to date: nothing to read
-            readFrom(segs, index.checkpoint() + 1, Long.MAX_VALUE, true, damage, (seg, offset, e) -> track(tracks, seg, offset, e));
+            readFrom(segs, index.checkpoint() + 1, index.end(), Long.MAX_VALUE, true, damage,
+                    (seg, offset, e) -> track(tracks, seg, offset, e));
         }
         return new Opened(List.copyOf(segs), active, activeSize, roll, lastSeq + 1, tracks, index.checkpoint());
     }
@@ -294,25 +300,42 @@ public final class FileJournal implements Journal {
         void record(Segment seg, int frameOffset, JournalEntry e);
     }
 
-    /** Decodes every record with {@code from <= seq < before}, in order, skipping damage (reported). */
-    private static void readFrom(List<Segment> segs, long from, long before, boolean snapshots, DamageLog damage,
-                                 RecordVisitor v) throws IOException {
+    /**
+     * Decodes every record with {@code from <= seq < before}, in order, skipping damage (reported). With
+     * {@code start} (where the frame of seq {@code from}, or an earlier one, is), reading begins there;
+     * without, at the start of the segment that holds {@code from}.
+     */
+    private static void readFrom(List<Segment> segs, long from, SnapshotIndex.Position start, long before,
+                                 boolean snapshots, DamageLog damage, RecordVisitor v) throws IOException {
+        if (start != null && segs.stream().noneMatch(s -> s.file().getFileName().toString().equals(start.segment()))) {
+            readFrom(segs, from, null, before, snapshots, damage, v); // the segment is gone: find the seq
+            return;
+        }
+        boolean started = start == null;
         for (int i = 0; i < segs.size(); i++) {
             Segment seg = segs.get(i);
-            if (i + 1 < segs.size() && segs.get(i + 1).firstSeq() <= from) {
+            int offset = 0;
+            if (!started) {
+                if (!seg.file().getFileName().toString().equals(start.segment())) {
+                    continue;
+                }
+                started = true;
+                offset = (int) start.offset();
+            } else if (start == null && i + 1 < segs.size() && segs.get(i + 1).firstSeq() <= from) {
                 continue; // every record of this segment is older than the next segment's first
             }
             if (seg.firstSeq() >= before) {
                 break;
             }
-            readSegment(seg, seg.map(), from, before, snapshots, damage, v);
+            ByteBuffer buf = seg.map();
+            readSegment(seg, buf, Math.min(offset, buf.limit()), from, before, snapshots, damage, v);
         }
     }
 
     /** @param snapshots whether snapshot frames are wanted; if not, they are skipped undecoded */
-    private static void readSegment(Segment seg, ByteBuffer buf, long from, long before, boolean snapshots,
+    private static void readSegment(Segment seg, ByteBuffer buf, int start, long from, long before, boolean snapshots,
                                     DamageLog damage, RecordVisitor v) {
-        FrameScanner.scan(buf, 0, new FrameScanner.Visitor() {
+        FrameScanner.scan(buf, start, new FrameScanner.Visitor() {
             @Override
             public void frame(int offset, Frame.Header h, ByteBuffer payload) {
                 if (h.lastSeq() < from || h.firstSeq() >= before || (!snapshots && h.snapshot())) {
@@ -347,12 +370,13 @@ public final class FileJournal implements Journal {
 
     private static void track(Map<String, SnapshotIndex.Track> tracks, Segment seg, long offset, JournalEntry e) {
         SnapshotIndex.Track t = tracks.get(e.service());
+        SnapshotIndex.Position at = new SnapshotIndex.Position(seg.file().getFileName().toString(), offset);
         if (SNAPSHOT.equals(e.type())) {
-            tracks.put(e.service(), new SnapshotIndex.Track(e.seq(), seg.file().getFileName().toString(), offset, 0));
+            tracks.put(e.service(), new SnapshotIndex.Track(e.seq(), at, 0, null));
         } else if (t == null) {
-            tracks.put(e.service(), new SnapshotIndex.Track(0, null, 0, e.seq()));
+            tracks.put(e.service(), new SnapshotIndex.Track(0, null, e.seq(), at));
         } else if (t.firstAfter() == 0) {
-            tracks.put(e.service(), new SnapshotIndex.Track(t.snapshotSeq(), t.segment(), t.offset(), e.seq()));
+            tracks.put(e.service(), new SnapshotIndex.Track(t.snapshotSeq(), t.snapshot(), e.seq(), at));
         }
     }
 
@@ -576,7 +600,10 @@ public final class FileJournal implements Journal {
             return;
         }
         try {
-            new SnapshotIndex(nextSeq - 1, Map.copyOf(tracks)).write(dataDir, options.io());
+            Segment a = active;
+            SnapshotIndex.Position end = a == null ? null
+                    : new SnapshotIndex.Position(a.file().getFileName().toString(), activeDurableSize);
+            new SnapshotIndex(nextSeq - 1, end, Map.copyOf(tracks)).write(dataDir, options.io());
             indexedUpTo = nextSeq - 1;
         } catch (IOException e) {
             // Only a shortcut for the next start (which then reads further back): not a failed append.
@@ -622,6 +649,7 @@ public final class FileJournal implements Journal {
         Map<String, Long> after = new HashMap<>();
         long from = Long.MAX_VALUE;
         boolean olderSnapshots = false; // wanted only where a newest snapshot is unreadable
+        SnapshotIndex.Position start = null; // the frame of seq `from`, where known
         List<Segment> segs = segments;
         for (String s : services) {
             SnapshotIndex.Track t = openTracks.get(s);
@@ -632,23 +660,28 @@ public final class FileJournal implements Journal {
             if (snap != null) {
                 out.add(snap);
                 after.put(s, snap.seq());
-                if (t.firstAfter() > 0) {
-                    from = Math.min(from, t.firstAfter());
+                if (t.firstAfter() > 0 && t.firstAfter() < from) {
+                    from = t.firstAfter();
+                    start = t.firstAfterAt();
                 }
             } else if (t.snapshotSeq() == 0) {
                 after.put(s, 0L);
-                from = Math.min(from, t.firstAfter());
+                if (t.firstAfter() < from) {
+                    from = t.firstAfter();
+                    start = t.firstAfterAt();
+                }
             } else {
                 damage.note("the newest snapshot of " + s + " (seq " + t.snapshotSeq()
                         + ") is unreadable; its whole history is replayed instead.");
                 after.put(s, 0L);
                 from = 1;
+                start = null;
                 olderSnapshots = true;
             }
         }
         if (from != Long.MAX_VALUE) {
             try {
-                readFrom(segs, from, Long.MAX_VALUE, olderSnapshots, damage, (seg, offset, e) -> {
+                readFrom(segs, from, from == 1 ? null : start, Long.MAX_VALUE, olderSnapshots, damage, (seg, offset, e) -> {
                     Long a = after.get(e.service());
                     if (a != null && e.seq() > a) {
                         out.add(e);
@@ -665,17 +698,18 @@ public final class FileJournal implements Journal {
 
     private JournalEntry readSnapshot(List<Segment> segs, SnapshotIndex.Track t) {
         for (Segment seg : segs) {
-            if (!seg.file().getFileName().toString().equals(t.segment())) {
+            if (!seg.file().getFileName().toString().equals(t.snapshot().segment())) {
                 continue;
             }
             try {
                 ByteBuffer buf = seg.map();
-                Frame.Header h = Frame.header(buf, (int) t.offset());
-                if (h == null || t.offset() + Frame.HEADER + h.length() > buf.limit()
-                        || !Frame.payloadIntact(buf, (int) t.offset() + Frame.HEADER, h)) {
+                int offset = (int) t.snapshot().offset();
+                Frame.Header h = offset >= buf.limit() ? null : Frame.header(buf, offset);
+                if (h == null || (long) offset + Frame.HEADER + h.length() > buf.limit()
+                        || !Frame.payloadIntact(buf, offset + Frame.HEADER, h)) {
                     return null;
                 }
-                for (JournalEntry e : decode(buf.slice((int) t.offset() + Frame.HEADER, h.length()))) {
+                for (JournalEntry e : decode(buf.slice(offset + Frame.HEADER, h.length()))) {
                     if (e.seq() == t.snapshotSeq() && SNAPSHOT.equals(e.type())) {
                         return e;
                     }

@@ -17,29 +17,43 @@ import java.util.Map;
  * result, slower.
  *
  * @param checkpoint every record up to this seq is reflected in {@code tracks}
+ * @param end        where the journal ended at the checkpoint: recovery reads on from there
  */
-record SnapshotIndex(long checkpoint, Map<String, Track> tracks) {
+record SnapshotIndex(long checkpoint, Position end, Map<String, Track> tracks) {
     static final String FILE = "journal.index";
+
+    /** A frame's place: a segment's file name and the offset in it. */
+    record Position(String segment, long offset) {
+        JsonObject toJson() {
+            return new JsonObject().put("segment", segment).put("offset", offset);
+        }
+
+        static Position fromJson(JsonObject o) {
+            return o == null ? null : new Position(o.getString("segment"), o.getLong("offset"));
+        }
+    }
 
     /**
      * @param snapshotSeq seq of the service's newest snapshot, 0 if it has none
-     * @param segment     file name of the segment holding it
-     * @param offset      the offset of its frame in that segment
-     * @param firstAfter  seq of its first record after that snapshot, 0 if none (as of the checkpoint)
+     * @param snapshot    where its frame is (null if none)
+     * @param firstAfter  seq of its first record after that snapshot (its first record at all if it has
+     *                    no snapshot), 0 if none
+     * @param firstAfterAt where that record's frame is (null if none)
      */
-    record Track(long snapshotSeq, String segment, long offset, long firstAfter) {
+    record Track(long snapshotSeq, Position snapshot, long firstAfter, Position firstAfterAt) {
         JsonObject toJson() {
-            return new JsonObject().put("snapshot", snapshotSeq).put("segment", segment).put("offset", offset)
-                    .put("first_after", firstAfter);
+            return new JsonObject().put("snapshot", snapshotSeq).put("at", snapshot == null ? null : snapshot.toJson())
+                    .put("first_after", firstAfter).put("first_after_at", firstAfterAt == null ? null : firstAfterAt.toJson());
         }
 
         static Track fromJson(JsonObject o) {
-            return new Track(o.getLong("snapshot"), o.getString("segment"), o.getLong("offset"), o.getLong("first_after"));
+            return new Track(o.getLong("snapshot"), Position.fromJson(o.getJsonObject("at")), o.getLong("first_after"),
+                    Position.fromJson(o.getJsonObject("first_after_at")));
         }
     }
 
     static SnapshotIndex empty() {
-        return new SnapshotIndex(0, Map.of());
+        return new SnapshotIndex(0, null, Map.of());
     }
 
     /** The index in {@code dir}, or null if there is none or it is damaged. */
@@ -57,7 +71,7 @@ record SnapshotIndex(long checkpoint, Map<String, Track> tracks) {
             JsonObject o = new JsonObject(new String(bytes(b, Frame.HEADER, h.length()), StandardCharsets.UTF_8));
             Map<String, Track> tracks = new LinkedHashMap<>();
             o.getJsonObject("tracks").forEach(e -> tracks.put(e.getKey(), Track.fromJson((JsonObject) e.getValue())));
-            return new SnapshotIndex(h.firstSeq(), tracks);
+            return new SnapshotIndex(h.firstSeq(), Position.fromJson(o.getJsonObject("end")), tracks);
         } catch (IOException | RuntimeException e) {
             return null; // a damaged index only costs time: recovery reads the segments instead
         }
@@ -73,7 +87,8 @@ record SnapshotIndex(long checkpoint, Map<String, Track> tracks) {
     void write(Path dir, SegmentIo io) throws IOException {
         JsonObject t = new JsonObject();
         tracks.forEach((s, tr) -> t.put(s, tr.toJson()));
-        byte[] payload = new JsonObject().put("tracks", t).encode().getBytes(StandardCharsets.UTF_8);
+        byte[] payload = new JsonObject().put("end", end == null ? null : end.toJson()).put("tracks", t).encode()
+                .getBytes(StandardCharsets.UTF_8);
         Path tmp = dir.resolve(FILE + ".tmp");
         Files.deleteIfExists(tmp);
         try (SegmentIo.Output o = io.open(tmp)) {

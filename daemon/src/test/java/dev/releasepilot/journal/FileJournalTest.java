@@ -150,7 +150,7 @@ class FileJournalTest {
         try (FileJournal j = FileJournal.open(dir, CLOCK, new SimpleMeterRegistry(), FileJournal.Options.defaults().withIo(disk))) {
             JournalContract.append(j, "checkout", new Draft("alert", new JsonObject().put("n", 1)));
         }
-        long oneFrame = disk.written();
+        long oneFrame = Files.size(onlySegment(dir));
         FaultyIo full = FaultyIo.fullAfter(oneFrame + 10); // room for the next frame's first 10 bytes only
         try (FileJournal j = FileJournal.open(dir, CLOCK, new SimpleMeterRegistry(), FileJournal.Options.defaults().withIo(full))) {
             j.replay(SERVICES);

@@ -111,7 +111,7 @@ class FileJournalDamageTest {
         }
     }
 
-    // --- helpers
+    // --- fixtures
 
     private void trial(Path pristine, List<FrameAt> frames, FrameAt hit, int at, int bit, int n) throws IOException {
         Path d = copy(pristine, tmp.resolve("t" + n));

@@ -233,7 +233,7 @@ class FileJournalTest {
         }
     }
 
-    // --- helpers
+    // --- fixtures
 
     static FileJournal open(Path d) throws IOException {
         return FileJournal.open(d, CLOCK, new SimpleMeterRegistry());

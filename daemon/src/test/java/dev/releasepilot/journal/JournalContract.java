@@ -125,7 +125,7 @@ public abstract class JournalContract {
         assertTrue(cause instanceof JournalUnavailable, String.valueOf(cause));
     }
 
-    // --- helpers
+    // --- fixtures
 
     protected static Draft draft(String type, int n) {
         return new Draft(type, new JsonObject().put("n", n));

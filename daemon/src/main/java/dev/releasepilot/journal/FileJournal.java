@@ -8,7 +8,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -109,12 +108,7 @@ public final class FileJournal implements Journal {
     /** Wakes the writer so that close need not wait out its poll (never interrupt it: that closes the channel). */
     private static final Pending WAKE = new Pending(null, List.of(), null, null, 0);
 
-    /** What open found about the newest segment and the seqs. */
-    private record Opened(List<Segment> segments, Segment active, long activeSize, boolean roll, long nextSeq,
-                          Map<String, SnapshotIndex.Track> tracks, long indexedUpTo) {
-    }
-
-    private FileJournal(Path dataDir, FileLock lock, Clock clock, Options options, DamageLog damage, Opened o,
+    private FileJournal(Path dataDir, FileLock lock, Clock clock, Options options, DamageLog damage, Recovery.Opened o,
                         MeterRegistry registry) {
         this.dataDir = dataDir;
         this.lock = lock;
@@ -172,8 +166,8 @@ public final class FileJournal implements Journal {
                 throw new IOException("data dir " + dataDir + " is in use by another release-pilot process");
             }
             DamageLog damage = new DamageLog();
-            migrateFormat1(held, clock, damage);
-            Opened o = recover(held, clock, options, damage);
+            Recovery.migrateFormat1(held, clock, damage);
+            Recovery.Opened o = Recovery.recover(held, clock, options, damage);
             return new FileJournal(held, lock, clock, options, damage, o, registry);
         } catch (IOException | RuntimeException e) {
             if (lockChannel != null) {
@@ -186,238 +180,6 @@ public final class FileJournal implements Journal {
             OPEN_IN_THIS_PROCESS.remove(held);
             throw e;
         }
-    }
-
-    // ---------------------------------------------------------------- recovery
-
-    private static Opened recover(Path dir, Clock clock, Options options, DamageLog damage) throws IOException {
-        List<Segment> segs = Segment.list(dir);
-        SnapshotIndex index = SnapshotIndex.read(dir);
-        if (index == null) {
-            if (Files.exists(dir.resolve(SnapshotIndex.FILE))) {
-                damage.note(SnapshotIndex.FILE + " is damaged; every segment is read instead.");
-            }
-            index = SnapshotIndex.empty();
-        }
-        long lastSeq = index.checkpoint();
-        Segment active = segs.isEmpty() ? null : segs.get(segs.size() - 1);
-        long activeSize = 0;
-        boolean roll = false;
-        if (active != null) {
-            long[] last = {0};
-            int[] tail = {-1, 0};
-            ByteBuffer buf = active.map();
-            // Frames before the index's end were read when it was written: start after them.
-            SnapshotIndex.Position end = index.end();
-            int scanFrom = end != null && end.segment().equals(active.file().getFileName().toString())
-                    && end.offset() <= buf.limit() ? (int) end.offset() : 0;
-            int goodEnd = FrameScanner.scan(buf, scanFrom, new FrameScanner.Visitor() {
-                @Override
-                public void frame(int offset, Frame.Header h, ByteBuffer payload) {
-                    last[0] = Math.max(last[0], h.lastSeq());
-                }
-
-                @Override
-                public void damaged(int offset, int length, boolean isTail) {
-                    damage.damaged(active.file(), offset, length, isTail);
-                    if (isTail) {
-                        tail[0] = offset;
-                        tail[1] = length;
-                    }
-                }
-            });
-            activeSize = buf.limit();
-            if (tail[0] >= 0) {
-                if (setAside(active, goodEnd, buf.limit(), clock, options.io(), damage)) {
-                    activeSize = goodEnd;
-                } else {
-                    roll = true; // keep the bytes where they are; new records go to a new segment
-                }
-            }
-            lastSeq = Math.max(lastSeq, Math.max(last[0], active.firstSeq() - 1));
-            // An empty newest segment (and no index to say where things ended): the last seq is further back.
-            for (int i = segs.size() - 2; i >= 0 && last[0] == 0 && scanFrom == 0; i--) {
-                last[0] = lastSeqIn(segs.get(i));
-                lastSeq = Math.max(lastSeq, last[0]);
-            }
-        }
-        // Bring the tracks from the index's checkpoint up to the end.
-        Map<String, SnapshotIndex.Track> tracks = new HashMap<>(index.tracks());
-        if (lastSeq > index.checkpoint()) { // after a graceful stop the index is up to date: nothing to read
-            readFrom(segs, index.checkpoint() + 1, index.end(), Long.MAX_VALUE, true, damage,
-                    (seg, offset, e) -> track(tracks, seg, offset, e));
-        }
-        return new Opened(List.copyOf(segs), active, activeSize, roll, lastSeq + 1, tracks, index.checkpoint());
-    }
-
-    private static long lastSeqIn(Segment s) throws IOException {
-        long[] last = {0};
-        FrameScanner.scan(s.map(), 0, new FrameScanner.Visitor() {
-            @Override
-            public void frame(int offset, Frame.Header h, ByteBuffer payload) {
-                last[0] = Math.max(last[0], h.lastSeq());
-            }
-
-            @Override
-            public void damaged(int offset, int length, boolean tail) {
-            }
-        });
-        return last[0];
-    }
-
-    /**
-     * Copies the torn tail {@code [from, to)} of {@code seg} aside in full, then cuts it off. False (and
-     * nothing cut) if the copy could not be made durable, e.g. on a full disk.
-     */
-    private static boolean setAside(Segment seg, long from, long to, Clock clock, SegmentIo io, DamageLog damage) {
-        Path aside = seg.file().resolveSibling(seg.file().getFileName() + ".torn-" + clock.millis());
-        try {
-            ByteBuffer tail = seg.map(to).slice((int) from, (int) (to - from));
-            try (SegmentIo.Output o = io.open(aside)) {
-                o.write(new ByteBuffer[] {tail});
-                o.force();
-            }
-            try (FileChannel ch = FileChannel.open(seg.file(), StandardOpenOption.WRITE)) {
-                ch.truncate(from);
-                ch.force(true);
-            }
-            damage.note("the " + (to - from) + " torn bytes were copied to " + aside.getFileName() + " and cut off.");
-            return true;
-        } catch (IOException e) {
-            try {
-                Files.deleteIfExists(aside);
-            } catch (IOException ignored) {
-                // the copy failed already; the original bytes are untouched either way
-            }
-            damage.note("the torn bytes could not be copied aside (" + e.getMessage() + "); they stay in "
-                    + seg.file().getFileName() + ", which is sealed, and new records go to a new segment.");
-            return false;
-        }
-    }
-
-    /** Receives each decoded record at or after some seq, with where its frame is. */
-    private interface RecordVisitor {
-        void record(Segment seg, int frameOffset, JournalEntry e);
-    }
-
-    /**
-     * Decodes every record with {@code from <= seq < before}, in order, skipping damage (reported). With
-     * {@code start} (where the frame of seq {@code from}, or an earlier one, is), reading begins there;
-     * without, at the start of the segment that holds {@code from}.
-     */
-    private static void readFrom(List<Segment> segs, long from, SnapshotIndex.Position start, long before,
-                                 boolean snapshots, DamageLog damage, RecordVisitor v) throws IOException {
-        if (start != null && segs.stream().noneMatch(s -> s.file().getFileName().toString().equals(start.segment()))) {
-            readFrom(segs, from, null, before, snapshots, damage, v); // the segment is gone: find the seq
-            return;
-        }
-        boolean started = start == null;
-        for (int i = 0; i < segs.size(); i++) {
-            Segment seg = segs.get(i);
-            int offset = 0;
-            if (!started) {
-                if (!seg.file().getFileName().toString().equals(start.segment())) {
-                    continue;
-                }
-                started = true;
-                offset = (int) start.offset();
-            } else if (start == null && i + 1 < segs.size() && segs.get(i + 1).firstSeq() <= from) {
-                continue; // every record of this segment is older than the next segment's first
-            }
-            if (seg.firstSeq() >= before) {
-                break;
-            }
-            ByteBuffer buf = seg.map();
-            readSegment(seg, buf, Math.min(offset, buf.limit()), from, before, snapshots, damage, v);
-        }
-    }
-
-    /** @param snapshots whether snapshot frames are wanted; if not, they are skipped undecoded */
-    private static void readSegment(Segment seg, ByteBuffer buf, int start, long from, long before, boolean snapshots,
-                                    DamageLog damage, RecordVisitor v) {
-        FrameScanner.scan(buf, start, new FrameScanner.Visitor() {
-            @Override
-            public void frame(int offset, Frame.Header h, ByteBuffer payload) {
-                if (h.lastSeq() < from || h.firstSeq() >= before || (!snapshots && h.snapshot())) {
-                    return; // the header says so: no need to decode
-                }
-                for (JournalEntry e : decode(payload)) {
-                    if (e.seq() >= from && e.seq() < before) {
-                        v.record(seg, offset, e);
-                    }
-                }
-            }
-
-            @Override
-            public void damaged(int offset, int length, boolean tail) {
-                if (damage != null) {
-                    damage.damaged(seg.file(), offset, length, tail);
-                }
-            }
-        });
-    }
-
-    private static List<JournalEntry> decode(ByteBuffer payload) {
-        byte[] b = new byte[payload.remaining()];
-        payload.duplicate().get(b);
-        JsonArray a = new JsonArray(new String(b, StandardCharsets.UTF_8));
-        List<JournalEntry> out = new ArrayList<>(a.size());
-        for (int i = 0; i < a.size(); i++) {
-            out.add(JournalEntry.fromJson(a.getJsonObject(i)));
-        }
-        return out;
-    }
-
-    private static void track(Map<String, SnapshotIndex.Track> tracks, Segment seg, long offset, JournalEntry e) {
-        SnapshotIndex.Track t = tracks.get(e.service());
-        SnapshotIndex.Position at = new SnapshotIndex.Position(seg.file().getFileName().toString(), offset);
-        if (SNAPSHOT.equals(e.type())) {
-            tracks.put(e.service(), new SnapshotIndex.Track(e.seq(), at, 0, null));
-        } else if (t == null) {
-            tracks.put(e.service(), new SnapshotIndex.Track(0, null, e.seq(), at));
-        } else if (t.firstAfter() == 0) {
-            tracks.put(e.service(), new SnapshotIndex.Track(t.snapshotSeq(), t.snapshot(), e.seq(), at));
-        }
-    }
-
-    /**
-     * Format 1 (one {@code journal.rpj} without sync markers) becomes a format-2 segment; the old file is
-     * kept as {@code journal.rpj.format1} (renamed only once the new segment is durable).
-     */
-    private static void migrateFormat1(Path dir, Clock clock, DamageLog damage) throws IOException {
-        Path legacy = dir.resolve(LegacyFormat.FILE);
-        if (!Files.exists(legacy)) {
-            return;
-        }
-        ByteBuffer b;
-        try (FileChannel ch = FileChannel.open(legacy, StandardOpenOption.READ)) {
-            b = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size());
-        }
-        if (b.limit() > 0 && !LegacyFormat.isLegacy(b.get(0))) {
-            throw new IOException(legacy + " is not a format-1 journal; move it out of the data dir");
-        }
-        LegacyFormat.Read r = LegacyFormat.read(b);
-        if (!r.entries().isEmpty()) {
-            Path seg = Segment.name(dir, r.entries().get(0).seq(), 0);
-            Files.deleteIfExists(seg); // a migration cut short earlier: the format-1 file is still the truth
-            try (FileChannel ch = FileChannel.open(seg, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                for (JournalEntry e : r.entries()) {
-                    ByteBuffer f = Frame.encode(e.seq(), 1, 0, new JsonArray().add(e.toJson()).encode()
-                            .getBytes(StandardCharsets.UTF_8));
-                    while (f.hasRemaining()) {
-                        ch.write(f);
-                    }
-                }
-                ch.force(true);
-            }
-        }
-        Path kept = dir.resolve(LegacyFormat.FILE + ".format1");
-        if (Files.exists(kept)) {
-            kept = dir.resolve(LegacyFormat.FILE + ".format1-" + clock.millis());
-        }
-        Files.move(legacy, kept);
-        damage.note("migrated " + r.entries().size() + " format-1 records to segments; the old file is kept as "
-                + kept.getFileName() + ". " + r.detail());
     }
 
     // ---------------------------------------------------------------- appending
@@ -538,7 +300,7 @@ public final class FileJournal implements Journal {
         boolean snapshot = false;
         for (int i = 0; i < accepted.size(); i++) {
             for (JournalEntry e : entries.get(i)) {
-                track(tracks, seg, offset, e);
+                SnapshotIndex.track(tracks, seg, offset, e);
                 snapshot |= SNAPSHOT.equals(e.type());
                 remember(e);
             }
@@ -656,7 +418,7 @@ public final class FileJournal implements Journal {
             if (t == null) {
                 continue; // no record of it yet
             }
-            JournalEntry snap = t.snapshotSeq() > 0 ? readSnapshot(segs, t) : null;
+            JournalEntry snap = t.snapshotSeq() > 0 ? SegmentReader.readSnapshot(segs, t) : null;
             if (snap != null) {
                 out.add(snap);
                 after.put(s, snap.seq());
@@ -681,7 +443,7 @@ public final class FileJournal implements Journal {
         }
         if (from != Long.MAX_VALUE) {
             try {
-                readFrom(segs, from, from == 1 ? null : start, Long.MAX_VALUE, olderSnapshots, damage, (seg, offset, e) -> {
+                SegmentReader.readFrom(segs, from, from == 1 ? null : start, Long.MAX_VALUE, olderSnapshots, damage, (seg, offset, e) -> {
                     Long a = after.get(e.service());
                     if (a != null && e.seq() > a) {
                         out.add(e);
@@ -694,31 +456,6 @@ public final class FileJournal implements Journal {
         out.sort(Comparator.comparingLong(JournalEntry::seq));
         damage.replayed(out.size());
         return out;
-    }
-
-    private JournalEntry readSnapshot(List<Segment> segs, SnapshotIndex.Track t) {
-        for (Segment seg : segs) {
-            if (!seg.file().getFileName().toString().equals(t.snapshot().segment())) {
-                continue;
-            }
-            try {
-                ByteBuffer buf = seg.map();
-                int offset = (int) t.snapshot().offset();
-                Frame.Header h = offset >= buf.limit() ? null : Frame.header(buf, offset);
-                if (h == null || (long) offset + Frame.HEADER + h.length() > buf.limit()
-                        || !Frame.payloadIntact(buf, offset + Frame.HEADER, h)) {
-                    return null;
-                }
-                for (JournalEntry e : decode(buf.slice(offset + Frame.HEADER, h.length()))) {
-                    if (e.seq() == t.snapshotSeq() && SNAPSHOT.equals(e.type())) {
-                        return e;
-                    }
-                }
-            } catch (IOException | RuntimeException e) {
-                return null;
-            }
-        }
-        return null;
     }
 
     @Override
@@ -742,7 +479,8 @@ public final class FileJournal implements Journal {
         List<JournalEntry> page = newestFirst;
         if (page.size() < limit) {
             try {
-                List<JournalEntry> older = readBack(service, Math.min(beforeSeq, cacheFrom), limit - page.size());
+                List<JournalEntry> older = SegmentReader.readBack(segments, active, activeDurableSize, service,
+                        Math.min(beforeSeq, cacheFrom), limit - page.size());
                 older.addAll(page);
                 page = older;
             } catch (IOException e) {
@@ -750,50 +488,6 @@ public final class FileJournal implements Journal {
             }
         }
         return new Page(List.copyOf(page), page.size() == limit && page.get(0).seq() > 1 ? page.get(0).seq() : 0);
-    }
-
-    /**
-     * Up to {@code need} of the newest non-snapshot records below {@code before}, from the files, oldest
-     * first. Per segment, newest first: one checksum pass finds the frames, then they are decoded from
-     * the newest back only until the page is full.
-     */
-    private List<JournalEntry> readBack(String service, long before, int need) throws IOException {
-        List<Segment> segs = segments;
-        Segment act = active;
-        long actSize = activeDurableSize;
-        List<JournalEntry> newestFirst = new ArrayList<>();
-        for (int i = segs.size() - 1; i >= 0 && newestFirst.size() < need; i--) {
-            Segment seg = segs.get(i);
-            if (seg.firstSeq() >= before) {
-                continue;
-            }
-            ByteBuffer buf = seg.equals(act) ? seg.map(actSize) : seg.map();
-            List<ByteBuffer> payloads = new ArrayList<>();
-            FrameScanner.scan(buf, 0, new FrameScanner.Visitor() {
-                @Override
-                public void frame(int offset, Frame.Header h, ByteBuffer payload) {
-                    if (h.firstSeq() < before && !h.snapshot()) {
-                        payloads.add(payload);
-                    }
-                }
-
-                @Override
-                public void damaged(int offset, int length, boolean tail) {
-                    // reported by recovery; a page shows what is intact
-                }
-            });
-            for (int f = payloads.size() - 1; f >= 0 && newestFirst.size() < need; f--) {
-                List<JournalEntry> group = decode(payloads.get(f));
-                for (int k = group.size() - 1; k >= 0 && newestFirst.size() < need; k--) {
-                    JournalEntry e = group.get(k);
-                    if (e.seq() < before && !SNAPSHOT.equals(e.type()) && (service == null || service.equals(e.service()))) {
-                        newestFirst.add(e);
-                    }
-                }
-            }
-        }
-        Collections.reverse(newestFirst);
-        return newestFirst;
     }
 
     @Override

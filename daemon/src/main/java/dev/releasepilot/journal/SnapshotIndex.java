@@ -97,4 +97,17 @@ record SnapshotIndex(long checkpoint, Position end, Map<String, Track> tracks) {
         }
         Files.move(tmp, dir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
+
+    /** Moves {@code tracks} on past record {@code e}, whose frame is at {@code offset} of {@code seg}. */
+    static void track(Map<String, SnapshotIndex.Track> tracks, Segment seg, long offset, JournalEntry e) {
+        SnapshotIndex.Track t = tracks.get(e.service());
+        SnapshotIndex.Position at = new SnapshotIndex.Position(seg.file().getFileName().toString(), offset);
+        if (Journal.SNAPSHOT.equals(e.type())) {
+            tracks.put(e.service(), new SnapshotIndex.Track(e.seq(), at, 0, null));
+        } else if (t == null) {
+            tracks.put(e.service(), new SnapshotIndex.Track(0, null, e.seq(), at));
+        } else if (t.firstAfter() == 0) {
+            tracks.put(e.service(), new SnapshotIndex.Track(t.snapshotSeq(), t.snapshot(), e.seq(), at));
+        }
+    }
 }

@@ -16,6 +16,7 @@ import dev.releasepilot.rules.LoadResult;
 import dev.releasepilot.rules.RuleLoader;
 import dev.releasepilot.rules.RuleSet;
 import dev.releasepilot.window.EvaluationGrid;
+import dev.releasepilot.window.HostTime;
 import dev.releasepilot.window.Evaluator;
 import dev.releasepilot.window.SelectorIndex;
 import dev.releasepilot.window.SeriesStore;
@@ -197,9 +198,11 @@ class JournalCrashTest {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         FileJournal journal = FileJournal.open(dir, Clock.systemUTC(), registry, FileJournal.Options.defaults().withIo(io));
         Pilot pilot = new Pilot(vertx, journal, Clock.systemUTC(), registry, r -> Actuators.create(vertx, r.backend()),
-                50, 0, EventSink.NONE);
-        SeriesStore store = new SeriesStore(SelectorIndex.builder().build(), StoreLimits.defaults(), registry, pilot);
-        pilot.start(rules, () -> new Evaluator(store), new EvaluationGrid(1_000)).await(10, TimeUnit.SECONDS);
+                50, 0);
+        SeriesStore store = new SeriesStore(SelectorIndex.builder().build(), StoreLimits.defaults(), registry, pilot,
+                new HostTime(Clock.systemUTC(), HostTime.DEFAULT_MAX_SAMPLE_FUTURE));
+        pilot.start(rules, () -> new Evaluator(store), new EvaluationGrid(1_000), EventSink.NONE)
+                .await(10, TimeUnit.SECONDS);
         return new Life(journal, pilot);
     }
 

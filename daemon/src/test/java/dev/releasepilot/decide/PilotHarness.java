@@ -82,8 +82,7 @@ final class PilotHarness implements AutoCloseable {
             vertx = Vertx.vertx();
             journal = FileJournal.open(dir, clock, registry);
             // Assembled as app assembles the daemon: router, window stage reporting to it, one evaluator per service.
-            pilot = new Pilot(vertx, journal, clock, registry, b -> Actuators.create(vertx, b.backend()), 100, 0,
-                    EventSink.NONE);
+            pilot = new Pilot(vertx, journal, clock, registry, b -> Actuators.create(vertx, b.backend()), 100, 0);
             SelectorIndex.Builder index = SelectorIndex.builder();
             for (ServiceRule s : rules.services()) {
                 for (Trigger t : s.triggers()) {
@@ -98,8 +97,8 @@ final class PilotHarness implements AutoCloseable {
             StoreLimits limits = StoreLimits.defaults();
             store = new SeriesStore(index.build(), limits, registry, pilot,
                     new HostTime(clock, HostTime.DEFAULT_MAX_SAMPLE_FUTURE));
-            pilot.start(rules, () -> new Evaluator(store), new EvaluationGrid(limits.resolution().toMillis()))
-                    .await(30, TimeUnit.SECONDS);
+            pilot.start(rules, () -> new Evaluator(store), new EvaluationGrid(limits.resolution().toMillis()),
+                    EventSink.NONE).await(30, TimeUnit.SECONDS);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (Exception e) {

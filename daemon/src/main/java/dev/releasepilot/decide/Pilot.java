@@ -94,7 +94,7 @@ public final class Pilot implements SignalPort, ControlPort, TouchListener {
                 if (Journal.SNAPSHOT.equals(e.type())) {
                     c.restore(e.body());
                 } else {
-                    c.replay(Event.fromJournal(e.type(), e.body()));
+                    c.replay(EventCodec.fromJournal(e.type(), e.body()));
                 }
             } catch (RuntimeException ex) {
                 LOG.warning("journal record " + e.seq() + " not understood, skipped: " + ex.getMessage());

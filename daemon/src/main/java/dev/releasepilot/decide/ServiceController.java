@@ -287,7 +287,7 @@ final class ServiceController extends VerticleBase {
         List<Event> events = all.stream().filter(Event::durable).toList();
         for (Event e : events) {
             if (!(e instanceof Event.AlertSeen)) { // alerts came from outside; announce what we decided and did
-                this.events.publish(name(), e.type(), e.body());
+                this.events.publish(name(), e.type(), EventCodec.toJson(e));
             }
         }
         if (!backlog.isEmpty()) {
@@ -313,7 +313,7 @@ final class ServiceController extends VerticleBase {
     }
 
     private Future<List<JournalEntry>> appendGroup(List<Event> events) {
-        List<Draft> group = events.stream().map(e -> new Draft(e.type(), e.body())).toList();
+        List<Draft> group = events.stream().map(e -> new Draft(e.type(), EventCodec.toJson(e))).toList();
         appendsInFlight++;
         return journal.append(name(), group).onComplete(ar -> {
             appendsInFlight--;
@@ -401,7 +401,7 @@ final class ServiceController extends VerticleBase {
                 pendingSince = 0;
                 retryDelayMs = baseRetryDelayMs;
                 metrics.rollbackExecuted(name(), trigger, reaction);
-                handle(List.of(new Event.Actuated(clock.instant(), ar.result().toJson(), took / 1_000_000,
+                handle(List.of(new Event.Actuated(clock.instant(), ar.result(), took / 1_000_000,
                         attempts[0])), 0);
             } else {
                 Throwable c = ar.cause();

@@ -63,7 +63,7 @@ public final class ServiceMachine {
     }
 
     public List<Event> onAlert(AlertSignal a, AlertTrigger trigger, Instant now) {
-        JsonObject labels = new JsonObject(new LinkedHashMap<>(a.labels()));
+        Map<String, String> labels = a.labels();
         // Firing alerts are tracked by fingerprint (the label set): Alertmanager may move startsAt
         // earlier when it merges updates, so a resolution or a re-send need not carry the startsAt we saw.
         if (!a.firing()) {
@@ -82,10 +82,8 @@ public final class ServiceMachine {
         List<Event> out = new ArrayList<>(2);
         out.add(new Event.AlertSeen(now, a.fingerprint(), a.startsAt(), true, stale, trigger.name(), labels));
         if (!stale) {
-            JsonObject evidence = new JsonObject().put("alerts", new JsonArray().add(new JsonObject()
-                    .put("fingerprint", a.fingerprint()).put("startsAt", a.startsAt().toString())
-                    .put("labels", labels).put("annotations", new JsonObject(new LinkedHashMap<>(a.annotations())))
-                    .put("sender", a.sender()).put("receivedAt", a.receivedAt().toString())));
+            Evidence evidence = new Evidence.FiringAlert(a.fingerprint(), a.startsAt(), labels, a.annotations(),
+                    a.sender(), a.receivedAt());
             String alertname = a.labels().getOrDefault("alertname", a.fingerprint());
             Event.Decided d = react(trigger.name(), "alert " + alertname + " firing since " + a.startsAt()
                     + " matched trigger " + trigger.name(), evidence, now);
@@ -107,27 +105,26 @@ public final class ServiceMachine {
         if (p.healthy() || before + 1 != trigger.consecutiveFailures()) {
             return List.of(r); // only the failure that completes the run decides; later ones are the same episode
         }
-        JsonArray failures = new JsonArray();
+        List<Event.ProbeResult> failures = new ArrayList<>();
         if (run != null) {
-            run.forEach(f -> failures.add(f.body()));
+            failures.addAll(run);
         }
-        failures.add(r.body());
-        JsonObject evidence = new JsonObject().put("probe", new JsonObject().put("url", trigger.url())
-                .put("consecutive_failures", trigger.consecutiveFailures()).put("results", failures));
+        failures.add(r);
+        Evidence evidence = new Evidence.FailedProbes(trigger.url(), trigger.consecutiveFailures(), failures);
         Event.Decided d = react(trigger.name(), trigger.consecutiveFailures() + " consecutive failed probes of "
                 + trigger.url() + " (last: " + (p.error() != null ? p.error() : "status " + p.status()) + ")", evidence, now);
         return d == null ? List.of(r) : List.of(r, d);
     }
 
     /** An expr trigger's condition held for its {@code for}: react like any other trigger. */
-    public List<Event> onConditionFired(dev.releasepilot.rules.ExprTrigger t, JsonObject evidence, Instant now) {
+    public List<Event> onConditionFired(dev.releasepilot.rules.ExprTrigger t, Evidence evidence, Instant now) {
         String reason = "expr " + t.name() + " held" + (t.forDuration().isZero() ? "" : " for " + t.forDuration().toSeconds() + "s")
                 + ": " + t.expr().replaceAll("\\s+", " ").strip();
         Event.Decided d = react(t.name(), reason, evidence, now);
         return d == null ? List.of() : List.of(d);
     }
 
-    private Event.Decided react(String trigger, String reason, JsonObject evidence, Instant now) {
+    private Event.Decided react(String trigger, String reason, Evidence evidence, Instant now) {
         Reaction reaction = rule.onTrigger();
         if (state == ServiceState.ROLLING_BACK || state == ServiceState.ROLLED_BACK) {
             return null; // already safe; the alert itself is on record
@@ -151,7 +148,7 @@ public final class ServiceMachine {
     }
 
     public List<Event> onCommand(OperatorCommand c, Instant now) {
-        JsonObject evidence = new JsonObject().put("operator", c.reason());
+        Evidence evidence = new Evidence.Operator(c.reason());
         // Java 17: no pattern switch yet, so an if-chain over the sealed set; the final throw is unreachable.
         if (c instanceof OperatorCommand.Resume r) {
             if (state != ServiceState.ROLLED_BACK && state != ServiceState.ROLLING_BACK
@@ -196,7 +193,7 @@ public final class ServiceMachine {
         if (!stableServes) {
             wrong.add("no stable server has weight");
         }
-        return wrong.isEmpty() ? null : new Event.DriftFound(now, read.toJson(), "load balancer lost the rollback: "
+        return wrong.isEmpty() ? null : new Event.DriftFound(now, read, "load balancer lost the rollback: "
                 + String.join(", ", wrong));
     }
 
@@ -302,14 +299,14 @@ public final class ServiceMachine {
      */
     public JsonObject snapshot() {
         JsonArray firingAlerts = new JsonArray();
-        firing.values().forEach(a -> firingAlerts.add(a.body()));
+        firing.values().forEach(a -> firingAlerts.add(EventCodec.toJson(a)));
         return new JsonObject().put("state", state.name()).put("before_pause", beforePause.name())
-                .put("release", release == null ? null : release.body())
+                .put("release", release == null ? null : EventCodec.toJson(release))
                 .put("firing", firingAlerts).put("seen", new JsonArray(seen.members()))
                 .put("cooldown_until", cooldownUntil == null ? null : cooldownUntil.toString())
-                .put("last_decision", lastDecision == null ? null : lastDecision.body())
-                .put("last_action", lastAction == null ? null : lastAction.body())
-                .put("last_failure", lastFailure == null ? null : lastFailure.body());
+                .put("last_decision", lastDecision == null ? null : EventCodec.toJson(lastDecision))
+                .put("last_action", lastAction == null ? null : EventCodec.toJson(lastAction))
+                .put("last_failure", lastFailure == null ? null : EventCodec.toJson(lastFailure));
     }
 
     /** Replaces the state with a {@link #snapshot}'s (the rule stays the current one). */
@@ -317,10 +314,10 @@ public final class ServiceMachine {
         state = ServiceState.valueOf(s.getString("state"));
         beforePause = ServiceState.valueOf(s.getString("before_pause"));
         JsonObject r = s.getJsonObject("release");
-        release = r == null ? null : (Event.ReleaseStarted) Event.fromJournal("release", r);
+        release = r == null ? null : (Event.ReleaseStarted) EventCodec.fromJournal("release", r);
         firing.clear();
         for (Object a : s.getJsonArray("firing")) {
-            Event.AlertSeen alert = (Event.AlertSeen) Event.fromJournal("alert", (JsonObject) a);
+            Event.AlertSeen alert = (Event.AlertSeen) EventCodec.fromJournal("alert", (JsonObject) a);
             firing.put(alert.fingerprint(), alert);
         }
         seen.clear();
@@ -330,11 +327,11 @@ public final class ServiceMachine {
         String cooldown = s.getString("cooldown_until");
         cooldownUntil = cooldown == null ? null : Instant.parse(cooldown);
         JsonObject d = s.getJsonObject("last_decision");
-        lastDecision = d == null ? null : (Event.Decided) Event.fromJournal("decision", d);
+        lastDecision = d == null ? null : (Event.Decided) EventCodec.fromJournal("decision", d);
         JsonObject a = s.getJsonObject("last_action");
-        lastAction = a == null ? null : (Event.Actuated) Event.fromJournal("action", a);
+        lastAction = a == null ? null : (Event.Actuated) EventCodec.fromJournal("action", a);
         JsonObject f = s.getJsonObject("last_failure");
-        lastFailure = f == null ? null : (Event.ActuationFailed) Event.fromJournal("action_failed", f);
+        lastFailure = f == null ? null : (Event.ActuationFailed) EventCodec.fromJournal("action_failed", f);
         probeRuns.clear();
         probeEvidence.clear();
     }
@@ -344,17 +341,17 @@ public final class ServiceMachine {
                 .put("dry_run", rule.dryRun()).put("on_trigger", rule.onTrigger().name().toLowerCase(java.util.Locale.ROOT))
                 .put("backend", rule.backend().kind());
         JsonArray alerts = new JsonArray();
-        firing.values().forEach(a -> alerts.add(a.body()));
+        firing.values().forEach(a -> alerts.add(EventCodec.toJson(a)));
         o.put("firing_alerts", alerts);
         JsonObject probes = new JsonObject();
         probeRuns.forEach((t, n) -> probes.put(t, new JsonObject().put("consecutive_failures", n)
-                .put("last", probeEvidence.get(t).peekLast().body())));
+                .put("last", EventCodec.toJson(probeEvidence.get(t).peekLast()))));
         o.put("failing_probes", probes);
         o.put("cooldown_until", cooldownUntil == null ? null : cooldownUntil.toString());
-        o.put("release", release == null ? null : release.body());
-        o.put("last_decision", lastDecision == null ? null : lastDecision.body());
-        o.put("last_action", lastAction == null ? null : lastAction.body());
-        o.put("last_failure", lastFailure == null ? null : lastFailure.body());
+        o.put("release", release == null ? null : EventCodec.toJson(release));
+        o.put("last_decision", lastDecision == null ? null : EventCodec.toJson(lastDecision));
+        o.put("last_action", lastAction == null ? null : EventCodec.toJson(lastAction));
+        o.put("last_failure", lastFailure == null ? null : EventCodec.toJson(lastFailure));
         return o;
     }
 }

@@ -97,8 +97,8 @@ final class PilotHarness implements AutoCloseable {
             StoreLimits limits = StoreLimits.defaults();
             store = new SeriesStore(index.build(), limits, registry, pilot,
                     new HostTime(clock, HostTime.DEFAULT_MAX_SAMPLE_FUTURE));
-            pilot.start(rules, () -> new Evaluator(store), new EvaluationGrid(limits.resolution().toMillis()),
-                    EventSink.NONE).await(30, TimeUnit.SECONDS);
+            pilot.start(rules, () -> new Evaluator(store), new EvaluationGrid(limits.resolution().toMillis()), EventSink.NONE)
+                    .await(30, TimeUnit.SECONDS);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (Exception e) {

@@ -55,7 +55,9 @@ class ServiceMachineTest {
         assertEquals("paged", d.trigger());
         assertEquals(T0.plusSeconds(1), d.at());
         assertTrue(d.reason().contains("CheckoutErrors"), d.reason());
-        assertEquals("fp1", d.evidence().getJsonArray("alerts").getJsonObject(0).getString("fingerprint"));
+        assertEquals("fp1", assertInstanceOf(Evidence.FiringAlert.class, d.evidence()).fingerprint());
+        assertEquals("fp1", EventCodec.toJson(d).getJsonObject("evidence").getJsonArray("alerts").getJsonObject(0)
+                .getString("fingerprint"), "journaled in the alerts shape");
         assertEquals(ServiceState.ROLLING_BACK, m.state());
 
         feed(m, actuated(T0.plusSeconds(2)));
@@ -109,7 +111,7 @@ class ServiceMachineTest {
         assertEquals(1, out.size(), out::toString);
         Event.AlertSeen r = assertInstanceOf(Event.AlertSeen.class, out.get(0));
         assertFalse(r.firing());
-        assertEquals("resolved", r.body().getString("status"));
+        assertEquals("resolved", EventCodec.toJson(r).getString("status"));
         assertEquals(0, m.view().getJsonArray("firing_alerts").size());
 
         assertEquals(List.of(), feed(m, resolved(a, T0.plusSeconds(60)), T0.plusSeconds(62)), "resolve repeated");
@@ -335,8 +337,12 @@ class ServiceMachineTest {
         ServiceMachine replayed = machine(Reaction.ROLLBACK, false, Duration.ofMinutes(5));
         for (Event e : emitted) {
             // Through JSON text, as the journal stores it.
-            JsonObject body = new JsonObject(e.body().encode());
-            replayed.apply(Event.fromJournal(e.type(), body));
+            JsonObject body = new JsonObject(EventCodec.toJson(e).encode());
+            Event back = EventCodec.fromJournal(e.type(), body);
+            if (e.durable()) {
+                assertEquals(e, back, "typed events survive the journal's JSON unchanged");
+            }
+            replayed.apply(back);
         }
         assertEquals(live.state(), replayed.state());
         assertEquals(live.view().encodePrettily(), replayed.view().encodePrettily());
@@ -363,18 +369,18 @@ class ServiceMachineTest {
 
         for (int cut = 0; cut <= emitted.size(); cut++) {
             ServiceMachine before = machine(Reaction.ROLLBACK, false, Duration.ofMinutes(5));
-            emitted.subList(0, cut).forEach(e -> before.apply(Event.fromJournal(e.type(), new JsonObject(e.body().encode()))));
+            emitted.subList(0, cut).forEach(e -> before.apply(EventCodec.fromJournal(e.type(), new JsonObject(EventCodec.toJson(e).encode()))));
             // Through JSON text, as the journal stores it; restored into a machine that had other state.
             JsonObject snapshot = new JsonObject(before.snapshot().encode());
             ServiceMachine rebuilt = machine(Reaction.ROLLBACK, false, Duration.ofMinutes(5));
             feedQuietly(rebuilt, firing("other", T0, CHECKOUT_ERRORS), T0);
             rebuilt.restore(snapshot);
-            emitted.subList(cut, emitted.size()).forEach(e -> rebuilt.apply(Event.fromJournal(e.type(), new JsonObject(e.body().encode()))));
+            emitted.subList(cut, emitted.size()).forEach(e -> rebuilt.apply(EventCodec.fromJournal(e.type(), new JsonObject(EventCodec.toJson(e).encode()))));
             assertEquals(live.view().encodePrettily(), rebuilt.view().encodePrettily(), "snapshot after " + cut + " events");
             assertEquals(live.snapshot(), rebuilt.snapshot(), "snapshot after " + cut + " events");
             // It dedupes like a full replay (the seen episodes came through the snapshot).
             ServiceMachine full = machine(Reaction.ROLLBACK, false, Duration.ofMinutes(5));
-            emitted.forEach(e -> full.apply(Event.fromJournal(e.type(), new JsonObject(e.body().encode()))));
+            emitted.forEach(e -> full.apply(EventCodec.fromJournal(e.type(), new JsonObject(EventCodec.toJson(e).encode()))));
             assertEquals(feedQuietly(full, a, T0.plusSeconds(200)).size(), feedQuietly(rebuilt, a, T0.plusSeconds(200)).size());
             assertEquals(feedQuietly(full, a, T0.plusSeconds(201)).size(), feedQuietly(rebuilt, a, T0.plusSeconds(201)).size());
         }
@@ -383,7 +389,7 @@ class ServiceMachineTest {
     @Test
     void anUnknownJournalTypeIsRejected() {
         assertThrows(IllegalArgumentException.class,
-                () -> Event.fromJournal("mystery", new JsonObject().put("at", T0.toString())));
+                () -> EventCodec.fromJournal("mystery", new JsonObject().put("at", T0.toString())));
     }
 
     // --- helpers
@@ -420,7 +426,8 @@ class ServiceMachineTest {
     }
 
     private static Event.Actuated actuated(Instant at) {
-        return new Event.Actuated(at, new JsonObject().put("stable1", 100).put("canary1", 0), 12, 1);
+        return new Event.Actuated(at, new dev.releasepilot.act.Weights(Map.of("stable1", 100, "canary1", 0),
+                Map.of("stable1", 100, "canary1", 1)), 12, 1);
     }
 
     private static AlertSignal firing(String fingerprint, Instant startsAt, Map<String, String> labels) {

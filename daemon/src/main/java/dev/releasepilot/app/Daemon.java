@@ -80,6 +80,11 @@ public final class Daemon implements AutoCloseable {
 
     /** Starts a daemon and waits until it listens. Blocking: call it from main or a test, never an event loop. */
     public static Daemon start(DaemonConfig config) throws StartupFailure {
+        return start(config, FileJournal.Options.defaults());
+    }
+
+    /** The same with the journal's storage options (its file-system seam, for fault tests; segment size). */
+    public static Daemon start(DaemonConfig config, FileJournal.Options journalOptions) throws StartupFailure {
         LoadResult rules = RuleLoader.load(config.rules());
         if (!rules.ok()) {
             throw new StartupFailure("rule file has errors:\n" + rules.errors().stream().map(Problem::toString)
@@ -89,7 +94,7 @@ public final class Daemon implements AutoCloseable {
         Telemetry telemetry = new Telemetry(VERSION);
         FileJournal journal;
         try {
-            journal = FileJournal.open(config.dataDir(), config.clock(), telemetry.registry());
+            journal = FileJournal.open(config.dataDir(), config.clock(), telemetry.registry(), journalOptions);
         } catch (IOException e) {
             throw new StartupFailure("cannot open the journal in " + config.dataDir() + ": " + e.getMessage());
         }

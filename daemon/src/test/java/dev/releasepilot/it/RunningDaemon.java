@@ -24,10 +24,15 @@ final class RunningDaemon implements AutoCloseable {
     }
 
     static RunningDaemon start(Path rules, Path dataDir, String adminToken) {
+        return start(rules, dataDir, adminToken, dev.releasepilot.journal.FileJournal.Options.defaults());
+    }
+
+    static RunningDaemon start(Path rules, Path dataDir, String adminToken,
+                               dev.releasepilot.journal.FileJournal.Options journal) {
         try {
             return new RunningDaemon(Daemon.start(DaemonConfig.defaults(rules, dataDir, "127.0.0.1", 0)
                     .withTokens(null, adminToken).withActuationRetryDelayMs(200)
-                    .withReconcileIntervalMs(0))); // periodic repair has its own test (DriftReconcileTest)
+                    .withReconcileIntervalMs(0), journal)); // periodic repair has its own test (DriftReconcileTest)
         } catch (StartupFailure e) {
             throw new AssertionError(e.getMessage());
         }

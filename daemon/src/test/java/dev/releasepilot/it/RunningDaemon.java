@@ -3,6 +3,7 @@ package dev.releasepilot.it;
 import dev.releasepilot.app.Daemon;
 import dev.releasepilot.app.DaemonConfig;
 import dev.releasepilot.app.StartupFailure;
+import dev.releasepilot.journal.FileJournal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -24,11 +25,11 @@ final class RunningDaemon implements AutoCloseable {
     }
 
     static RunningDaemon start(Path rules, Path dataDir, String adminToken) {
-        return start(rules, dataDir, adminToken, dev.releasepilot.journal.FileJournal.Options.defaults());
+        return start(rules, dataDir, adminToken, FileJournal.Options.defaults());
     }
 
     static RunningDaemon start(Path rules, Path dataDir, String adminToken,
-                               dev.releasepilot.journal.FileJournal.Options journal) {
+                               FileJournal.Options journal) {
         try {
             return new RunningDaemon(Daemon.start(DaemonConfig.defaults(rules, dataDir, "127.0.0.1", 0)
                     .withTokens(null, adminToken).withActuationRetryDelayMs(200)

@@ -2,6 +2,9 @@ package dev.releasepilot.app;
 
 import dev.releasepilot.act.Actuators;
 import dev.releasepilot.act.CircuitBreakingActuator;
+import dev.releasepilot.act.RetryPolicy;
+import dev.releasepilot.act.RetryingActuator;
+import dev.releasepilot.act.Scheduler;
 import dev.releasepilot.api.Auth;
 import dev.releasepilot.api.LiveFeed;
 import dev.releasepilot.api.StatusApi;
@@ -29,6 +32,7 @@ import dev.releasepilot.window.StoreLimits;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
@@ -114,8 +118,9 @@ public final class Daemon implements AutoCloseable {
             Notifier notifier = new Notifier(rules.rules(), telemetry.registry());
             vertx.deployVerticle(notifier).await(30, TimeUnit.SECONDS);
             Pilot pilot = new Pilot(vertx, journal, config.clock(), telemetry.registry(),
-                    r -> new CircuitBreakingActuator(Actuators.create(vertx, r.backend()), r.name(), r.backend().kind(),
-                            CIRCUIT_THRESHOLD, CIRCUIT_OPEN_FOR, config.clock(), telemetry.registry()),
+                    r -> new RetryingActuator(new CircuitBreakingActuator(Actuators.create(vertx, r.backend()), r.name(),
+                            r.backend().kind(), CIRCUIT_THRESHOLD, CIRCUIT_OPEN_FOR, config.clock(), telemetry.registry()),
+                            RetryPolicy.QUICK, Scheduler.of(vertx)),
                     config.actuationRetryDelayMs(), config.reconcileIntervalMs());
             AtomicReference<RuleSet> current = new AtomicReference<>(rules.rules());
             // The status page's feed hears every record too, so a rollback reaches an open page at once.
@@ -172,15 +177,38 @@ public final class Daemon implements AutoCloseable {
         Router router = Router.router(vertx);
         Auth auth = new Auth(config.readToken(), config.adminToken());
         router.get("/-/healthy").handler(ctx -> ctx.response().end("Healthy.\n"));
+        // Ready once started and every service's backend has been reached (a read-back or a shift got an
+        // answer); until then 503 names each unreached backend, and GET /api/v1/services/{name} says why.
         router.get("/-/ready").handler(ctx -> {
             if (holder.daemon == null) {
                 ctx.response().setStatusCode(503).end("Not ready.\n");
-            } else if (!journal.writable()) {
+                return;
+            }
+            if (!journal.writable()) {
                 // Accepting alerts now would answer 503 to each: say so before a load balancer sends them.
                 ctx.response().setStatusCode(503).end("Not ready: the journal cannot write (disk full or failing).\n");
-            } else {
-                ctx.response().end("Ready.\n");
+                return;
             }
+            pilot.statuses().onComplete(ar -> {
+                if (ar.failed()) {
+                    ctx.response().setStatusCode(503).end("Not ready: " + ar.cause().getMessage() + "\n");
+                    return;
+                }
+                StringBuilder unreached = new StringBuilder();
+                for (Object o : ar.result()) {
+                    JsonObject s = (JsonObject) o;
+                    if (s.getString("backend_unreachable") != null) {
+                        unreached.append("\n  service ").append(s.getString("name"))
+                                .append(": backend not reached (GET /api/v1/services/").append(s.getString("name"))
+                                .append(" says why)");
+                    }
+                }
+                if (unreached.length() > 0) {
+                    ctx.response().setStatusCode(503).end("Not ready:" + unreached + "\n");
+                } else {
+                    ctx.response().end("Ready.\n");
+                }
+            });
         });
         router.get("/metrics").handler(ctx -> ctx.response()
                 .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(telemetry.scrape()));

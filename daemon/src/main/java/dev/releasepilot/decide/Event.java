@@ -55,25 +55,54 @@ public sealed interface Event {
         }
     }
 
-    /** The load balancer confirmed (read back) the weights a rollback asked for. */
-    record Actuated(Instant at, dev.releasepilot.act.Weights weights, long millis, int attempts) implements Event {
+    /**
+     * The load balancer confirmed (read back) the weights a rollback asked for.
+     *
+     * @param attempts actuations it took since the rollback was decided (each after a backoff step)
+     * @param risk     null, or why users may still get errors: a rollback with
+     *                 {@code when_stable_unavailable: drain} that drained the canary while no stable
+     *                 server could serve
+     */
+    record Actuated(Instant at, dev.releasepilot.act.Weights weights, long millis, int attempts, String risk) implements Event {
+        public Actuated(Instant at, dev.releasepilot.act.Weights weights, long millis, int attempts) {
+            this(at, weights, millis, attempts, null);
+        }
+
         public String type() {
             return "action";
         }
     }
 
-    /** An actuation gave up after its retries; the rollback stays pending and is tried again. */
-    record ActuationFailed(Instant at, String reason, String error, int attempts) implements Event {
+    /**
+     * An actuation gave up after its quick tries; the rollback stays pending and is tried again after
+     * a backoff step. One record per step.
+     *
+     * @param attempts    quick tries in this step
+     * @param repeats     consecutive steps that failed with this same reason, this one included
+     * @param nextRetryMs the wait before the next step
+     */
+    record ActuationFailed(Instant at, String reason, String error, int attempts, int repeats, long nextRetryMs)
+            implements Event {
+        public ActuationFailed(Instant at, String reason, String error, int attempts) {
+            this(at, reason, error, attempts, 1, 0);
+        }
+
         public String type() {
             return "action_failed";
         }
     }
 
     /**
-     * The load balancer no longer holds the weights Release Pilot put there (a reload reset them,
-     * someone edited them): the rollback is pending again until re-applied and read back.
+     * The load balancer and the service's state disagree. {@link DriftDirection#LB_LOST_ROLLBACK}: the LB
+     * no longer holds the rollback Release Pilot put there (a reload reset it, someone edited it): the
+     * rollback is pending again until re-applied and read back. {@link DriftDirection#LB_ROLLED_BACK}:
+     * the LB is rolled back while the release is live; reported only.
      */
-    record DriftFound(Instant at, dev.releasepilot.act.Weights observed, String detail) implements Event {
+    record DriftFound(Instant at, dev.releasepilot.act.Weights observed, String detail, DriftDirection direction) implements Event {
+        public DriftFound(Instant at, dev.releasepilot.act.Weights observed, String detail) {
+            this(at, observed, detail, DriftDirection.LB_LOST_ROLLBACK);
+        }
+
         public String type() {
             return "drift";
         }

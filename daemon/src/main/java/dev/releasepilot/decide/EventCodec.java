@@ -35,16 +35,21 @@ public final class EventCodec {
                     .put("reason", d.reason()).put("evidence", toJson(d.evidence()));
         }
         if (e instanceof Event.Actuated a) {
-            return new JsonObject().put("at", a.at().toString()).put("result", "ok").put("weights", a.weights().toJson())
+            JsonObject o = new JsonObject().put("at", a.at().toString()).put("result", "ok").put("weights", a.weights().toJson())
                     .put("millis", a.millis()).put("attempts", a.attempts());
+            if (a.risk() != null) {
+                o.put("risk", a.risk());
+            }
+            return o;
         }
         if (e instanceof Event.ActuationFailed f) {
             return new JsonObject().put("at", f.at().toString()).put("result", "failed").put("reason", f.reason())
-                    .put("error", f.error()).put("attempts", f.attempts());
+                    .put("error", f.error()).put("attempts", f.attempts()).put("repeats", f.repeats())
+                    .put("next_retry_ms", f.nextRetryMs());
         }
         if (e instanceof Event.DriftFound d) {
-            return new JsonObject().put("at", d.at().toString()).put("observed", d.observed().toJson())
-                    .put("detail", d.detail());
+            return new JsonObject().put("at", d.at().toString()).put("observed", d.observed().toJson()).put("detail", d.detail())
+                    .put("direction", d.direction().label());
         }
         if (e instanceof Event.ReleaseStarted r) {
             JsonObject o = new JsonObject().put("at", r.at().toString()).put("version", r.version())
@@ -69,10 +74,11 @@ public final class EventCodec {
             case "decision" -> new Event.Decided(at, DecisionKind.valueOf(b.getString("kind").toUpperCase(Locale.ROOT)),
                     b.getString("trigger"), b.getString("reason"), evidence(b.getJsonObject("evidence", new JsonObject())));
             case "action" -> new Event.Actuated(at, weights(b.getJsonObject("weights", new JsonObject())), b.getLong("millis", 0L),
-                    b.getInteger("attempts", 1));
+                    b.getInteger("attempts", 1), b.getString("risk"));
             case "action_failed" -> new Event.ActuationFailed(at, b.getString("reason"), b.getString("error"),
-                    b.getInteger("attempts", 1));
-            case "drift" -> new Event.DriftFound(at, weights(b.getJsonObject("observed", new JsonObject())), b.getString("detail"));
+                    b.getInteger("attempts", 1), b.getInteger("repeats", 1), b.getLong("next_retry_ms", 0L));
+            case "drift" -> new Event.DriftFound(at, weights(b.getJsonObject("observed", new JsonObject())), b.getString("detail"),
+                    DriftDirection.fromLabel(b.getString("direction", DriftDirection.LB_LOST_ROLLBACK.label())));
             case "release" -> new Event.ReleaseStarted(at, b.getString("version"), b.getJsonObject("detail", new JsonObject()),
                     watermarks(b.getJsonObject("watermarks", new JsonObject())));
             default -> throw new IllegalArgumentException("unknown journal record type '" + type + "'");
@@ -100,6 +106,10 @@ public final class EventCodec {
         }
         if (evidence instanceof Evidence.Operator o) {
             return new JsonObject().put("operator", o.reason());
+        }
+        if (evidence instanceof Evidence.StableUnavailable u) {
+            return new JsonObject().put("when_stable_unavailable", u.whenStableUnavailable())
+                    .put("observed", u.observed() == null ? null : u.observed().copy());
         }
         if (evidence instanceof Evidence.Recorded r) {
             return r.json().copy();
@@ -135,6 +145,10 @@ public final class EventCodec {
         if (o.size() == 1 && o.getValue("operator") instanceof String reason) {
             return new Evidence.Operator(reason);
         }
+        if (o.size() <= 2 && o.getValue("when_stable_unavailable") instanceof String policy) {
+            JsonObject observed = o.getJsonObject("observed");
+            return new Evidence.StableUnavailable(policy, observed == null ? null : observed.copy());
+        }
         return new Evidence.Recorded(o.copy());
     }
 
@@ -165,21 +179,28 @@ public final class EventCodec {
         return out;
     }
 
-    /** Weights as {@link dev.releasepilot.act.Weights#toJson} writes them: {@code {server: {weight, initial}}}. */
+    /**
+     * Weights as {@link dev.releasepilot.act.Weights#toJson} writes them: {@code {server: {weight, initial}}},
+     * with {@code up} and {@code state} where the LB reported health.
+     */
     private static dev.releasepilot.act.Weights weights(JsonObject o) {
         Map<String, Integer> current = new LinkedHashMap<>();
         Map<String, Integer> initial = new LinkedHashMap<>();
+        Map<String, dev.releasepilot.act.ServerHealth> health = new LinkedHashMap<>();
         o.forEach(e -> {
             if (e.getValue() instanceof JsonObject w) {
                 current.put(e.getKey(), w.getInteger("weight"));
                 if (w.getInteger("initial") != null) {
                     initial.put(e.getKey(), w.getInteger("initial"));
                 }
+                if (w.getValue("up") instanceof Boolean up) {
+                    health.put(e.getKey(), new dev.releasepilot.act.ServerHealth(up, w.getString("state", ""), ""));
+                }
             } else if (e.getValue() instanceof Number n) { // a bare weight: read as the current one
                 current.put(e.getKey(), n.intValue());
             }
         });
-        return new dev.releasepilot.act.Weights(current, initial);
+        return new dev.releasepilot.act.Weights(current, initial, health);
     }
 
     private static Map<String, Instant> watermarks(JsonObject o) {

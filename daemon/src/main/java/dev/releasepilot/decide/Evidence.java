@@ -53,6 +53,16 @@ public sealed interface Evidence {
     }
 
     /**
+     * A rollback held because no stable server can serve ({@code {when_stable_unavailable, observed}}).
+     *
+     * @param whenStableUnavailable the service's policy, {@code hold}
+     * @param observed              what the load balancer reported: per server its weights and, where it
+     *                              tells, {@code up} and {@code state}; null when nothing was read
+     */
+    record StableUnavailable(String whenStableUnavailable, JsonObject observed) implements Evidence {
+    }
+
+    /**
      * Evidence journaled in a shape this version does not know (written by another version): kept as
      * recorded so the history and the API still show it.
      */

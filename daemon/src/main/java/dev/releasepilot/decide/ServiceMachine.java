@@ -126,8 +126,8 @@ public final class ServiceMachine {
 
     private Event.Decided react(String trigger, String reason, Evidence evidence, Instant now) {
         Reaction reaction = rule.onTrigger();
-        if (state == ServiceState.ROLLING_BACK || state == ServiceState.ROLLED_BACK) {
-            return null; // already safe; the alert itself is on record
+        if (state.rollbackPending() || state == ServiceState.ROLLED_BACK) {
+            return null; // already safe, or on the way there; the alert itself is on record
         }
         if (state == ServiceState.PAUSED && reaction != Reaction.ROLLBACK) {
             return null;
@@ -151,7 +151,7 @@ public final class ServiceMachine {
         Evidence evidence = new Evidence.Operator(c.reason());
         // Java 17: no pattern switch yet, so an if-chain over the sealed set; the final throw is unreachable.
         if (c instanceof OperatorCommand.Resume r) {
-            if (state != ServiceState.ROLLED_BACK && state != ServiceState.ROLLING_BACK
+            if (state != ServiceState.ROLLED_BACK && !state.rollbackPending()
                     && state != ServiceState.PAUSED && state != ServiceState.FROZEN) {
                 throw new CommandRefused("service " + rule.name() + " is " + state + "; nothing to resume");
             }
@@ -161,7 +161,7 @@ public final class ServiceMachine {
             return List.of(new Event.Decided(now, DecisionKind.ROLLBACK, "operator", r.reason(), evidence));
         }
         if (c instanceof OperatorCommand.Pause p) {
-            if (state == ServiceState.PAUSED || state == ServiceState.ROLLED_BACK || state == ServiceState.ROLLING_BACK) {
+            if (state == ServiceState.PAUSED || state == ServiceState.ROLLED_BACK || state.rollbackPending()) {
                 throw new CommandRefused("service " + rule.name() + " is " + state + "; cannot pause");
             }
             return List.of(new Event.Decided(now, DecisionKind.PAUSE, "operator", p.reason(), evidence));
@@ -178,6 +178,9 @@ public final class ServiceMachine {
      * a hand edit).
      */
     public Event.DriftFound checkDrift(dev.releasepilot.act.Weights read, Instant now) {
+        if (state == ServiceState.CANARY) {
+            return checkRolledBackByOthers(read, now);
+        }
         if (state != ServiceState.ROLLED_BACK) {
             return null;
         }
@@ -197,6 +200,33 @@ public final class ServiceMachine {
                 + String.join(", ", wrong));
     }
 
+    /**
+     * The other way round: the service's release is live (CANARY) but the LB gives no canary server any
+     * weight while a stable server serves — rolled back by hand, or by a rollback whose record was lost.
+     */
+    private Event.DriftFound checkRolledBackByOthers(dev.releasepilot.act.Weights read, Instant now) {
+        List<String> canary = rule.backend().canaryServers();
+        boolean canaryDrained = canary.stream().allMatch(c -> read.current().getOrDefault(c, 1) == 0);
+        if (!canaryDrained || !read.anyServes(rule.backend().stableServers())) {
+            return null;
+        }
+        return new Event.DriftFound(now, read, "load balancer is rolled back (" + String.join(", ",
+                canary.stream().map(c -> c + "=0").toList()) + ") while service " + rule.name() + " is CANARY"
+                + (release == null ? "" : " for release " + release.version()) + "; not acting on it",
+                DriftDirection.LB_ROLLED_BACK);
+    }
+
+    /**
+     * A decided rollback that the LB cannot carry out safely: no stable server can serve. Null when the
+     * service is not rolling back or already holds (one record per blocked episode).
+     */
+    public Event.Decided rollbackBlocked(String detail, Evidence evidence, Instant now) {
+        if (state != ServiceState.ROLLING_BACK) {
+            return null;
+        }
+        return new Event.Decided(now, DecisionKind.ROLLBACK_BLOCKED, lastTrigger(), detail, evidence);
+    }
+
     public void apply(Event e) {
         if (e instanceof Event.AlertSeen a) {
             applyAlert(a);
@@ -205,7 +235,7 @@ public final class ServiceMachine {
         } else if (e instanceof Event.Actuated a) {
             lastAction = a;
             lastFailure = null;
-            if (state == ServiceState.ROLLING_BACK) {
+            if (state.rollbackPending()) {
                 state = ServiceState.ROLLED_BACK;
             }
         } else if (e instanceof Event.ProbeResult p) {
@@ -220,8 +250,8 @@ public final class ServiceMachine {
                 }
                 probeRuns.merge(p.trigger(), 1, Integer::sum);
             }
-        } else if (e instanceof Event.DriftFound) {
-            if (state == ServiceState.ROLLED_BACK) {
+        } else if (e instanceof Event.DriftFound d) {
+            if (d.direction() == DriftDirection.LB_LOST_ROLLBACK && state == ServiceState.ROLLED_BACK) {
                 state = ServiceState.ROLLING_BACK;
             }
         } else if (e instanceof Event.ActuationFailed f) {
@@ -260,6 +290,11 @@ public final class ServiceMachine {
     private void applyDecision(Event.Decided d) {
         lastDecision = d;
         switch (d.kind()) {
+            case ROLLBACK_BLOCKED -> {
+                if (state == ServiceState.ROLLING_BACK) {
+                    state = ServiceState.ROLLBACK_BLOCKED;
+                }
+            }
             case ROLLBACK -> {
                 state = ServiceState.ROLLING_BACK;
                 startCooldown(d);

@@ -45,6 +45,37 @@ class CheckCommandTest {
     }
 
     @Test
+    void aCaddyPolicyThatCannotExpressRatiosIsAWarning() throws Exception {
+        io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+        dev.releasepilot.peers.NamedUpstream stable = new dev.releasepilot.peers.NamedUpstream(vertx, "stable");
+        dev.releasepilot.peers.NamedUpstream canary = new dev.releasepilot.peers.NamedUpstream(vertx, "canary");
+        try (dev.releasepilot.peers.Caddy caddy = new dev.releasepilot.peers.Caddy(tmp.resolve("caddy"), stable.address(),
+                canary.address()).policy(null).start()) {
+            Path rules = tmp.resolve("caddy.yaml");
+            Files.writeString(rules, """
+                    services:
+                      - name: checkout
+                        backend: {type: caddy, admin: "%s", handler_id: %s, timeout: 10s,
+                                  stable: [{server: "%s"}], canary: [{server: "%s"}]}
+                        triggers:
+                          - name: paged
+                            alert: '{alertname="X"}'
+                    """.formatted(caddy.admin(), dev.releasepilot.peers.Caddy.HANDLER_ID, stable.address(), canary.address()));
+            Run r = run("check", "--config", rules.toString());
+            assertEquals(0, r.code(), r.err());
+            assertTrue(r.err().contains("service checkout: Caddy handler rp_checkout uses selection policy random (the default)")
+                    && r.err().contains("(warning)"), r.err());
+            Run offline = run("check", "--offline", "--config", rules.toString());
+            assertEquals(0, offline.code());
+            assertFalse(offline.err().contains("selection policy"), offline.err());
+        } finally {
+            stable.close();
+            canary.close();
+            vertx.close().await(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void errorsExitNonZeroWithFileLineColumn() throws Exception {
         Path bad = tmp.resolve("bad.yaml");
         Files.writeString(bad, """

@@ -287,7 +287,8 @@ class ServiceMachineTest {
     void aReleaseStartsProbeRunsAndAlertEpisodesAfresh() {
         ServiceMachine m = new ServiceMachine(rule(Reaction.ROLLBACK, false, Duration.ofMinutes(10), false));
         dev.releasepilot.rules.ProbeTrigger health = new dev.releasepilot.rules.ProbeTrigger("health",
-                "http://127.0.0.1:1/health", Duration.ofSeconds(1), Duration.ofSeconds(1), 3, 0);
+                "http://127.0.0.1:1/health", Duration.ofSeconds(1), Duration.ofSeconds(1), 3,
+                dev.releasepilot.rules.ProbeTrigger.DEFAULT_EXPECT, false, dev.releasepilot.rules.ProbeTrigger.Tls.DEFAULT);
         feed(m, new OperatorCommand.Release("v1", new JsonObject(), "deploy"), T0);
         AlertSignal a = firing("fp1", T0.plusSeconds(5), CHECKOUT_ERRORS);
         assertEquals(DecisionKind.ROLLBACK, decision(feed(m, a, T0.plusSeconds(6))).kind());

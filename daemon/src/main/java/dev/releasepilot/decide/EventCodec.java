@@ -109,7 +109,7 @@ public final class EventCodec {
         }
         if (evidence instanceof Evidence.StableUnavailable u) {
             return new JsonObject().put("when_stable_unavailable", u.whenStableUnavailable())
-                    .put("observed", u.observed() == null ? null : u.observed().copy());
+                    .put("observed", u.observed() == null ? null : u.observed().toJson());
         }
         if (evidence instanceof Evidence.Recorded r) {
             return r.json().copy();
@@ -147,7 +147,7 @@ public final class EventCodec {
         }
         if (o.size() <= 2 && o.getValue("when_stable_unavailable") instanceof String policy) {
             JsonObject observed = o.getJsonObject("observed");
-            return new Evidence.StableUnavailable(policy, observed == null ? null : observed.copy());
+            return new Evidence.StableUnavailable(policy, observed == null ? null : weights(observed));
         }
         return new Evidence.Recorded(o.copy());
     }

@@ -59,7 +59,7 @@ public sealed interface Evidence {
      * @param observed              what the load balancer reported: per server its weights and, where it
      *                              tells, {@code up} and {@code state}; null when nothing was read
      */
-    record StableUnavailable(String whenStableUnavailable, JsonObject observed) implements Evidence {
+    record StableUnavailable(String whenStableUnavailable, dev.releasepilot.act.Weights observed) implements Evidence {
     }
 
     /**

@@ -473,8 +473,7 @@ final class ServiceController extends VerticleBase {
             lastWeights = observed;
             lastReadError = null;
         }
-        Evidence evidence = new Evidence.StableUnavailable(machine.rule().whenStableUnavailable().label(),
-                observed == null ? null : observed.toJson());
+        Evidence evidence = new Evidence.StableUnavailable(machine.rule().whenStableUnavailable().label(), observed);
         Event.Decided blocked = machine.rollbackBlocked(f.getMessage(), evidence, clock.instant());
         if (blocked != null) {
             LOG.warning(() -> "service " + name() + ": rollback blocked: " + f.getMessage());

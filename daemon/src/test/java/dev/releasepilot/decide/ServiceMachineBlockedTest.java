@@ -40,7 +40,7 @@ class ServiceMachineBlockedTest {
         assertEquals(ServiceState.ROLLING_BACK, m.state());
 
         Event.Decided blocked = m.rollbackBlocked("no stable server can serve (stable1 MAINT weight 90)",
-                new Evidence.StableUnavailable("hold", weights(90, 10, false).toJson()), T0.plusSeconds(1));
+                new Evidence.StableUnavailable("hold", weights(90, 10, false)), T0.plusSeconds(1));
         assertNotNull(blocked);
         assertEquals(DecisionKind.ROLLBACK_BLOCKED, blocked.kind());
         assertEquals("paged", blocked.trigger(), "the rollback's own trigger");
@@ -53,7 +53,7 @@ class ServiceMachineBlockedTest {
         assertEquals(List.of(), m.onAlert(alert("fp2"), paged, T0.plusSeconds(7)).stream()
                 .filter(e -> e instanceof Event.Decided).toList(), "a new alert does not decide again");
 
-        feed(List.of(new Event.Actuated(T0.plusSeconds(30), new dev.releasepilot.act.Weights(Map.of(), Map.of()), 3, 2, null)));
+        feed(List.of(new Event.Actuated(T0.plusSeconds(30), weights(90, 0, true), 3, 2, null)));
         assertEquals(ServiceState.ROLLED_BACK, m.state());
     }
 
@@ -84,7 +84,7 @@ class ServiceMachineBlockedTest {
     @Test
     void aRolledBackServiceWhoseCanaryHasWeightAgainIsRolledBackAgain() {
         feed(m.onAlert(alert("fp1"), paged, T0));
-        feed(List.of(new Event.Actuated(T0.plusSeconds(1), new dev.releasepilot.act.Weights(Map.of(), Map.of()), 3, 1, null)));
+        feed(List.of(new Event.Actuated(T0.plusSeconds(1), weights(90, 0, true), 3, 1, null)));
         Event.DriftFound d = m.checkDrift(weights(90, 10, true), T0.plusSeconds(5));
         assertEquals(DriftDirection.LB_LOST_ROLLBACK, d.direction());
         feed(List.of(d));
@@ -97,7 +97,7 @@ class ServiceMachineBlockedTest {
         feed(List.of(m.checkDrift(weights(90, 0, true), T0.plusSeconds(1))));
         feed(m.onAlert(alert("fp1"), paged, T0.plusSeconds(2)));
         feed(List.of(new Event.ActuationFailed(T0.plusSeconds(3), "connect", "refused", 3, 4, 40_000)));
-        feed(List.of(m.rollbackBlocked("blocked", new Evidence.StableUnavailable("hold", weights(90, 10, false).toJson()),
+        feed(List.of(m.rollbackBlocked("blocked", new Evidence.StableUnavailable("hold", weights(90, 10, false)),
                 T0.plusSeconds(4))));
         ServiceMachine replayed = new ServiceMachine(rule());
         for (Event e : emitted) {
@@ -112,13 +112,13 @@ class ServiceMachineBlockedTest {
         assertEquals(4, replayed.view().getJsonObject("last_failure").getInteger("repeats"));
         assertEquals(40_000L, replayed.view().getJsonObject("last_failure").getLong("next_retry_ms"));
 
-        feed(List.of(new Event.Actuated(T0.plusSeconds(9), new dev.releasepilot.act.Weights(Map.of(), Map.of()), 3, 3, "drained with no stable server able to serve")));
+        feed(List.of(new Event.Actuated(T0.plusSeconds(9), weights(90, 0, true), 3, 3, "drained with no stable server able to serve")));
         Event last = emitted.get(emitted.size() - 1);
         Event.Actuated back = (Event.Actuated) EventCodec.fromJournal(last.type(), new JsonObject(EventCodec.toJson(last).encode()));
         assertEquals("drained with no stable server able to serve", back.risk());
     }
 
-    // --- helpers
+    // --- fixtures
 
     private void feed(List<Event> events) {
         for (Event e : events) {

@@ -263,12 +263,15 @@ public final class Daemon implements AutoCloseable {
         return reloading;
     }
 
+    /**
+     * Every way a reload can fail (rule errors, a failure applying the rules, anything thrown while
+     * loading) ends the same way: the reason logged, {@code release_pilot_config_last_reload_successful}
+     * set to 0, and a failed future whose message says why.
+     */
     private Future<Void> reloadNow() {
-        return vertx.executeBlocking(() -> RuleLoader.load(config.rules())).compose(r -> {
+        Future<Void> applied = vertx.executeBlocking(() -> RuleLoader.load(config.rules())).compose(r -> {
             if (!r.ok()) {
-                telemetry.reloadOutcome(false);
                 String problems = r.errors().stream().map(Problem::toString).collect(Collectors.joining("; "));
-                LOG.warning("reload failed, keeping the previous rules: " + problems);
                 return Future.failedFuture(new IllegalArgumentException("rules not reloaded: " + problems));
             }
             return pilot.reload(r.rules()).compose(v -> {
@@ -276,8 +279,22 @@ public final class Daemon implements AutoCloseable {
                 notifier.reload(r.rules());
                 rules.set(r.rules());
                 return stats.reload(r.rules());
-            }).compose(v -> startProbes(r.rules()))
-                    .onComplete(ar -> telemetry.reloadOutcome(ar.succeeded()));
+            }).compose(v -> startProbes(r.rules()));
+        });
+        return applied.transform(ar -> {
+            telemetry.reloadOutcome(ar.succeeded());
+            if (ar.succeeded()) {
+                LOG.info("rules reloaded from " + config.rules());
+                return Future.succeededFuture();
+            }
+            Throwable cause = ar.cause();
+            if (cause instanceof IllegalArgumentException) {
+                LOG.warning("reload failed, keeping the previous rules: " + cause.getMessage());
+                return Future.failedFuture(cause);
+            }
+            String reason = cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
+            LOG.warning("reload failed: " + reason);
+            return Future.failedFuture(new IllegalStateException("rules not reloaded: " + reason, cause));
         });
     }
 

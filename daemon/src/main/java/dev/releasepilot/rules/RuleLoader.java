@@ -24,7 +24,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
@@ -55,21 +54,44 @@ public final class RuleLoader {
 
     public static LoadResult load(Path file) {
         try {
+            if (Files.size(file) > YamlLimits.MAX_BYTES) {
+                return new LoadResult(null, List.of(new Problem(file.toString(), 1, 1, "the rule file is larger than "
+                        + YamlLimits.MAX_BYTES + " bytes")), List.of());
+            }
             return parse(file.toString(), Files.readString(file, StandardCharsets.UTF_8));
         } catch (IOException e) {
             return new LoadResult(null, List.of(new Problem(file.toString(), 0, 0, "cannot read: " + e)), List.of());
         }
     }
 
+    /**
+     * Parses rule-file text. Never throws: whatever the text, the answer is rules or problems with
+     * file:line:column (an internal failure, which would be a bug, becomes one problem at 1:1).
+     */
     public static LoadResult parse(String fileName, String text) {
+        try {
+            return parseChecked(fileName, text);
+        } catch (RuntimeException | StackOverflowError e) {
+            // A last resort: `check`, start-up and reload must answer with a reason, never a stack trace.
+            return new LoadResult(null, List.of(new Problem(fileName, 1, 1, "cannot check this file (internal error "
+                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")")),
+                    List.of());
+        }
+    }
+
+    private static LoadResult parseChecked(String fileName, String text) {
         List<Problem> errors = new ArrayList<>();
         List<Problem> warnings = new ArrayList<>();
         YamlNodes y = new YamlNodes(fileName, text, errors, warnings);
         Node root;
         try (Reader r = new StringReader(text)) {
-            LoaderOptions opts = new LoaderOptions();
-            opts.setAllowDuplicateKeys(false);
-            root = new Yaml(opts).compose(r);
+            Mark deep = YamlLimits.tooDeep(text);
+            if (deep != null) {
+                errors.add(new Problem(fileName, deep.getLine() + 1, deep.getColumn() + 1, "YAML: nested deeper than "
+                        + YamlLimits.MAX_NESTING + " levels"));
+                return new LoadResult(null, errors, warnings);
+            }
+            root = new Yaml(YamlLimits.options()).compose(r);
         } catch (MarkedYAMLException e) {
             Mark m = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
             int line = m == null ? 0 : m.getLine() + 1;
@@ -100,6 +122,7 @@ public final class RuleLoader {
                         services.add(rule);
                     }
                 }
+                StatsPollHint.warn(y, list, services);
             }
         }
         return new LoadResult(errors.isEmpty() ? new RuleSet(services) : null, errors, warnings);

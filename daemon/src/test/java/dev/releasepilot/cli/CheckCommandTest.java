@@ -95,6 +95,41 @@ class CheckCommandTest {
     }
 
     @Test
+    void aDeeplyNestedExpressionIsAnErrorWithItsPositionNotAStackOverflow() throws Exception {
+        Path deep = tmp.resolve("deep.yaml");
+        Files.writeString(deep, """
+                services:
+                  - name: checkout
+                    backend: {type: haproxy, address: 127.0.0.1:9999, backend: be, stable: [s], canary: [c]}
+                    triggers:
+                      - name: deep
+                        expr: %s
+                """.formatted("(".repeat(50_000) + "x" + ")".repeat(50_000) + " > 1"));
+        Run r = run("check", "--config", deep.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains(deep + ":6:115: expr: the expression nests deeper than 100 levels"), r.err());
+        assertFalse(r.err().contains("StackOverflowError") || r.err().contains("\tat "), "no stack traces: " + r.err());
+    }
+
+    @Test
+    void haproxySeriesThatNothingPollsAreAWarningWithExitZero() throws Exception {
+        Path rules = tmp.resolve("hint.yaml");
+        Files.writeString(rules, """
+                services:
+                  - name: checkout
+                    backend: {type: haproxy, address: 127.0.0.1:9999, backend: be, stable: [s], canary: [c]}
+                    triggers:
+                      - name: errors
+                        expr: sum(rate(haproxy_backend_http_responses_total{code="5xx"}[1m])) > 1
+                """);
+        Run r = run("check", "--config", rules.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains(rules + ":6:15: trigger 'errors' selects haproxy_backend_http_responses_total"
+                + " but no haproxy backend has 'stats_poll:'"), r.err());
+        assertTrue(r.err().contains("(warning)"), r.err());
+    }
+
+    @Test
     void aMissingFileIsAnErrorNotACrash() {
         Run r = run("check", "--config", tmp.resolve("nope.yaml").toString());
         assertEquals(1, r.code());

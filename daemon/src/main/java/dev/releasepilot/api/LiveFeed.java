@@ -87,12 +87,12 @@ public final class LiveFeed extends VerticleBase implements EventSink {
                 .putHeader("X-Accel-Buffering", "no");
         clients.add(r);
         r.closeHandler(x -> context.runOnContext(y -> clients.remove(r)));
-        control.statuses().onComplete(ar -> {
+        control.statuses().onComplete(ar -> recentRecords().onComplete(rr -> {
             JsonObject init = new JsonObject().put("now", clock.millis()).put("services", meta())
-                    .put("history", historyJson()).put("records", new JsonArray(new ArrayList<>(recentRecords())))
+                    .put("history", historyJson()).put("records", new JsonArray(new ArrayList<>(records)))
                     .put("status", ar.succeeded() ? ar.result() : new JsonArray());
             send(r, "init", init);
-        });
+        }));
     }
 
     /** Services' triggers as the page draws them: kind, threshold and comparison, the {@code for} window. */
@@ -126,10 +126,18 @@ public final class LiveFeed extends VerticleBase implements EventSink {
         return out;
     }
 
-    private ArrayDeque<JsonObject> recentRecords() {
+    /** Loads the journal's newest records once (a page of history may read the disk: off the event loop). */
+    private Future<?> recentRecords() {
+        if (recordsLoaded) {
+            return Future.succeededFuture();
+        }
+        return vertx.executeBlocking(() -> journal.page(null, Long.MAX_VALUE, RECENT_RECORDS).records(), false)
+                .onSuccess(this::mergeRecent);
+    }
+
+    private void mergeRecent(List<JournalEntry> old) {
         if (!recordsLoaded) {
             recordsLoaded = true;
-            List<JournalEntry> old = journal.recent(null, RECENT_RECORDS);
             List<JsonObject> loaded = new ArrayList<>();
             old.forEach(e -> loaded.add(e.toJson()));
             // Records announced before the first page opened are already in the journal: keep one copy.
@@ -141,7 +149,6 @@ public final class LiveFeed extends VerticleBase implements EventSink {
             records.addAll(merged);
             trimRecords();
         }
-        return records;
     }
 
     private void trimRecords() {

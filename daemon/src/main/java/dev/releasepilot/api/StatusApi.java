@@ -8,6 +8,7 @@ import dev.releasepilot.decide.OperatorCommand;
 import dev.releasepilot.decide.ControlPort;
 import dev.releasepilot.journal.Journal;
 import dev.releasepilot.journal.JournalEntry;
+import dev.releasepilot.journal.Page;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -88,26 +89,50 @@ public final class StatusApi {
         reply(ctx, pilot.command(name, c));
     }
 
+    /**
+     * {@code GET /api/v1/decisions?service=&since=&limit=&before=}: the newest {@code limit} (default 500,
+     * at most 10,000) records with seq below {@code before} (default: the newest), oldest first, as
+     * {@code {"records": [...], "next": <seq>}}; {@code next} is the {@code before} of the next older page,
+     * null at the end of history or where {@code since} cut it. Old pages are read from disk off the event loop.
+     */
     private void decisions(RoutingContext ctx) {
         String service = ctx.queryParams().get("service");
         String sinceText = ctx.queryParams().get("since");
+        String beforeText = ctx.queryParams().get("before");
         int limit;
+        long before;
         Instant since;
         try {
             limit = Math.min(10_000, Integer.parseInt(ctx.queryParams().contains("limit") ? ctx.queryParams().get("limit") : "500"));
+            before = beforeText == null ? Long.MAX_VALUE : Long.parseLong(beforeText);
             since = sinceText == null ? Instant.EPOCH : Instant.parse(sinceText);
         } catch (NumberFormatException | DateTimeParseException e) {
-            HttpErrors.send(ctx, 400, "bad query parameter", "limit is a number, since an RFC 3339 time: " + e.getMessage());
+            HttpErrors.send(ctx, 400, "bad query parameter",
+                    "limit and before are numbers, since an RFC 3339 time: " + e.getMessage());
             return;
         }
-        JsonArray out = new JsonArray();
-        for (JournalEntry e : journal.recent(service, limit)) {
-            if (!e.at().isBefore(since)) {
-                out.add(e.toJson());
-            }
+        if (limit < 0 || before < 1) {
+            HttpErrors.send(ctx, 400, "bad query parameter", "limit must be >= 0 and before >= 1");
+            return;
         }
-        ctx.response().putHeader("Content-Type", "application/json")
-                .end(new JsonObject().put("records", out).encode());
+        ctx.vertx().executeBlocking(() -> journal.page(service, before, limit), false).onComplete(ar -> {
+            if (ar.failed()) {
+                HttpErrors.send(ctx, 503, "journal unreadable: " + ar.cause().getMessage(), null);
+                return;
+            }
+            Page page = ar.result();
+            JsonArray out = new JsonArray();
+            boolean cut = false;
+            for (JournalEntry e : page.records()) {
+                if (e.at().isBefore(since)) {
+                    cut = true;
+                } else {
+                    out.add(e.toJson());
+                }
+            }
+            ctx.response().putHeader("Content-Type", "application/json").end(new JsonObject().put("records", out)
+                    .put("next", cut || page.next() == 0 ? null : page.next()).encode());
+        });
     }
 
     private static void reply(RoutingContext ctx, Future<JsonObject> f) {

@@ -87,6 +87,11 @@ public final class Daemon implements AutoCloseable {
 
     /** Starts a daemon and waits until it listens. Blocking: call it from main or a test, never an event loop. */
     public static Daemon start(DaemonConfig config) throws StartupFailure {
+        return start(config, FileJournal.Options.defaults());
+    }
+
+    /** The same with the journal's storage options (its file-system seam, for fault tests; segment size). */
+    public static Daemon start(DaemonConfig config, FileJournal.Options journalOptions) throws StartupFailure {
         LoadResult rules = RuleLoader.load(config.rules());
         if (!rules.ok()) {
             throw new StartupFailure("rule file has errors:\n" + rules.errors().stream().map(Problem::toString)
@@ -96,13 +101,9 @@ public final class Daemon implements AutoCloseable {
         Telemetry telemetry = new Telemetry(VERSION);
         FileJournal journal;
         try {
-            journal = FileJournal.open(config.dataDir(), config.clock(), telemetry.registry());
+            journal = FileJournal.open(config.dataDir(), config.clock(), telemetry.registry(), journalOptions);
         } catch (IOException e) {
             throw new StartupFailure("cannot open the journal in " + config.dataDir() + ": " + e.getMessage());
-        }
-        if (!journal.recovery().clean()) {
-            LOG.warning("journal recovery: " + journal.recovery().detail() + " (" + journal.recovery().records()
-                    + " records kept)");
         }
         Vertx vertx = Vertx.vertx();
         NatsLink nats;
@@ -141,6 +142,10 @@ public final class Daemon implements AutoCloseable {
             // replays deterministic.
             EvaluationGrid grid = new EvaluationGrid(limits.resolution().toMillis());
             pilot.start(rules.rules(), () -> new Evaluator(store), grid, events).await(30, TimeUnit.SECONDS);
+            if (!journal.recovery().clean()) {
+                LOG.warning("journal recovery: " + journal.recovery().detail() + " (" + journal.recovery().records()
+                        + " records replayed)");
+            }
             // Always deployed; it idles when no backend sets stats_poll, and picks them up on reload.
             HaproxyStatsPoller stats = new HaproxyStatsPoller(rules.rules(), store, config.clock(),
                     telemetry.registry());
@@ -159,8 +164,8 @@ public final class Daemon implements AutoCloseable {
             d.startProbes(rules.rules()).await(30, TimeUnit.SECONDS);
             holder.daemon = d;
             LOG.info("release-pilot " + VERSION + " listening on " + config.host() + ":" + server.actualPort()
-                    + ", " + rules.rules().services().size() + " services, journal " + journal.file()
-                    + " (" + journal.recovery().records() + " records)");
+                    + ", " + rules.rules().services().size() + " services, journal in " + journal.dataDir()
+                    + " (" + journal.recovery().records() + " records replayed)");
             return d;
         } catch (Exception e) {
             nats.close();
@@ -202,6 +207,11 @@ public final class Daemon implements AutoCloseable {
         router.get("/-/ready").handler(ctx -> {
             if (holder.daemon == null) {
                 ctx.response().setStatusCode(503).end("Not ready.\n");
+                return;
+            }
+            if (!journal.writable()) {
+                // Accepting alerts now would answer 503 to each: say so before a load balancer sends them.
+                ctx.response().setStatusCode(503).end("Not ready: the journal cannot write (disk full or failing).\n");
                 return;
             }
             pilot.statuses().onComplete(ar -> {

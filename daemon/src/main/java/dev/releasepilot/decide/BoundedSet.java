@@ -31,4 +31,9 @@ final class BoundedSet {
     int size() {
         return map.size();
     }
+
+    /** Members, oldest first (the order a snapshot restores them in, so the same ones are forgotten next). */
+    java.util.List<String> members() {
+        return java.util.List.copyOf(map.keySet());
+    }
 }

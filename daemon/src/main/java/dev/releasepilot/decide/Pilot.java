@@ -87,21 +87,18 @@ public final class Pilot implements SignalPort, ControlPort, TouchListener {
         for (ServiceRule r : rules.services()) {
             created.put(r.name(), controller(r));
         }
-        int skipped = 0;
-        for (JournalEntry e : journal.replay()) {
+        // Each service from its newest snapshot on (the journal finds it): start-up stays short as history grows.
+        for (JournalEntry e : journal.replay(created.keySet())) {
             ServiceController c = created.get(e.service());
-            if (c == null) {
-                skipped++; // a service no longer in the rules: its history stays in the file
-                continue;
-            }
             try {
-                c.replay(EventCodec.fromJournal(e.type(), e.body()));
+                if (Journal.SNAPSHOT.equals(e.type())) {
+                    c.restore(e.body());
+                } else {
+                    c.replay(EventCodec.fromJournal(e.type(), e.body()));
+                }
             } catch (RuntimeException ex) {
                 LOG.warning("journal record " + e.seq() + " not understood, skipped: " + ex.getMessage());
             }
-        }
-        if (skipped > 0) {
-            LOG.info(skipped + " journal records belong to services not in the current rules");
         }
         List<Future<?>> deployed = new ArrayList<>();
         for (ServiceController c : created.values()) {

@@ -8,7 +8,10 @@ import dev.releasepilot.act.RetrySchedule;
 import dev.releasepilot.act.Scheduler;
 import dev.releasepilot.act.StableGuard;
 import dev.releasepilot.act.Weights;
+import dev.releasepilot.journal.Draft;
 import dev.releasepilot.journal.Journal;
+import dev.releasepilot.journal.JournalEntry;
+import dev.releasepilot.journal.RecordTooLarge;
 import dev.releasepilot.rules.AlertTrigger;
 import dev.releasepilot.rules.ServiceRule;
 import io.vertx.core.AsyncResult;
@@ -44,6 +47,10 @@ final class ServiceController extends VerticleBase {
     static final int DRIFT_UNRESOLVED_AFTER = 3;
     /** Clean reconcile reads in a row that end a run of drifts (a reload a day never adds up). */
     static final int DRIFT_QUIET_READS = 10;
+    /** A snapshot after this many records of the service, so replay reads at most about as many. */
+    static final int SNAPSHOT_EVERY_RECORDS = 1_000;
+    /** And at this interval if anything was journaled since, so a quiet service's replay stays short too. */
+    static final long SNAPSHOT_INTERVAL_MS = 60_000;
 
     private final ServiceMachine machine;
     private volatile ServiceRule ruleSnapshot;
@@ -51,7 +58,10 @@ final class ServiceController extends VerticleBase {
     private final Clock clock;
     private final DecideMetrics metrics;
     private final EventSink events;
-    private final ArrayDeque<Event> backlog = new ArrayDeque<>();
+    /** Groups of records the journal refused, in order; each group is appended whole (alert + decision). */
+    private final ArrayDeque<List<Event>> backlog = new ArrayDeque<>();
+    private int appendsInFlight;
+    private int sinceSnapshot;
     private Actuator actuator;
     private volatile ServiceState published;
     private Weights lastWeights;
@@ -114,6 +124,17 @@ final class ServiceController extends VerticleBase {
         machine.apply(e);
         startRelease(e);
         published = machine.state();
+        sinceSnapshot++;
+    }
+
+    /** Before deployment: start from a journaled snapshot (replay then applies the records after it). */
+    void restore(JsonObject snapshot) {
+        machine.restore(snapshot);
+        if (machine.release() != null) {
+            startRelease(machine.release()); // the release record itself is before the snapshot
+        }
+        published = machine.state();
+        sinceSnapshot = 0;
     }
 
     /** A release starts every expr trigger afresh at the watermark it carries (the machine resets the others). */
@@ -160,6 +181,8 @@ final class ServiceController extends VerticleBase {
         if (reconcileIntervalMs > 0) {
             vertx.setPeriodic(reconcileIntervalMs, reconcileIntervalMs, t -> reconcile());
         }
+        snapshot(true); // records replayed after the last snapshot: the next start need not replay them again
+        vertx.setPeriodic(SNAPSHOT_INTERVAL_MS, SNAPSHOT_INTERVAL_MS, t -> snapshot(true));
         return Future.succeededFuture();
     }
 
@@ -250,6 +273,10 @@ final class ServiceController extends VerticleBase {
         return durable;
     }
 
+    /**
+     * Journals the durable events of one input as one group: an alert and the decision it caused are
+     * on disk together or not at all, so a crash between them cannot make a re-sent alert a "duplicate".
+     */
     private Future<Void> persist(List<Event> all) {
         List<Event> events = all.stream().filter(Event::durable).toList();
         for (Event e : events) {
@@ -258,37 +285,68 @@ final class ServiceController extends VerticleBase {
             }
         }
         if (!backlog.isEmpty()) {
-            backlog.addAll(events); // keep journal order: nothing overtakes records still waiting
+            if (!events.isEmpty()) {
+                backlog.add(events); // keep journal order: nothing overtakes records still waiting
+            }
             scheduleFlush();
-            return Future.failedFuture("journal unavailable: " + backlog.size() + " records waiting for disk");
+            return Future.failedFuture("journal unavailable: " + backlog.size() + " record groups waiting for disk");
         }
         if (events.isEmpty()) {
             return Future.succeededFuture();
         }
-        List<Future<?>> appends = new ArrayList<>(events.size());
-        for (Event e : events) {
-            appends.add(journal.append(name(), e.type(), EventCodec.toJson(e)));
-        }
-        return Future.join(appends).transform(ar -> {
+        return appendGroup(events).transform(ar -> {
             if (ar.succeeded()) {
                 return Future.succeededFuture();
             }
-            for (int i = 0; i < events.size(); i++) {
-                Future<?> a = appends.get(i);
-                if (a.failed() && a.cause() instanceof dev.releasepilot.journal.RecordTooLarge) {
-                    // Never fits: keeping it for retry would hold every later record back behind it.
-                    LOG.severe("service " + name() + ": " + a.cause().getMessage() + "; that record is not kept");
-                } else if (a.failed()) {
-                    backlog.add(events.get(i));
-                }
+            if (ar.cause() instanceof RecordTooLarge) {
+                // Never fits: keeping it for retry would hold every later record back behind it.
+                LOG.severe("service " + name() + ": " + ar.cause().getMessage() + "; that record group is not kept");
+                return Future.failedFuture(ar.cause());
             }
+            backlog.add(events);
             LOG.log(Level.WARNING, "service " + name() + ": journal write failed, " + backlog.size()
-                    + " records kept for retry", ar.cause());
-            if (!backlog.isEmpty()) {
-                scheduleFlush();
-            }
+                    + " record groups kept for retry", ar.cause());
+            scheduleFlush();
             return Future.failedFuture(ar.cause());
         });
+    }
+
+    private Future<List<JournalEntry>> appendGroup(List<Event> events) {
+        List<Draft> group = events.stream().map(e -> new Draft(e.type(), EventCodec.toJson(e))).toList();
+        appendsInFlight++;
+        return journal.append(name(), group).onComplete(ar -> {
+            appendsInFlight--;
+            if (ar.succeeded()) {
+                sinceSnapshot += group.size();
+                snapshot(false);
+            }
+        });
+    }
+
+    /**
+     * Journals the machine's state as a snapshot, when it equals what the journal holds: no append in
+     * flight and nothing in the backlog (else replay would apply those records twice).
+     */
+    private Future<?> snapshot(boolean anyCount) {
+        if (sinceSnapshot == 0 || appendsInFlight > 0 || !backlog.isEmpty()
+                || (!anyCount && sinceSnapshot < SNAPSHOT_EVERY_RECORDS)) {
+            return Future.succeededFuture();
+        }
+        int covered = sinceSnapshot;
+        sinceSnapshot = 0;
+        appendsInFlight++;
+        return journal.append(name(), List.of(new Draft(Journal.SNAPSHOT, machine.snapshot()))).onComplete(ar -> {
+            appendsInFlight--;
+            if (ar.failed()) {
+                sinceSnapshot += covered;
+            }
+        });
+    }
+
+    /** A graceful stop leaves a snapshot, so the next start replays nothing after it. */
+    @Override
+    public Future<?> stop() {
+        return snapshot(true).recover(e -> Future.succeededFuture()); // best effort: replay covers a missing one
     }
 
     private void scheduleFlush() {
@@ -301,14 +359,14 @@ final class ServiceController extends VerticleBase {
     }
 
     private void flushBacklog() {
-        Event e = backlog.peek();
-        if (e == null) {
+        List<Event> group = backlog.peek();
+        if (group == null) {
             return;
         }
-        journal.append(name(), e.type(), EventCodec.toJson(e)).onComplete(ar -> {
-            if (ar.succeeded() || ar.cause() instanceof dev.releasepilot.journal.RecordTooLarge) {
+        appendGroup(group).onComplete(ar -> {
+            if (ar.succeeded() || ar.cause() instanceof RecordTooLarge) {
                 if (ar.failed()) {
-                    LOG.severe("service " + name() + ": " + ar.cause().getMessage() + "; that record is not kept");
+                    LOG.severe("service " + name() + ": " + ar.cause().getMessage() + "; that record group is not kept");
                 }
                 backlog.poll();
                 flushBacklog();

@@ -55,6 +55,11 @@ public final class ServiceMachine {
         return state;
     }
 
+    /** The release in force (null before the first), as journaled: a snapshot's restore hands it to the expr triggers. */
+    public Event.ReleaseStarted release() {
+        return release;
+    }
+
     /** The trigger of the latest decision (what a pending rollback is for), or "unknown". */
     public String lastTrigger() {
         return lastDecision == null ? "unknown" : lastDecision.trigger();
@@ -328,6 +333,50 @@ public final class ServiceMachine {
 
     private void startCooldown(Event.Decided d) {
         cooldownUntil = d.at().plus(rule.cooldown());
+    }
+
+    /**
+     * Everything {@link #apply} has built up, as the body of a journal snapshot: replay starts at the
+     * newest snapshot ({@link #restore}) instead of the first record. Probe runs are left out, as replay
+     * never had them (probe results are not journaled).
+     */
+    public JsonObject snapshot() {
+        JsonArray firingAlerts = new JsonArray();
+        firing.values().forEach(a -> firingAlerts.add(EventCodec.toJson(a)));
+        return new JsonObject().put("state", state.name()).put("before_pause", beforePause.name())
+                .put("release", release == null ? null : EventCodec.toJson(release))
+                .put("firing", firingAlerts).put("seen", new JsonArray(seen.members()))
+                .put("cooldown_until", cooldownUntil == null ? null : cooldownUntil.toString())
+                .put("last_decision", lastDecision == null ? null : EventCodec.toJson(lastDecision))
+                .put("last_action", lastAction == null ? null : EventCodec.toJson(lastAction))
+                .put("last_failure", lastFailure == null ? null : EventCodec.toJson(lastFailure));
+    }
+
+    /** Replaces the state with a {@link #snapshot}'s (the rule stays the current one). */
+    public void restore(JsonObject s) {
+        state = ServiceState.valueOf(s.getString("state"));
+        beforePause = ServiceState.valueOf(s.getString("before_pause"));
+        JsonObject r = s.getJsonObject("release");
+        release = r == null ? null : (Event.ReleaseStarted) EventCodec.fromJournal("release", r);
+        firing.clear();
+        for (Object a : s.getJsonArray("firing")) {
+            Event.AlertSeen alert = (Event.AlertSeen) EventCodec.fromJournal("alert", (JsonObject) a);
+            firing.put(alert.fingerprint(), alert);
+        }
+        seen.clear();
+        for (Object e : s.getJsonArray("seen")) {
+            seen.add((String) e);
+        }
+        String cooldown = s.getString("cooldown_until");
+        cooldownUntil = cooldown == null ? null : Instant.parse(cooldown);
+        JsonObject d = s.getJsonObject("last_decision");
+        lastDecision = d == null ? null : (Event.Decided) EventCodec.fromJournal("decision", d);
+        JsonObject a = s.getJsonObject("last_action");
+        lastAction = a == null ? null : (Event.Actuated) EventCodec.fromJournal("action", a);
+        JsonObject f = s.getJsonObject("last_failure");
+        lastFailure = f == null ? null : (Event.ActuationFailed) EventCodec.fromJournal("action_failed", f);
+        probeRuns.clear();
+        probeEvidence.clear();
     }
 
     public JsonObject view() {

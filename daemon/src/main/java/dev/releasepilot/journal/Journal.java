@@ -1,22 +1,47 @@
 package dev.releasepilot.journal;
 
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonObject;
 import java.util.List;
+import java.util.Set;
 
-/** The append-only decision log. */
+/**
+ * The append-only decision log. Every implementation passes the same contract suite (append order,
+ * atomic groups, recovery from snapshots, paging): the embedded {@link FileJournal} today, a
+ * PostgreSQL store later.
+ */
 public interface Journal extends AutoCloseable {
-    /** Completes once the record is on stable storage (fsync'd), with its sequence number filled in. */
-    Future<JournalEntry> append(String service, String type, JsonObject body);
+    /**
+     * The record type of a service's state snapshot. Replay starts at a service's newest snapshot, so
+     * a snapshot's body must rebuild everything the records before it did.
+     */
+    String SNAPSHOT = "snapshot";
 
-    /** Every record that survived recovery, oldest first, as read when the journal was opened. */
-    List<JournalEntry> replay();
+    /**
+     * Appends the records of {@code group} for one service atomically: after a crash either all of
+     * them are there or none (one frame, one checksum, one fsync). They get consecutive seqs, in order.
+     * Completes once they are on stable storage; fails with {@link JournalUnavailable} otherwise (queue
+     * full, disk error, closed), in which case none of them is there.
+     */
+    Future<List<JournalEntry>> append(String service, List<Draft> group);
 
-    /** The newest records (bounded in memory), oldest first, optionally for one service. */
-    List<JournalEntry> recent(String service, int limit);
+    /**
+     * What rebuilds {@code services}: for each, its newest {@link #SNAPSHOT} and every record of it
+     * after that one (all its records if it has none), oldest first. Blocking; call once before appending.
+     */
+    List<JournalEntry> replay(Set<String> services);
 
-    /** What recovery found when the journal was opened. */
+    /**
+     * The full history, newest first in pages: up to {@code limit} records with seq below
+     * {@code beforeSeq} (Long.MAX_VALUE for the newest), optionally of one service (null: all),
+     * snapshots left out. Blocking (reads the disk for old pages): call it off the event loops.
+     */
+    Page page(String service, long beforeSeq, int limit);
+
+    /** What recovery found: when the journal was opened, and while replaying. */
     RecoveryReport recovery();
+
+    /** False while the last write failed and the storage has not taken a write since. */
+    boolean writable();
 
     @Override
     void close();

@@ -4,8 +4,9 @@ import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 
 /**
- * One durable record. The journal knows nothing of what types mean: {@code type} and {@code body} are
- * the decide stage's business; the journal only orders, checksums, persists and replays them.
+ * One durable record. The journal knows nothing of what types mean (except {@link Journal#SNAPSHOT},
+ * where replay starts): {@code type} and {@code body} are the decide stage's business; the journal
+ * only orders, checksums, persists and replays them.
  */
 public record JournalEntry(long seq, Instant at, String service, String type, JsonObject body) {
     public JsonObject toJson() {

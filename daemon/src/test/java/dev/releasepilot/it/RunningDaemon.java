@@ -3,6 +3,7 @@ package dev.releasepilot.it;
 import dev.releasepilot.app.Daemon;
 import dev.releasepilot.app.DaemonConfig;
 import dev.releasepilot.app.StartupFailure;
+import dev.releasepilot.journal.FileJournal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -24,16 +25,26 @@ final class RunningDaemon implements AutoCloseable {
     }
 
     static RunningDaemon start(Path rules, Path dataDir, String adminToken) {
-        return start(rules, dataDir, adminToken, c -> c);
+        return start(rules, dataDir, adminToken, c -> c, FileJournal.Options.defaults());
     }
 
     /** @param tweak changes the test's usual configuration (tokens, HTTP guards) */
     static RunningDaemon start(Path rules, Path dataDir, String adminToken,
                                java.util.function.UnaryOperator<DaemonConfig> tweak) {
+        return start(rules, dataDir, adminToken, tweak, FileJournal.Options.defaults());
+    }
+
+    /** @param journal the file journal's options (a fault-injecting file system, small segments) */
+    static RunningDaemon start(Path rules, Path dataDir, String adminToken, FileJournal.Options journal) {
+        return start(rules, dataDir, adminToken, c -> c, journal);
+    }
+
+    static RunningDaemon start(Path rules, Path dataDir, String adminToken,
+                               java.util.function.UnaryOperator<DaemonConfig> tweak, FileJournal.Options journal) {
         try {
             return new RunningDaemon(Daemon.start(tweak.apply(DaemonConfig.defaults(rules, dataDir, "127.0.0.1", 0)
                     .withTokens(null, adminToken).withActuationRetryDelayMs(200)
-                    .withReconcileIntervalMs(0)))); // periodic repair has its own test (DriftReconcileTest)
+                    .withReconcileIntervalMs(0)), journal)); // periodic repair has its own test (DriftReconcileTest)
         } catch (StartupFailure e) {
             throw new AssertionError(e.getMessage());
         }

@@ -19,157 +19,201 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The embedded journal on a real file system: append + fsync + replay, recovery from torn and corrupt
- * records, the data-dir lock and the in-memory tail. The writer thread completes futures off any Vert.x
- * context, so the test thread simply waits on them.
+ * The embedded journal's files: torn tails set aside whole, full disks, format-1 migration, the
+ * data-dir lock. Damage by flipped bits has its own test ({@link FileJournalDamageTest}); the contract
+ * shared with other stores is {@link JournalContract}.
  */
 class FileJournalTest {
     private static final Instant NOW = Instant.parse("2026-11-23T15:00:00Z");
     private static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
+    private static final Set<String> SERVICES = Set.of("checkout");
 
     @TempDir
     Path dir;
 
     @Test
-    void appendsSurviveCloseAndReopen() throws Exception {
-        try (FileJournal j = open(dir)) {
-            assertTrue(j.recovery().clean());
-            assertEquals(List.of(), j.replay());
-            JournalEntry e1 = append(j, "checkout", "alert", new JsonObject().put("fingerprint", "07b7d17d274ba13e"));
-            JournalEntry e2 = append(j, "payments", "decision", new JsonObject().put("kind", "rollback"));
-            JournalEntry e3 = append(j, "checkout", "action", new JsonObject().put("weights", new JsonObject().put("s1", 100)));
-            assertEquals(List.of(1L, 2L, 3L), List.of(e1.seq(), e2.seq(), e3.seq()));
-            assertEquals(NOW, e1.at(), "stamped by the injected clock");
-            assertEquals(3, records(dir).size(), "on disk before close: the future completes after fsync");
-        }
-        try (FileJournal j = open(dir)) {
-            assertTrue(j.recovery().clean(), j.recovery().detail());
-            assertEquals(3, j.recovery().records());
-            List<JournalEntry> r = j.replay();
-            assertEquals(List.of(1L, 2L, 3L), r.stream().map(JournalEntry::seq).toList());
-            assertEquals(List.of("checkout", "payments", "checkout"), r.stream().map(JournalEntry::service).toList());
-            assertEquals(List.of("alert", "decision", "action"), r.stream().map(JournalEntry::type).toList());
-            assertEquals("07b7d17d274ba13e", r.get(0).body().getString("fingerprint"));
-            assertEquals(100, r.get(2).body().getJsonObject("weights").getInteger("s1"));
-            assertEquals(NOW, r.get(1).at());
-        }
-    }
-
-    @Test
-    void seqContinuesAfterReopen() throws Exception {
-        try (FileJournal j = open(dir)) {
-            append(j, "checkout", "alert", new JsonObject());
-            append(j, "checkout", "alert", new JsonObject());
-        }
-        try (FileJournal j = open(dir)) {
-            assertEquals(3, append(j, "checkout", "decision", new JsonObject()).seq());
-        }
-        try (FileJournal j = open(dir)) {
-            assertEquals(List.of(1L, 2L, 3L), j.replay().stream().map(JournalEntry::seq).toList());
-            assertEquals(4, append(j, "checkout", "action", new JsonObject()).seq());
-        }
-    }
-
-    @Test
-    void aTornLastRecordIsSetAsideAndAppendsContinueAfterTheGoodOnes() throws Exception {
+    void aTornTailIsCopiedAsideWholeThenCutAndAppendsFollowTheGoodRecords() throws Exception {
         Path full = dir.resolve("full");
         try (FileJournal j = open(full)) {
             for (int i = 1; i <= 3; i++) {
-                append(j, "checkout", "alert", new JsonObject().put("n", i).put("pad", "x".repeat(40)));
+                JournalContract.append(j, "checkout", new Draft("alert", new JsonObject().put("n", i).put("pad", "x".repeat(40))));
             }
         }
-        byte[] bytes = Files.readAllBytes(full.resolve(FileJournal.FILE_NAME));
-        List<long[]> frames = records(full);
+        Path segment = onlySegment(full);
+        byte[] bytes = Files.readAllBytes(segment);
+        List<long[]> frames = frames(bytes);
         int last = (int) frames.get(2)[0];
-        int payload = (int) frames.get(2)[1];
-        assertEquals(bytes.length, last + 8 + payload);
+        assertEquals(bytes.length, frames.get(2)[0] + frames.get(2)[1]);
 
-        // Cuts inside the last record's 8-byte header, right after it, and inside its payload.
-        int[] cuts = {last + 1, last + 4, last + 7, last + 8, last + 9, last + 8 + payload / 2, bytes.length - 1};
+        // Cuts inside the last frame's header, right after it, and inside its payload.
+        int[] cuts = {last + 1, last + 4, last + 27, last + 28, last + 29, (last + bytes.length) / 2, bytes.length - 1};
         for (int cut : cuts) {
             Path d = dir.resolve("cut-" + cut);
             Files.createDirectories(d);
-            Files.write(d.resolve(FileJournal.FILE_NAME), Arrays.copyOf(bytes, cut));
+            Files.write(d.resolve(segment.getFileName()), Arrays.copyOf(bytes, cut));
             SimpleMeterRegistry registry = new SimpleMeterRegistry();
             try (FileJournal j = FileJournal.open(d, CLOCK, registry)) {
+                String what = "cut at " + cut + " (last frame at " + last + ")";
+                assertEquals(List.of(1, 2), JournalContract.ns(j.replay(SERVICES)), what);
                 RecoveryReport r = j.recovery();
-                String what = "cut at " + cut + " (last record at " + last + "): " + r;
                 assertFalse(r.clean(), what);
-                assertEquals(2, r.records(), what);
-                assertEquals(0, r.corruptRecords(), what);
-                assertEquals(cut - last, r.tornTailBytes(), what);
-                assertTrue(r.detail().contains("torn tail"), what);
-                assertEquals(List.of(1, 2), j.replay().stream().map(e -> e.body().getInteger("n")).toList(), what);
-                assertEquals(last, Files.size(d.resolve(FileJournal.FILE_NAME)), "cut back to the last good record");
-                Path aside = d.resolve(FileJournal.FILE_NAME + ".torn-" + NOW.toEpochMilli());
-                assertArrayEquals(Arrays.copyOfRange(bytes, last, cut), Files.readAllBytes(aside), what);
+                assertEquals(0, r.damagedRegions(), what + ": " + r);
+                assertEquals(cut - last, r.tornTailBytes(), what + ": " + r);
+                assertTrue(r.detail().contains("torn tail") && r.detail().contains("copied to"), r.detail());
+                assertEquals(last, Files.size(d.resolve(segment.getFileName())), "cut back to the last good frame");
+                Path aside = d.resolve(segment.getFileName() + ".torn-" + NOW.toEpochMilli());
+                assertArrayEquals(Arrays.copyOfRange(bytes, last, cut), Files.readAllBytes(aside), what + ": every torn byte kept");
                 assertEquals(1.0, registry.get("release_pilot_journal_corrupt_records").gauge().value(), what);
-
-                assertEquals(3, append(j, "checkout", "decision", new JsonObject().put("n", 30)).seq(), what);
+                assertEquals(3, JournalContract.append(j, "checkout", new Draft("decision", new JsonObject().put("n", 30))).get(0).seq());
             }
             try (FileJournal j = open(d)) {
                 assertTrue(j.recovery().clean(), "cut at " + cut + ": " + j.recovery());
-                assertEquals(List.of(1, 2, 30), j.replay().stream().map(e -> e.body().getInteger("n")).toList());
-                assertEquals(List.of(1L, 2L, 3L), j.replay().stream().map(JournalEntry::seq).toList());
+                assertEquals(List.of(1, 2, 30), JournalContract.ns(j.replay(SERVICES)));
             }
         }
     }
 
     @Test
-    void aCutExactlyBetweenRecordsIsClean() throws Exception {
-        Path full = dir.resolve("full");
-        try (FileJournal j = open(full)) {
-            append(j, "checkout", "alert", new JsonObject().put("n", 1));
-            append(j, "checkout", "alert", new JsonObject().put("n", 2));
+    void aLargeTornTailIsKeptInFull() throws Exception {
+        // The old journal kept at most 2 MiB of a damaged tail and cut the rest: here 5 MiB of it.
+        try (FileJournal j = open(dir)) {
+            JournalContract.append(j, "checkout", new Draft("alert", new JsonObject().put("n", 1)));
         }
-        long boundary = records(full).get(1)[0];
-        byte[] bytes = Files.readAllBytes(full.resolve(FileJournal.FILE_NAME));
-        Path d = dir.resolve("cut");
-        Files.createDirectories(d);
-        Files.write(d.resolve(FileJournal.FILE_NAME), Arrays.copyOf(bytes, (int) boundary));
-        try (FileJournal j = open(d)) {
-            assertTrue(j.recovery().clean(), j.recovery().detail());
-            assertEquals(1, j.replay().size());
-            try (Stream<Path> files = Files.list(d)) {
-                assertEquals(0, files.filter(p -> p.getFileName().toString().contains(".torn-")).count());
+        Path segment = onlySegment(dir);
+        byte[] junk = new byte[5 << 20];
+        new java.util.Random(7).nextBytes(junk);
+        for (int i = 0; i < junk.length; i++) {
+            if (junk[i] == (byte) 0xFF) {
+                junk[i] = 0; // no sync marker in it: one damaged stretch to the end
             }
+        }
+        long good = Files.size(segment);
+        Files.write(segment, junk, java.nio.file.StandardOpenOption.APPEND);
+        try (FileJournal j = open(dir)) {
+            assertEquals(List.of(1), JournalContract.ns(j.replay(SERVICES)));
+            assertEquals(junk.length, j.recovery().tornTailBytes());
+            Path aside = dir.resolve(segment.getFileName() + ".torn-" + NOW.toEpochMilli());
+            assertArrayEquals(junk, Files.readAllBytes(aside));
+            assertEquals(good, Files.size(segment));
         }
     }
 
     @Test
-    void aFlippedByteInAMiddleRecordSkipsOnlyThatRecord() throws Exception {
+    void aTornTailOnAFullDiskIsKeptInPlaceTheJournalOpensAndIsNotWritableUntilTheDiskIs() throws Exception {
         try (FileJournal j = open(dir)) {
             for (int i = 1; i <= 3; i++) {
-                append(j, "checkout", "alert", new JsonObject().put("n", i));
+                JournalContract.append(j, "checkout", new Draft("alert", new JsonObject().put("n", i)));
             }
         }
-        long[] middle = records(dir).get(1);
-        Path file = dir.resolve(FileJournal.FILE_NAME);
-        byte[] bytes = Files.readAllBytes(file);
-        int at = (int) (middle[0] + 8 + middle[1] / 2);
-        bytes[at] ^= 0x01;
-        Files.write(file, bytes);
-
-        SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        try (FileJournal j = FileJournal.open(dir, CLOCK, registry)) {
+        Path segment = onlySegment(dir);
+        byte[] bytes = Files.readAllBytes(segment);
+        long cut = bytes.length - 5;
+        Files.write(segment, Arrays.copyOf(bytes, (int) cut));
+        FaultyIo disk = FaultyIo.fullAfter(0);
+        try (FileJournal j = FileJournal.open(dir, CLOCK, new SimpleMeterRegistry(),
+                FileJournal.Options.defaults().withIo(disk))) {
+            assertEquals(List.of(1, 2), JournalContract.ns(j.replay(SERVICES)), "starts, with what it could read");
             RecoveryReport r = j.recovery();
-            assertEquals(1, r.corruptRecords(), r.toString());
-            assertEquals(0, r.tornTailBytes(), r.toString());
-            assertEquals(2, r.records(), r.toString());
-            assertTrue(r.detail().contains("checksum mismatch in record at offset " + middle[0]), r.detail());
-            assertEquals(List.of(1L, 3L), j.replay().stream().map(JournalEntry::seq).toList());
-            assertEquals(1.0, registry.get("release_pilot_journal_corrupt_records").gauge().value());
-            assertEquals(bytes.length, Files.size(file), "a corrupt middle record is kept for inspection, not cut");
-            assertEquals(4, append(j, "checkout", "decision", new JsonObject()).seq());
+            assertTrue(r.tornTailBytes() > 0 && r.detail().contains("could not be copied aside"), r.detail());
+            assertEquals(cut, Files.size(segment), "not one byte cut that was not copied");
+            try (Stream<Path> files = Files.list(dir)) {
+                assertEquals(0, files.filter(p -> p.getFileName().toString().contains(".torn-")).count());
+            }
+            Throwable refused = j.append("checkout", List.of(new Draft("decision", new JsonObject().put("n", 3))))
+                    .toCompletionStage().toCompletableFuture().handle((v, e) -> e).get(5, TimeUnit.SECONDS);
+            assertTrue(refused != null && refused.getMessage().contains("No space left"), String.valueOf(refused));
+            assertFalse(j.writable(), "not ready while the disk refuses writes");
+
+            disk.free();
+            peers().until("the journal notices the disk takes writes again", j::writable);
+            assertEquals(4, JournalContract.append(j, "checkout", new Draft("decision", new JsonObject().put("n", 3))).get(0).seq(),
+                    "seq 3 belonged to the torn record (the index had seen it): seqs are never reused");
         }
         try (FileJournal j = open(dir)) {
-            assertEquals(List.of(1L, 3L, 4L), j.replay().stream().map(JournalEntry::seq).toList());
+            assertEquals(List.of(1, 2, 3), JournalContract.ns(j.replay(SERVICES)), "new records went to a new segment");
+            assertEquals(2, Segment.list(dir).size());
+            assertEquals(cut, Files.size(segment), "the sealed segment still holds its torn bytes");
+        }
+    }
+
+    @Test
+    void aFailedWriteLeavesNothingBehindAndLaterAppendsGetItsSeqs() throws Exception {
+        FaultyIo disk = FaultyIo.counting();
+        try (FileJournal j = FileJournal.open(dir, CLOCK, new SimpleMeterRegistry(), FileJournal.Options.defaults().withIo(disk))) {
+            JournalContract.append(j, "checkout", new Draft("alert", new JsonObject().put("n", 1)));
+        }
+        long oneFrame = Files.size(onlySegment(dir));
+        FaultyIo full = FaultyIo.fullAfter(oneFrame + 10); // room for the next frame's first 10 bytes only
+        try (FileJournal j = FileJournal.open(dir, CLOCK, new SimpleMeterRegistry(), FileJournal.Options.defaults().withIo(full))) {
+            j.replay(SERVICES);
+            // the budget counts from this open: the first frame of this run fits, the second is cut after 10 bytes
+            JournalContract.append(j, "checkout", new Draft("alert", new JsonObject().put("n", 2)));
+            assertTrue(j.append("checkout", List.of(new Draft("alert", new JsonObject().put("n", 3)),
+                    new Draft("decision", new JsonObject().put("n", 4)))).toCompletionStage().toCompletableFuture()
+                    .handle((v, e) -> e != null).get(5, TimeUnit.SECONDS));
+            full.free();
+            List<JournalEntry> again = JournalContract.await(j.append("checkout", List.of(
+                    new Draft("alert", new JsonObject().put("n", 3)), new Draft("decision", new JsonObject().put("n", 4)))));
+            assertEquals(List.of(3L, 4L), JournalContract.seqs(again));
+        }
+        try (FileJournal j = open(dir)) {
+            assertEquals(List.of(1, 2, 3, 4), JournalContract.ns(j.replay(SERVICES)));
+            assertTrue(j.recovery().clean(), j.recovery().toString());
+        }
+    }
+
+    @Test
+    void aFormat1JournalIsMigratedAndKept() throws Exception {
+        ByteBuffer old = ByteBuffer.allocate(4096);
+        for (int i = 1; i <= 3; i++) {
+            byte[] payload = new JsonObject().put("seq", i).put("at", NOW.toString()).put("service", "checkout")
+                    .put("type", "alert").put("body", new JsonObject().put("n", i)).encode().getBytes(StandardCharsets.UTF_8);
+            CRC32C c = new CRC32C();
+            c.update(payload);
+            old.putInt(payload.length).putInt((int) c.getValue()).put(payload);
+        }
+        byte[] oldBytes = Arrays.copyOf(old.array(), old.position());
+        Files.write(dir.resolve("journal.rpj"), oldBytes);
+        try (FileJournal j = open(dir)) {
+            assertEquals(List.of(1, 2, 3), JournalContract.ns(j.replay(SERVICES)));
+            assertTrue(j.recovery().detail().contains("migrated 3 format-1 records"), j.recovery().detail());
+            assertEquals(4, JournalContract.append(j, "checkout", new Draft("decision", new JsonObject().put("n", 4))).get(0).seq());
+        }
+        assertFalse(Files.exists(dir.resolve("journal.rpj")));
+        assertArrayEquals(oldBytes, Files.readAllBytes(dir.resolve("journal.rpj.format1")), "the old file is kept as it was");
+        try (FileJournal j = open(dir)) {
+            assertEquals(List.of(1, 2, 3, 4), JournalContract.ns(j.replay(SERVICES)));
+        }
+    }
+
+    @Test
+    void segmentsRollAndADamagedIndexOnlyCostsTime() throws Exception {
+        FileJournal.Options small = FileJournal.Options.defaults().withSegmentBytes(1_000);
+        try (FileJournal j = FileJournal.open(dir, CLOCK, new SimpleMeterRegistry(), small)) {
+            for (int i = 1; i <= 60; i++) {
+                JournalContract.append(j, "checkout", new Draft(i % 20 == 0 ? Journal.SNAPSHOT : "alert",
+                        new JsonObject().put("n", i)));
+            }
+        }
+        assertTrue(Segment.list(dir).size() > 3, "rolled over several segments");
+        try (FileJournal j = FileJournal.open(dir, CLOCK, new SimpleMeterRegistry(), small)) {
+            assertEquals(List.of(60), JournalContract.ns(j.replay(SERVICES)));
+        }
+        Path index = dir.resolve(SnapshotIndex.FILE);
+        byte[] b = Files.readAllBytes(index);
+        b[b.length / 2] ^= 0x10;
+        Files.write(index, b);
+        try (FileJournal j = FileJournal.open(dir, CLOCK, new SimpleMeterRegistry(), small)) {
+            assertEquals(List.of(60), JournalContract.ns(j.replay(SERVICES)), "the same answer from the segments");
+            assertTrue(j.recovery().detail().contains("journal.index is damaged"), j.recovery().detail());
         }
     }
 
@@ -179,92 +223,71 @@ class FileJournalTest {
             IOException e = assertThrows(IOException.class, () -> open(dir));
             assertTrue(e.getMessage().contains("data dir " + dir) && e.getMessage().contains("in use"), e.getMessage());
             // The failed attempt must leave the first one fully working...
-            assertEquals(1, append(first, "checkout", "alert", new JsonObject()).seq());
+            assertEquals(1, JournalContract.append(first, "checkout", new Draft("alert", new JsonObject())).get(0).seq());
             // ...and still holding the OS-level lock against other processes.
             String other = OpenFromAnotherProcess.run(dir);
             assertTrue(other.startsWith("refused:") && other.contains("in use"), other);
         }
         try (FileJournal again = open(dir)) {
-            assertEquals(1, again.replay().size(), "reopens after close");
+            assertEquals(1, again.replay(SERVICES).size(), "reopens after close");
         }
     }
 
     @Test
-    void recentFiltersByServiceAndIsBounded() throws Exception {
-        try (FileJournal j = open(dir)) {
-            for (int i = 1; i <= 6; i++) {
-                append(j, i % 2 == 0 ? "payments" : "checkout", "alert", new JsonObject().put("n", i));
-            }
-            assertEquals(List.of(3, 5), ns(j.recent("checkout", 2)), "newest two, oldest first");
-            assertEquals(List.of(1, 3, 5), ns(j.recent("checkout", 100)));
-            assertEquals(List.of(2, 4, 6), ns(j.recent("payments", 3)));
-            assertEquals(List.of(4, 5, 6), ns(j.recent(null, 3)), "null means every service");
-            assertEquals(List.of(), j.recent("search", 10));
-            assertEquals(List.of(), j.recent("checkout", 0));
-        }
-        try (FileJournal j = open(dir)) {
-            assertEquals(List.of(3, 5), ns(j.recent("checkout", 2)), "replayed records are in the tail too");
-            append(j, "checkout", "alert", new JsonObject().put("n", 7));
-            assertEquals(List.of(5, 7), ns(j.recent("checkout", 2)));
-        }
-    }
-
-    @Test
-    void appendAfterCloseFailsWithJournalUnavailable() throws Exception {
-        FileJournal j = open(dir);
-        j.close();
-        Throwable cause = j.append("checkout", "alert", new JsonObject()).cause();
-        assertTrue(cause instanceof JournalUnavailable, String.valueOf(cause));
-    }
-
-    // --- helpers
-
-    @Test
-    void aRecordOverTheLimitIsRefusedAloneAndTheRecordsBesideItAreWritten() throws Exception {
+    void aGroupOverTheFrameLimitIsRefusedAloneAsNotRetryable(@TempDir Path dir) throws Exception {
         try (FileJournal j = open(dir)) {
             // Queued back to back, so the writer usually takes them in one batch.
-            var before = j.append("checkout", "alert", new JsonObject().put("n", 1));
-            var huge = j.append("checkout", "decision", new JsonObject().put("pad", "x".repeat(FileJournal.MAX_RECORD)));
-            var after = j.append("checkout", "alert", new JsonObject().put("n", 2));
+            var before = j.append("checkout", List.of(new Draft("alert", new JsonObject().put("n", 1))));
+            var huge = j.append("checkout", List.of(new Draft("decision",
+                    new JsonObject().put("n", 99).put("pad", "x".repeat(Frame.MAX_PAYLOAD)))));
+            var after = j.append("checkout", List.of(new Draft("alert", new JsonObject().put("n", 2))));
             var failure = assertThrows(java.util.concurrent.ExecutionException.class,
-                    () -> huge.toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS));
+                    () -> huge.toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS));
             assertTrue(failure.getCause() instanceof RecordTooLarge, failure.getCause().toString());
-            assertEquals(1L, before.toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS).seq());
-            assertEquals(2L, after.toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS).seq(),
-                    "no sequence number is spent on the refused record");
+            assertEquals(1L, before.toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS).get(0).seq());
+            assertEquals(2L, after.toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS).get(0).seq(),
+                    "no sequence number is spent on the refused group");
+            assertTrue(j.writable(), "a refused group says nothing about the disk");
         }
         try (FileJournal j = open(dir)) {
-            assertTrue(j.recovery().clean(), j.recovery().detail());
-            assertEquals(List.of(1, 2), ns(j.replay()));
+            assertEquals(List.of(1, 2), JournalContract.ns(j.replay(SERVICES)));
         }
     }
 
-    private static FileJournal open(Path d) throws IOException {
+    // --- fixtures
+
+    static FileJournal open(Path d) throws IOException {
         return FileJournal.open(d, CLOCK, new SimpleMeterRegistry());
     }
 
-    private static JournalEntry append(FileJournal j, String service, String type, JsonObject body) throws Exception {
-        return j.append(service, type, body).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+    private static Waits peers() {
+        return new Waits();
     }
 
-    private static List<Integer> ns(List<JournalEntry> entries) {
-        return entries.stream().map(e -> e.body().getInteger("n")).toList();
-    }
-
-    /** {offset, payload length} of each record, read from the framing {@code [u32 len][u32 crc][payload]}. */
-    private static List<long[]> records(Path d) throws IOException {
-        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(d.resolve(FileJournal.FILE_NAME)));
-        List<long[]> out = new ArrayList<>();
-        while (b.remaining() >= 8) {
-            int at = b.position();
-            int len = b.getInt();
-            b.getInt();
-            byte[] payload = new byte[len];
-            b.get(payload);
-            assertTrue(new String(payload, StandardCharsets.UTF_8).startsWith("{"), "a JSON payload");
-            out.add(new long[] {at, len});
+    /** Poll with a deadline (the peers' Poll, typed for a boolean probe). */
+    private static final class Waits {
+        void until(String what, java.util.function.BooleanSupplier p) {
+            dev.releasepilot.peers.Poll.until(what, java.time.Duration.ofSeconds(10), p::getAsBoolean);
         }
-        assertEquals(0, b.remaining());
+    }
+
+    static Path onlySegment(Path d) throws IOException {
+        List<Segment> s = Segment.list(d);
+        assertEquals(1, s.size(), s.toString());
+        return s.get(0).file();
+    }
+
+    /** {offset, total length} of each frame of a segment, read by the frame layout. */
+    static List<long[]> frames(byte[] bytes) {
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        List<long[]> out = new ArrayList<>();
+        int pos = 0;
+        while (pos < bytes.length) {
+            Frame.Header h = Frame.header(b, pos);
+            assertTrue(h != null, "a frame at " + pos);
+            out.add(new long[] {pos, Frame.HEADER + h.length()});
+            pos += Frame.HEADER + h.length();
+        }
         return out;
     }
 }

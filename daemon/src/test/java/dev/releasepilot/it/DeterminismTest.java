@@ -67,7 +67,14 @@ class DeterminismTest {
         for (int i = 0; i < connections.length; i++) {
             Random split = new Random(SEED + 1 + i);
             List<String> got = run(tmp.resolve("run" + i), rules, services, steps, start, connections[i], split);
-            assertEquals(reference, got, "run " + i + " (" + connections[i] + " connections) decided differently");
+            if (!reference.equals(got)) {
+                List<String> missing = new ArrayList<>(reference);
+                missing.removeAll(got);
+                List<String> extra = new ArrayList<>(got);
+                extra.removeAll(reference);
+                throw new AssertionError("run " + i + " (" + connections[i] + " connections) decided differently from"
+                        + " the reference: missing " + missing + ", extra " + extra);
+            }
         }
     }
 

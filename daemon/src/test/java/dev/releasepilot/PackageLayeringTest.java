@@ -13,6 +13,7 @@ import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchRule;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -28,7 +29,7 @@ import org.junit.jupiter.api.Test;
  */
 class PackageLayeringTest {
     private static final String ROOT = "dev.releasepilot";
-    private static final String ALL_BUT_CLI = "rules window telemetry journal act decide ingest api";
+    private static final String ALL_BUT_CLI = "rules window telemetry journal act decide ingest api http";
 
     /** Package → the other project packages it may depend on. */
     private static final Map<String, Set<String>> MAY_USE = new LinkedHashMap<>();
@@ -36,14 +37,16 @@ class PackageLayeringTest {
     static {
         MAY_USE.put("rules", Set.of());
         MAY_USE.put("telemetry", Set.of());
+        // The HTTP surface's shared pieces (the JSON error shape): used by ingest's receivers and by api.
+        MAY_USE.put("http", Set.of());
         MAY_USE.put("window", Set.of("rules"));
         MAY_USE.put("journal", Set.of("telemetry"));
         MAY_USE.put("act", Set.of("rules", "journal", "telemetry"));
         MAY_USE.put("decide", Set.of("window", "act", "journal", "rules", "telemetry"));
-        // ingest turns wire formats into decide's Signals; it uses api only for the shared JSON error reply.
-        MAY_USE.put("ingest", Set.of("window", "decide", "rules", "journal", "telemetry", "api"));
+        // ingest turns wire formats into decide's Signals; never api.
+        MAY_USE.put("ingest", Set.of("window", "decide", "rules", "journal", "telemetry", "http"));
         // api never bypasses decide: no act, and nothing upstream of it.
-        MAY_USE.put("api", Set.of("decide", "journal", "rules", "telemetry"));
+        MAY_USE.put("api", Set.of("decide", "journal", "rules", "telemetry", "http"));
         MAY_USE.put("app", Set.of(ALL_BUT_CLI.split(" ")));
         MAY_USE.put("cli", Set.of((ALL_BUT_CLI + " app").split(" ")));
     }
@@ -111,6 +114,32 @@ class PackageLayeringTest {
     @Test
     void cli() {
         mayOnlyUse("cli").check(classes);
+    }
+
+    @Test
+    void http() {
+        mayOnlyUse("http").check(classes);
+    }
+
+    /**
+     * One sub-package per source, load balancer and rule language: each stands alone beside its
+     * siblings and shares only what its parent package holds (e.g. act's Command and Weights).
+     */
+    @Test
+    void sourcesAndLoadBalancersDoNotUseEachOther() {
+        for (String parent : List.of("ingest", "act")) {
+            slices().matching(ROOT + "." + parent + ".(*)..").should().notDependOnEachOther().check(classes);
+        }
+    }
+
+    @Test
+    void ruleLanguagesDoNotUseEachOtherExceptPromqlSelectorsUseMatchers() {
+        noClasses().that().resideInAPackage(ROOT + ".rules.matcher..")
+                .should().dependOnClassesThat().resideInAnyPackage(ROOT + ".rules.promql..", ROOT + ".rules.backend..")
+                .check(classes);
+        noClasses().that().resideInAPackage(ROOT + ".rules.promql..")
+                .should().dependOnClassesThat().resideInAPackage(ROOT + ".rules.backend..")
+                .check(classes);
     }
 
     @Test

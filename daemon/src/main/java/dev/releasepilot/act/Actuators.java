@@ -1,11 +1,17 @@
 package dev.releasepilot.act;
 
-import dev.releasepilot.rules.Backend;
-import dev.releasepilot.rules.CaddyBackend;
-import dev.releasepilot.rules.ExecBackend;
-import dev.releasepilot.rules.HaproxyBackend;
-import dev.releasepilot.rules.HttpBackend;
-import dev.releasepilot.rules.NginxBackend;
+
+import dev.releasepilot.act.caddy.CaddyActuator;
+import dev.releasepilot.act.exec.ExecActuator;
+import dev.releasepilot.act.haproxy.HaproxyActuator;
+import dev.releasepilot.act.http.HttpActuator;
+import dev.releasepilot.act.nginx.NginxActuator;
+import dev.releasepilot.rules.backend.Backend;
+import dev.releasepilot.rules.backend.CaddyBackend;
+import dev.releasepilot.rules.backend.ExecBackend;
+import dev.releasepilot.rules.backend.HaproxyBackend;
+import dev.releasepilot.rules.backend.HttpBackend;
+import dev.releasepilot.rules.backend.NginxBackend;
 import io.vertx.core.Vertx;
 
 /** Builds the actuator for a backend config: the one place that knows every adapter. */

@@ -21,20 +21,20 @@ import java.util.concurrent.atomic.AtomicReference;
  * when the deadline passes (the request is then reset, so a hung LB holds no connection), PROTOCOL when
  * the connection breaks mid-way. The status code is left to the caller: what a 500 means is the LB's.
  */
-final class HttpCall {
+public final class HttpCall {
     /** A reply's status and body (at most {@link #MAX_BODY} bytes of it); {@link #snippet} is for messages. */
-    record Reply(int status, String body) {
-        boolean ok() {
+    public record Reply(int status, String body) {
+        public boolean ok() {
             return status >= 200 && status < 300;
         }
 
-        String snippet() {
+        public String snippet() {
             String b = body.strip();
             return b.length() > 300 ? b.substring(0, 300) + "…" : b;
         }
     }
 
-    static final int MAX_BODY = 1 << 20;
+    public static final int MAX_BODY = 1 << 20;
 
     private final Vertx vertx;
     private final String peer;
@@ -46,7 +46,7 @@ final class HttpCall {
      * @param keepAlive false opens a fresh connection per call (NGINX read-back: a new connection is
      *                  accepted by a worker that runs the current config)
      */
-    HttpCall(Vertx vertx, String peer, Duration timeout, boolean keepAlive) {
+    public HttpCall(Vertx vertx, String peer, Duration timeout, boolean keepAlive) {
         this.vertx = vertx;
         this.peer = peer;
         this.timeout = timeout;
@@ -54,11 +54,11 @@ final class HttpCall {
                 .setConnectTimeout((int) Math.max(1, timeout.toMillis())));
     }
 
-    Future<Reply> send(String method, String url, Map<String, String> headers, String body) {
+    public Future<Reply> send(String method, String url, Map<String, String> headers, String body) {
         return send(method, url, headers, body, timeout);
     }
 
-    Future<Reply> send(String method, String url, Map<String, String> headers, String body, Duration deadline) {
+    public Future<Reply> send(String method, String url, Map<String, String> headers, String body, Duration deadline) {
         Promise<Reply> result = Promise.promise();
         AtomicReference<HttpClientRequest> inFlight = new AtomicReference<>();
         long timer = vertx.setTimer(Math.max(1, deadline.toMillis()), t -> {
@@ -110,7 +110,7 @@ final class HttpCall {
                 peer + " at " + url + ": " + cause);
     }
 
-    Future<Void> close() {
+    public Future<Void> close() {
         return client.close();
     }
 }

@@ -11,18 +11,18 @@ import java.util.function.Supplier;
  * same LB (an NGINX include file, a Caddy upstream list) and a Read never sees half a shift. The queue
  * is bounded: past {@code limit} waiting commands a new one fails at once with {@code BUSY}.
  */
-final class OneAtATime {
+public final class OneAtATime {
     private final int limit;
     private final String what;
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicReference<Future<?>> tail = new AtomicReference<>(Future.succeededFuture());
 
-    OneAtATime(String what, int limit) {
+    public OneAtATime(String what, int limit) {
         this.what = what;
         this.limit = limit;
     }
 
-    <T> Future<T> submit(Supplier<Future<T>> work) {
+    public <T> Future<T> submit(Supplier<Future<T>> work) {
         if (queued.incrementAndGet() > limit) {
             queued.decrementAndGet();
             return Future.failedFuture(new ActuationFailure(ActuationFailure.Reason.BUSY,

@@ -9,15 +9,15 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * The values of the {@code ${...}} placeholders ({@link dev.releasepilot.rules.Template#NAMES}) for one
+ * The values of the {@code ${...}} placeholders ({@link dev.releasepilot.rules.backend.Template#NAMES}) for one
  * command, escaped for where they land: raw in exec arguments and header values, JSON-string-escaped in
  * JSON bodies (so a reason with a quote cannot break the body), percent-encoded in URLs. For a Read the
  * weights are unknown: {@code ${weights}} is {@code {}} and the sums are empty.
  */
-final class Placeholders {
+public final class Placeholders {
     private final Map<String, String> raw = new LinkedHashMap<>();
 
-    Placeholders(Command command, ServerPlan plan, Map<String, Integer> target) {
+    public Placeholders(Command command, ServerPlan plan, Map<String, Integer> target) {
         raw.put("service", command.service());
         raw.put("command", command.kind());
         raw.put("reason", command.reason());
@@ -26,12 +26,12 @@ final class Placeholders {
         raw.put("stable_weight", target == null ? "" : Integer.toString(plan.stableWeight(target)));
     }
 
-    Function<String, String> raw() {
+    public Function<String, String> raw() {
         return raw::get;
     }
 
     /** Inside a JSON document: strings are escaped (the template supplies the quotes), numbers and objects are not. */
-    Function<String, String> json() {
+    public Function<String, String> json() {
         return name -> {
             String v = raw.get(name);
             if (name.equals("weights") || name.endsWith("_weight")) {
@@ -42,12 +42,12 @@ final class Placeholders {
         };
     }
 
-    Function<String, String> url() {
+    public Function<String, String> url() {
         return name -> URLEncoder.encode(raw.get(name), StandardCharsets.UTF_8).replace("+", "%20");
     }
 
     /** The environment an exec command gets: RP_SERVICE, RP_COMMAND, RP_REASON, RP_WEIGHTS, RP_CANARY_WEIGHT, RP_STABLE_WEIGHT. */
-    Map<String, String> environment() {
+    public Map<String, String> environment() {
         Map<String, String> env = new LinkedHashMap<>();
         raw.forEach((k, v) -> env.put("RP_" + k.toUpperCase(Locale.ROOT), v));
         return env;

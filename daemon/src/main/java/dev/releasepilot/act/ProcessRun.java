@@ -20,15 +20,15 @@ import java.util.concurrent.TimeUnit;
  * every process still below it in the tree (for children that started their own session). Blocking:
  * call it from a worker thread only (executeBlocking).
  */
-final class ProcessRun {
-    static final int CAPTURE = 4096;
+public final class ProcessRun {
+    public static final int CAPTURE = 4096;
     private static final Path SETSID = firstExisting("/usr/bin/setsid", "/bin/setsid");
     private static final Path KILL = firstExisting("/bin/kill", "/usr/bin/kill");
 
     /** How a run ended; {@code stdout} and {@code stderr} are cut at {@value #CAPTURE} bytes. */
-    record Result(int exitCode, String stdout, String stderr, boolean timedOut) {
+    public record Result(int exitCode, String stdout, String stderr, boolean timedOut) {
         /** stderr and stdout in one line, for a failure message. */
-        String output() {
+        public String output() {
             String both = (stderr.strip() + " " + stdout.strip()).strip().replace('\n', ' ');
             return both.isEmpty() ? "(no output)" : both;
         }
@@ -37,7 +37,7 @@ final class ProcessRun {
     private ProcessRun() {
     }
 
-    static Result run(List<String> command, Map<String, String> env, Duration timeout) throws IOException {
+    public static Result run(List<String> command, Map<String, String> env, Duration timeout) throws IOException {
         if (SETSID == null) {
             throw new IOException("setsid (Debian package util-linux) is needed to run commands in their own process group");
         }
@@ -104,7 +104,7 @@ final class ProcessRun {
         private final byte[] kept = new byte[CAPTURE];
         private volatile int count;
 
-        Drain(InputStream in) {
+        public Drain(InputStream in) {
             super("rp-exec-drain");
             this.in = in;
             setDaemon(true);
@@ -129,7 +129,7 @@ final class ProcessRun {
             }
         }
 
-        String text() {
+        public String text() {
             int n = count;
             return new String(kept, 0, n, StandardCharsets.UTF_8);
         }

@@ -1,6 +1,6 @@
 package dev.releasepilot.act;
 
-import dev.releasepilot.rules.WeightedServer;
+import dev.releasepilot.rules.backend.WeightedServer;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -9,27 +9,27 @@ import java.util.Map;
  * The configured servers of a backend whose weights Release Pilot writes, and the weights each command
  * asks for: a restore gives every server its configured weight, a rollback the same with the canary at 0.
  */
-record ServerPlan(List<WeightedServer> stable, List<WeightedServer> canary) {
-    ServerPlan {
+public record ServerPlan(List<WeightedServer> stable, List<WeightedServer> canary) {
+    public ServerPlan {
         stable = List.copyOf(stable);
         canary = List.copyOf(canary);
     }
 
-    Map<String, Integer> configured() {
+    public Map<String, Integer> configured() {
         Map<String, Integer> m = new LinkedHashMap<>();
         stable.forEach(s -> m.put(s.server(), s.weight()));
         canary.forEach(s -> m.put(s.server(), s.weight()));
         return m;
     }
 
-    Map<String, Integer> rolledBack() {
+    public Map<String, Integer> rolledBack() {
         Map<String, Integer> m = configured();
         canary.forEach(s -> m.put(s.server(), 0));
         return m;
     }
 
     /** The weights a changing command wants; a Read wants nothing and is answered by the caller. */
-    Map<String, Integer> target(Command command) {
+    public Map<String, Integer> target(Command command) {
         if (command instanceof Command.Rollback) {
             return rolledBack();
         }
@@ -39,16 +39,16 @@ record ServerPlan(List<WeightedServer> stable, List<WeightedServer> canary) {
         throw new IllegalArgumentException("a " + command.kind() + " does not change weights");
     }
 
-    int canaryWeight(Map<String, Integer> weights) {
+    public int canaryWeight(Map<String, Integer> weights) {
         return canary.stream().mapToInt(s -> weights.getOrDefault(s.server(), 0)).sum();
     }
 
-    int stableWeight(Map<String, Integer> weights) {
+    public int stableWeight(Map<String, Integer> weights) {
         return stable.stream().mapToInt(s -> weights.getOrDefault(s.server(), 0)).sum();
     }
 
     /** Read-back weights with the configured weight as {@code initial}; servers the config does not know keep their own. */
-    Weights weights(Map<String, Integer> current) {
+    public Weights weights(Map<String, Integer> current) {
         Map<String, Integer> configured = configured();
         Map<String, Integer> initial = new LinkedHashMap<>();
         current.forEach((server, w) -> initial.put(server, configured.getOrDefault(server, w)));

@@ -1,5 +1,7 @@
 package dev.releasepilot.api;
 
+import dev.releasepilot.http.HttpErrors;
+
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;

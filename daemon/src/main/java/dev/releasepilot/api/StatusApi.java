@@ -1,5 +1,7 @@
 package dev.releasepilot.api;
 
+import dev.releasepilot.http.HttpErrors;
+
 import dev.releasepilot.decide.CommandRefused;
 import dev.releasepilot.decide.NoSuchService;
 import dev.releasepilot.decide.OperatorCommand;

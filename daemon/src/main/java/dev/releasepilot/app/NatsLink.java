@@ -2,10 +2,10 @@ package dev.releasepilot.app;
 
 import dev.releasepilot.decide.EventSink;
 import dev.releasepilot.decide.Pilot;
-import dev.releasepilot.ingest.NatsConnector;
-import dev.releasepilot.ingest.NatsEventPublisher;
-import dev.releasepilot.ingest.NatsSampleSubscriber;
-import dev.releasepilot.ingest.NatsSettings;
+import dev.releasepilot.ingest.nats.NatsConnector;
+import dev.releasepilot.ingest.nats.NatsEventPublisher;
+import dev.releasepilot.ingest.nats.NatsSampleSubscriber;
+import dev.releasepilot.ingest.nats.NatsSettings;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 

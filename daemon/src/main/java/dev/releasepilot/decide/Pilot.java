@@ -130,7 +130,7 @@ public final class Pilot {
         dev.releasepilot.window.StoreLimits d = dev.releasepilot.window.StoreLimits.defaults();
         java.time.Duration resolution = d.resolution();
         for (ServiceRule s : rules.services()) {
-            if (s.backend() instanceof dev.releasepilot.rules.HaproxyBackend h && !h.statsPoll().isZero()
+            if (s.backend() instanceof dev.releasepilot.rules.backend.HaproxyBackend h && !h.statsPoll().isZero()
                     && h.statsPoll().compareTo(resolution) < 0) {
                 resolution = h.statsPoll();
             }

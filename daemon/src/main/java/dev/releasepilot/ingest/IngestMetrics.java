@@ -4,27 +4,27 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /** Per-source ingest counters. {@code reason} values are fixed strings chosen in this package. */
-final class IngestMetrics {
+public final class IngestMetrics {
     private final MeterRegistry registry;
     private final String source;
     private final Counter received;
 
-    IngestMetrics(MeterRegistry registry, String source) {
+    public IngestMetrics(MeterRegistry registry, String source) {
         this.registry = registry;
         this.source = source;
         this.received = Counter.builder("release_pilot_signals_received_total").tag("source", source)
                 .description("Valid signals accepted from a source").register(registry);
     }
 
-    void received(int n) {
+    public void received(int n) {
         received.increment(n);
     }
 
-    void rejected(String reason) {
+    public void rejected(String reason) {
         rejected(reason, 1);
     }
 
-    void rejected(String reason, int n) {
+    public void rejected(String reason, int n) {
         if (n > 0) {
             registry.counter("release_pilot_signals_rejected_total", "source", source, "reason", reason).increment(n);
         }
@@ -35,7 +35,7 @@ final class IngestMetrics {
      * {@code native_histogram} (the windows hold floats). Called once per request with the count, so
      * the per-sample cost of dropping stays a counter add.
      */
-    void samplesDropped(String reason, int n) {
+    public void samplesDropped(String reason, int n) {
         if (n > 0) {
             registry.counter("release_pilot_samples_dropped_total", "reason", reason).increment(n);
         }

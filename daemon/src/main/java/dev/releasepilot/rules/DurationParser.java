@@ -1,5 +1,6 @@
 package dev.releasepilot.rules;
 
+
 import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;

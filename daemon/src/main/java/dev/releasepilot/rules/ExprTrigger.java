@@ -1,5 +1,7 @@
 package dev.releasepilot.rules;
 
+
+import dev.releasepilot.rules.promql.Condition;
 import java.time.Duration;
 
 /**

@@ -1,7 +1,7 @@
 package dev.releasepilot.rules;
 
 /** A 1-based place in a rule file; parsers report offsets that the loader turns into one of these. */
-record Position(int line, int column) {
+public record Position(int line, int column) {
     Position plusColumns(int n) {
         return new Position(line, column + n);
     }

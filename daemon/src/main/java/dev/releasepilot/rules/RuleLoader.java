@@ -1,5 +1,11 @@
 package dev.releasepilot.rules;
 
+
+import dev.releasepilot.rules.backend.Backend;
+import dev.releasepilot.rules.backend.BackendParser;
+import dev.releasepilot.rules.matcher.MatcherParser;
+import dev.releasepilot.rules.promql.Condition;
+import dev.releasepilot.rules.promql.PromqlParser;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;

@@ -1,5 +1,6 @@
 package dev.releasepilot.rules;
 
+
 import java.util.ArrayList;
 import java.util.List;
 import org.yaml.snakeyaml.DumperOptions.ScalarStyle;

@@ -1,5 +1,7 @@
 package dev.releasepilot.rules;
 
+
+import dev.releasepilot.rules.backend.Backend;
 import java.time.Duration;
 import java.util.List;
 

@@ -1,5 +1,6 @@
 package dev.releasepilot.rules;
 
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,42 +17,42 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  * Strict, position-aware access to a composed YAML tree. Every complaint lands in {@code problems}
  * with the node's file:line:column, so one pass reports all errors instead of the first.
  */
-final class YamlNodes {
+public final class YamlNodes {
     private final String file;
     private final List<String> lines; // the source, to place errors inside quoted and folded multi-line scalars
     private final List<Problem> errors;
     private final List<Problem> warnings;
 
-    YamlNodes(String file, String text, List<Problem> errors, List<Problem> warnings) {
+    public YamlNodes(String file, String text, List<Problem> errors, List<Problem> warnings) {
         this.file = file;
         this.lines = List.of(text.split("\r\n|\r|\n", -1));
         this.errors = errors;
         this.warnings = warnings;
     }
 
-    int errorCount() {
+    public int errorCount() {
         return errors.size();
     }
 
-    static Position at(Node n) {
+    public static Position at(Node n) {
         return new Position(n.getStartMark().getLine() + 1, n.getStartMark().getColumn() + 1);
     }
 
-    void error(Node n, String message) {
+    public void error(Node n, String message) {
         error(at(n), message);
     }
 
-    void error(Position p, String message) {
+    public void error(Position p, String message) {
         errors.add(new Problem(file, p.line(), p.column(), message));
     }
 
-    void warn(Node n, String message) {
+    public void warn(Node n, String message) {
         Position p = at(n);
         warnings.add(new Problem(file, p.line(), p.column(), message));
     }
 
     /** A mapping's entries by key, rejecting keys not in {@code allowed} and duplicates. */
-    Map<String, Node> mapping(Node n, String what, Set<String> allowed) {
+    public Map<String, Node> mapping(Node n, String what, Set<String> allowed) {
         if (!(n instanceof MappingNode m)) {
             error(n, what + " must be a mapping");
             return null;
@@ -73,7 +74,7 @@ final class YamlNodes {
     }
 
     /** The value under {@code key} of a mapping, without validating anything. */
-    static Node peek(Node n, String key) {
+    public static Node peek(Node n, String key) {
         if (n instanceof MappingNode m) {
             for (NodeTuple t : m.getValue()) {
                 if (t.getKeyNode() instanceof ScalarNode k && k.getValue().equals(key)) {
@@ -84,7 +85,7 @@ final class YamlNodes {
         return null;
     }
 
-    List<Node> sequence(Node n, String what) {
+    public List<Node> sequence(Node n, String what) {
         if (n instanceof SequenceNode s) {
             return s.getValue();
         }
@@ -92,7 +93,7 @@ final class YamlNodes {
         return List.of();
     }
 
-    String string(Node n, String what) {
+    public String string(Node n, String what) {
         if (n instanceof ScalarNode s && !s.getValue().isEmpty()) {
             return s.getValue();
         }
@@ -100,7 +101,7 @@ final class YamlNodes {
         return null;
     }
 
-    List<String> strings(Node n, String what) {
+    public List<String> strings(Node n, String what) {
         List<String> out = new ArrayList<>();
         for (Node item : sequence(n, what)) {
             String s = string(item, "each entry of " + what);
@@ -111,7 +112,7 @@ final class YamlNodes {
         return out;
     }
 
-    Boolean bool(Node n, String what) {
+    public Boolean bool(Node n, String what) {
         if (n instanceof ScalarNode s) {
             switch (s.getValue()) {
                 case "true":
@@ -125,7 +126,7 @@ final class YamlNodes {
         return null;
     }
 
-    Integer positiveInt(Node n, String what) {
+    public Integer positiveInt(Node n, String what) {
         if (n instanceof ScalarNode s) {
             try {
                 int v = Integer.parseInt(s.getValue());
@@ -140,7 +141,7 @@ final class YamlNodes {
         return null;
     }
 
-    Integer intInRange(Node n, String what, int min, int max) {
+    public Integer intInRange(Node n, String what, int min, int max) {
         if (n instanceof ScalarNode s) {
             try {
                 int v = Integer.parseInt(s.getValue());
@@ -156,7 +157,7 @@ final class YamlNodes {
     }
 
     /** A mapping of plain string keys to non-empty string values, in file order. */
-    Map<String, Node> stringMap(Node n, String what) {
+    public Map<String, Node> stringMap(Node n, String what) {
         if (!(n instanceof MappingNode m)) {
             error(n, what + " must be a mapping");
             return Map.of();
@@ -172,7 +173,7 @@ final class YamlNodes {
         return out;
     }
 
-    java.time.Duration duration(Node n, String what) {
+    public java.time.Duration duration(Node n, String what) {
         String s = string(n, what);
         if (s == null) {
             return null;
@@ -192,7 +193,7 @@ final class YamlNodes {
      * rebuilds the value from the raw lines. Should that not reproduce the value, a single-line scalar's
      * raw line is walked escape by escape, and a multi-line one points at its start.
      */
-    Position scalarOffset(Node n, int offset) {
+    public Position scalarOffset(Node n, int offset) {
         Position start = at(n);
         if (!(n instanceof ScalarNode s)) {
             return start;

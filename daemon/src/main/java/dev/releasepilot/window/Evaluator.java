@@ -1,17 +1,17 @@
 package dev.releasepilot.window;
 
-import dev.releasepilot.rules.Aggregation;
-import dev.releasepilot.rules.Arithmetic;
-import dev.releasepilot.rules.ArithmeticOp;
-import dev.releasepilot.rules.ComparisonOp;
-import dev.releasepilot.rules.Condition;
-import dev.releasepilot.rules.Expr;
+import dev.releasepilot.rules.promql.Aggregation;
+import dev.releasepilot.rules.promql.Arithmetic;
+import dev.releasepilot.rules.promql.ArithmeticOp;
+import dev.releasepilot.rules.promql.ComparisonOp;
+import dev.releasepilot.rules.promql.Condition;
+import dev.releasepilot.rules.promql.Expr;
 import dev.releasepilot.rules.ExprTrigger;
-import dev.releasepilot.rules.HistogramQuantile;
-import dev.releasepilot.rules.NumberLiteral;
-import dev.releasepilot.rules.RangeFunction;
-import dev.releasepilot.rules.RangeFunctionCall;
-import dev.releasepilot.rules.VectorSelector;
+import dev.releasepilot.rules.promql.HistogramQuantile;
+import dev.releasepilot.rules.promql.NumberLiteral;
+import dev.releasepilot.rules.promql.RangeFunction;
+import dev.releasepilot.rules.promql.RangeFunctionCall;
+import dev.releasepilot.rules.promql.VectorSelector;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -186,7 +186,7 @@ public final class Evaluator {
             }
         }
 
-        double result(dev.releasepilot.rules.AggregationOp op) {
+        double result(dev.releasepilot.rules.promql.AggregationOp op) {
             return switch (op) {
                 case SUM -> sum.value();
                 case AVG -> sum.value() / count;

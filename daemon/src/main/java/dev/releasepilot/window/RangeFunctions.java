@@ -1,6 +1,6 @@
 package dev.releasepilot.window;
 
-import dev.releasepilot.rules.RangeFunction;
+import dev.releasepilot.rules.promql.RangeFunction;
 
 /**
  * The range-vector functions over one series' samples in (rangeStart, rangeEnd], oldest first,

@@ -1,14 +1,14 @@
 package dev.releasepilot.window;
 
-import dev.releasepilot.rules.Aggregation;
-import dev.releasepilot.rules.Arithmetic;
-import dev.releasepilot.rules.Condition;
-import dev.releasepilot.rules.Expr;
-import dev.releasepilot.rules.HistogramQuantile;
-import dev.releasepilot.rules.Matcher;
-import dev.releasepilot.rules.NumberLiteral;
-import dev.releasepilot.rules.RangeFunctionCall;
-import dev.releasepilot.rules.VectorSelector;
+import dev.releasepilot.rules.promql.Aggregation;
+import dev.releasepilot.rules.promql.Arithmetic;
+import dev.releasepilot.rules.promql.Condition;
+import dev.releasepilot.rules.promql.Expr;
+import dev.releasepilot.rules.promql.HistogramQuantile;
+import dev.releasepilot.rules.matcher.Matcher;
+import dev.releasepilot.rules.promql.NumberLiteral;
+import dev.releasepilot.rules.promql.RangeFunctionCall;
+import dev.releasepilot.rules.promql.VectorSelector;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;

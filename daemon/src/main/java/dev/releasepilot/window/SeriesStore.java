@@ -320,7 +320,7 @@ public final class SeriesStore implements SampleSink {
      * into {@code scratch} (stale markers left out); {@code latestOnly} copies just the newest one and
      * none when the series has ended. The visitor runs after the series' lock is released.
      */
-    void forEachWindow(dev.releasepilot.rules.VectorSelector selector, long fromExclusive, long toInclusive,
+    void forEachWindow(dev.releasepilot.rules.promql.VectorSelector selector, long fromExclusive, long toInclusive,
                        boolean latestOnly, SampleBuffer scratch, BiConsumer<Labels, SampleBuffer> visitor) {
         Generation g = generation;
         int id = g.index().selectorId(selector);

@@ -20,8 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
  * real requests through the LB to see where traffic goes — a read-back that agrees with itself while
  * traffic goes elsewhere fails here.
  */
-abstract class ActuatorContract {
-    static final int REQUESTS = 100;
+public abstract class ActuatorContract {
+    public static final int REQUESTS = 100;
 
     protected Vertx vertx;
     protected NamedUpstream stable;
@@ -45,7 +45,7 @@ abstract class ActuatorContract {
     protected abstract void stop();
 
     @BeforeEach
-    void startPeers() {
+    public void startPeers() {
         vertx = Vertx.vertx();
         stable = new NamedUpstream(vertx, "stable");
         canary = new NamedUpstream(vertx, "canary");
@@ -53,7 +53,7 @@ abstract class ActuatorContract {
     }
 
     @AfterEach
-    void stopPeers() throws Exception {
+    public void stopPeers() throws Exception {
         stop();
         stable.close();
         canary.close();
@@ -65,7 +65,7 @@ abstract class ActuatorContract {
     }
 
     @Test
-    void restoreSplitsTrafficAndRollbackMovesAllOfItToStable() throws Exception {
+    public void restoreSplitsTrafficAndRollbackMovesAllOfItToStable() throws Exception {
         Weights restored = apply(new Command.Restore("checkout"));
         assertTrue(restored.current().get(canaryServer()) > 0, "restored canary weight: " + restored);
         assertEquals(restored.initial().get(canaryServer()), restored.current().get(canaryServer()));
@@ -82,7 +82,7 @@ abstract class ActuatorContract {
     }
 
     @Test
-    void readReportsWhatTheLbHoldsAndChangesNothing() throws Exception {
+    public void readReportsWhatTheLbHoldsAndChangesNothing() throws Exception {
         Weights rolledBack = apply(new Command.Rollback("checkout"));
         assertEquals(rolledBack, apply(new Command.Read("checkout")));
         assertEquals(Map.of("stable", REQUESTS), Traffic.count(frontendPort(), REQUESTS));
@@ -93,7 +93,7 @@ abstract class ActuatorContract {
     }
 
     @Test
-    void applyingTheSameRollbackTwiceIsHarmless() throws Exception {
+    public void applyingTheSameRollbackTwiceIsHarmless() throws Exception {
         Weights first = apply(new Command.Rollback("checkout"));
         Weights second = apply(new Command.Rollback("checkout"));
         assertEquals(first, second);

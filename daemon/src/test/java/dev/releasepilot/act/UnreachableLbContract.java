@@ -19,24 +19,24 @@ import org.junit.jupiter.api.Test;
  * TIMEOUT (within the configured timeout, not TCP's minutes) when the LB accepts and never answers.
  * Both are retryable: a restarted LB can take the command.
  */
-abstract class UnreachableLbContract {
-    static final Duration TIMEOUT = Duration.ofMillis(300);
+public abstract class UnreachableLbContract {
+    public static final Duration TIMEOUT = Duration.ofMillis(300);
     protected Vertx vertx;
 
     /** An actuator whose LB API is at {@code hostPort}, with {@link #TIMEOUT} as its per-call timeout. */
     protected abstract Actuator actuatorFor(String hostPort);
 
     @BeforeEach
-    void startVertx() {
+    public void startVertx() {
         vertx = Vertx.vertx();
     }
 
     @AfterEach
-    void stopVertx() throws Exception {
+    public void stopVertx() throws Exception {
         vertx.close().await(10, TimeUnit.SECONDS);
     }
 
-    static ActuationFailure failure(Actuator a, Command c) {
+    public static ActuationFailure failure(Actuator a, Command c) {
         Throwable t = assertThrows(Throwable.class, () -> a.apply(c).await(20, TimeUnit.SECONDS));
         while (t instanceof CompletionException && t.getCause() != null) {
             t = t.getCause();
@@ -46,7 +46,7 @@ abstract class UnreachableLbContract {
     }
 
     @Test
-    void nothingListeningIsConnect() {
+    public void nothingListeningIsConnect() {
         Actuator a = actuatorFor("127.0.0.1:" + FreePort.get());
         for (Command c : new Command[] {new Command.Rollback("checkout"), new Command.Read("checkout")}) {
             ActuationFailure f = failure(a, c);
@@ -56,7 +56,7 @@ abstract class UnreachableLbContract {
     }
 
     @Test
-    void anLbThatAcceptsAndNeverAnswersIsTimeout() {
+    public void anLbThatAcceptsAndNeverAnswersIsTimeout() {
         try (SilentServer hung = new SilentServer()) {
             Actuator a = actuatorFor(hung.address());
             long t0 = System.nanoTime();

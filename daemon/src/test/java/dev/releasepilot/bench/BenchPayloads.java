@@ -1,7 +1,7 @@
 package dev.releasepilot.bench;
 
-import dev.releasepilot.ingest.ProtoWriter;
-import dev.releasepilot.ingest.WriteRequestBuilder;
+import dev.releasepilot.ingest.remotewrite.ProtoWriter;
+import dev.releasepilot.ingest.remotewrite.WriteRequestBuilder;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,7 +1,7 @@
 package dev.releasepilot.bench;
 
-import dev.releasepilot.act.HaproxyRuntimeClient;
-import dev.releasepilot.ingest.StatsPollProbe;
+import dev.releasepilot.act.haproxy.HaproxyRuntimeClient;
+import dev.releasepilot.ingest.haproxy.StatsPollProbe;
 import dev.releasepilot.peers.Haproxy;
 import dev.releasepilot.peers.LoadDriver;
 import dev.releasepilot.peers.StatusServer;

@@ -26,7 +26,7 @@ final class JfrBreakdown {
 
     static {
         CATEGORIES.put("store (SeriesStore)", List.of("dev.releasepilot.window.SeriesStore"));
-        CATEGORIES.put("protobuf decode + labels", List.of("dev.releasepilot.ingest.WriteRequestDecoder"));
+        CATEGORIES.put("protobuf decode + labels", List.of("dev.releasepilot.ingest.remotewrite.WriteRequestDecoder"));
     }
 
     static String of(Path recording, Instant from, Instant to) throws IOException {

@@ -1,6 +1,6 @@
 package dev.releasepilot.bench;
 
-import dev.releasepilot.ingest.InlineCost;
+import dev.releasepilot.ingest.remotewrite.InlineCost;
 import dev.releasepilot.peers.FreePort;
 import dev.releasepilot.peers.Prometheus;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

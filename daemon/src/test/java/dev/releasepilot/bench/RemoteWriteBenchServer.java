@@ -1,7 +1,7 @@
 package dev.releasepilot.bench;
 
-import dev.releasepilot.ingest.RemoteWriteReceiver;
-import dev.releasepilot.rules.PromqlParser;
+import dev.releasepilot.ingest.remotewrite.RemoteWriteReceiver;
+import dev.releasepilot.rules.promql.PromqlParser;
 import dev.releasepilot.rules.SyntaxError;
 import dev.releasepilot.window.SelectorIndex;
 import dev.releasepilot.window.SeriesStore;

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import dev.releasepilot.rules.Condition;
+import dev.releasepilot.rules.promql.Condition;
 import dev.releasepilot.rules.ExprTrigger;
-import dev.releasepilot.rules.PromqlParser;
+import dev.releasepilot.rules.promql.PromqlParser;
 import dev.releasepilot.window.EvaluationGrid;
 import dev.releasepilot.window.Evaluator;
 import dev.releasepilot.window.Labels;

@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.releasepilot.rules.AlertTrigger;
-import dev.releasepilot.rules.HaproxyBackend;
-import dev.releasepilot.rules.MatcherParser;
+import dev.releasepilot.rules.backend.HaproxyBackend;
+import dev.releasepilot.rules.matcher.MatcherParser;
 import dev.releasepilot.rules.Reaction;
 import dev.releasepilot.rules.ServiceRule;
 import dev.releasepilot.rules.SyntaxError;

@@ -14,7 +14,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /** A SampleSink that keeps every sample it is handed, in arrival order, for tests to look at. */
-final class CollectingSink implements SampleSink {
+public final class CollectingSink implements SampleSink {
     private final ConcurrentLinkedQueue<Sample> samples = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<Integer> batches = new ConcurrentLinkedQueue<>();
 
@@ -35,32 +35,32 @@ final class CollectingSink implements SampleSink {
         return Future.succeededFuture();
     }
 
-    List<Sample> all() {
+    public List<Sample> all() {
         return new ArrayList<>(samples);
     }
 
-    int batches() {
+    public int batches() {
         return batches.size();
     }
 
     /** Every sample of one exact series, in arrival order. */
-    List<Sample> series(String metric, String... labelPairs) {
+    public List<Sample> series(String metric, String... labelPairs) {
         Labels want = labels(metric, labelPairs);
         return samples.stream().filter(s -> s.labels().equals(want)).toList();
     }
 
     /** The newest sample of one exact series. */
-    Optional<Sample> latest(String metric, String... labelPairs) {
+    public Optional<Sample> latest(String metric, String... labelPairs) {
         List<Sample> s = series(metric, labelPairs);
         return s.isEmpty() ? Optional.empty() : Optional.of(s.get(s.size() - 1));
     }
 
     /** The newest value of a series, when its newest sample is a value (not a stale marker). */
-    Optional<Double> value(String metric, String... labelPairs) {
+    public Optional<Double> value(String metric, String... labelPairs) {
         return latest(metric, labelPairs).filter(s -> !s.isStaleMarker()).map(Sample::value);
     }
 
-    static Labels labels(String metric, String... labelPairs) {
+    public static Labels labels(String metric, String... labelPairs) {
         Map<String, String> m = new TreeMap<>();
         m.put(Labels.METRIC_NAME, metric);
         for (int i = 0; i < labelPairs.length; i += 2) {

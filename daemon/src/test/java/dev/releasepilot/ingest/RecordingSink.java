@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.function.Predicate;
 
 /** A SampleSink that keeps what it is given and can be told to refuse (as a store over its limits does). */
-final class RecordingSink implements SampleSink {
+public final class RecordingSink implements SampleSink {
     private final Predicate<String> wanted;
     private final List<Sample> samples = new ArrayList<>();
     private final List<Sample> refused = new ArrayList<>();
@@ -18,7 +18,7 @@ final class RecordingSink implements SampleSink {
     private volatile boolean refusing;
     private volatile boolean stalled;
 
-    RecordingSink(Predicate<String> wanted) {
+    public RecordingSink(Predicate<String> wanted) {
         this.wanted = wanted;
     }
 
@@ -46,33 +46,33 @@ final class RecordingSink implements SampleSink {
         return Future.succeededFuture();
     }
 
-    void refuse(boolean r) {
+    public void refuse(boolean r) {
         refusing = r;
     }
 
     /** While stalled, accept() takes nothing and never answers: a sink that has stopped making progress. */
-    void stall(boolean s) {
+    public void stall(boolean s) {
         stalled = s;
     }
 
-    synchronized List<Sample> samples() {
+    public synchronized List<Sample> samples() {
         return List.copyOf(samples);
     }
 
-    synchronized List<Sample> samples(String metric) {
+    public synchronized List<Sample> samples(String metric) {
         return samples.stream().filter(s -> s.labels().metricName().equals(metric)).toList();
     }
 
     /** Samples offered while refusing. */
-    synchronized List<Sample> refused() {
+    public synchronized List<Sample> refused() {
         return List.copyOf(refused);
     }
 
-    synchronized List<Thread> acceptThreads() {
+    public synchronized List<Thread> acceptThreads() {
         return List.copyOf(acceptThreads);
     }
 
-    synchronized void clear() {
+    public synchronized void clear() {
         samples.clear();
     }
 }

@@ -1,5 +1,8 @@
 package dev.releasepilot.rules;
 
+
+import dev.releasepilot.rules.promql.ComparisonOp;
+import dev.releasepilot.rules.promql.HistogramQuantile;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

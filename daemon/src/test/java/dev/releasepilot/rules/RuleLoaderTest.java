@@ -1,5 +1,9 @@
 package dev.releasepilot.rules;
 
+
+
+import dev.releasepilot.rules.backend.BackendParser;
+import dev.releasepilot.rules.backend.HaproxyBackend;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;

@@ -1,7 +1,7 @@
 package dev.releasepilot.window;
 
-import dev.releasepilot.rules.Condition;
-import dev.releasepilot.rules.PromqlParser;
+import dev.releasepilot.rules.promql.Condition;
+import dev.releasepilot.rules.promql.PromqlParser;
 import dev.releasepilot.rules.SyntaxError;
 import java.util.ArrayList;
 import java.util.List;

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.releasepilot.peers.PrometheusTsdb;
-import dev.releasepilot.rules.Expr;
-import dev.releasepilot.rules.PromqlParser;
+import dev.releasepilot.rules.promql.Expr;
+import dev.releasepilot.rules.promql.PromqlParser;
 import dev.releasepilot.rules.SyntaxError;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.json.JsonArray;

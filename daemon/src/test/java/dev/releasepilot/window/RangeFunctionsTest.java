@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.releasepilot.rules.RangeFunction;
+import dev.releasepilot.rules.promql.RangeFunction;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -1,0 +1,18 @@
+package dev.releasepilot.rules.promql;
+
+import java.util.List;
+
+/**
+ * {@code sum by (le) (expr)}: aggregates the elements of an instant vector into one element per
+ * distinct combination of the {@code by} labels (one element in all when {@code by} is empty).
+ */
+public record Aggregation(AggregationOp op, List<String> by, Expr argument) implements Expr {
+    public Aggregation {
+        by = List.copyOf(by);
+    }
+
+    @Override
+    public String toString() {
+        return op.promqlName() + (by.isEmpty() ? "" : " by (" + String.join(", ", by) + ")") + " (" + argument + ")";
+    }
+}

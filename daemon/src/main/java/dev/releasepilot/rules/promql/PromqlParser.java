@@ -1,0 +1,480 @@
+package dev.releasepilot.rules.promql;
+
+
+
+import dev.releasepilot.rules.DurationParser;
+import dev.releasepilot.rules.matcher.Matcher;
+import dev.releasepilot.rules.SyntaxError;
+import dev.releasepilot.rules.promql.PromqlLexer.Kind;
+import dev.releasepilot.rules.promql.PromqlLexer.Token;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * Recursive-descent parser for the PromQL subset (docs/windows.md lists it). The grammar, lowest
+ * precedence first:
+ * <pre>
+ * condition := sum cmp sum                      exactly one comparison, at the top
+ * sum       := product (('+' | '-') product)*
+ * product   := unary (('*' | '/') unary)*
+ * unary     := ('-' | '+') unary | primary
+ * primary   := number | '(' sum ')' | selector | aggregation | call
+ * </pre>
+ * PromQL features outside the subset are recognised and rejected by name, so the user learns that
+ * {@code offset} is unsupported rather than that a ')' was expected. Errors carry the offset of the
+ * offending character; the rule loader turns it into file:line:column.
+ */
+public final class PromqlParser {
+    private static final String SUPPORTED_FUNCTIONS = "rate, increase, avg_over_time, min_over_time, max_over_time, "
+            + "sum_over_time, count_over_time, last_over_time, histogram_quantile";
+    private static final String SUPPORTED_AGGREGATIONS = "sum, avg, min, max, count";
+    private static final Set<String> OTHER_AGGREGATIONS = Set.of("stddev", "stdvar", "topk", "bottomk", "quantile",
+            "count_values", "group", "limitk", "limit_ratio");
+    private static final Set<String> OTHER_FUNCTIONS = Set.of("abs", "absent", "absent_over_time", "ceil", "changes",
+            "clamp", "clamp_max", "clamp_min", "day_of_month", "day_of_week", "day_of_year", "days_in_month", "delta",
+            "deriv", "exp", "floor", "histogram_avg", "histogram_count", "histogram_sum", "histogram_fraction",
+            "histogram_stddev", "histogram_stdvar", "holt_winters", "double_exponential_smoothing", "hour", "idelta",
+            "irate", "label_join", "label_replace", "ln", "log2", "log10", "minute", "month", "predict_linear",
+            "quantile_over_time", "resets", "round", "scalar", "sgn", "sort", "sort_desc", "sort_by_label",
+            "sort_by_label_desc", "sqrt", "stddev_over_time", "stdvar_over_time", "present_over_time", "time",
+            "timestamp", "vector", "year", "acos", "acosh", "asin", "asinh", "atan", "atanh", "cos", "cosh", "deg",
+            "pi", "rad", "sin", "sinh", "tan", "tanh", "mad_over_time", "info", "ts_of_max_over_time",
+            "ts_of_min_over_time", "ts_of_last_over_time", "first_over_time");
+    private static final Set<String> KEYWORDS = Set.of("by", "without", "bool", "on", "ignoring", "group_left",
+            "group_right", "offset", "and", "or", "unless", "atan2");
+    private static final Set<String> COMPARISONS = Set.of("==", "!=", ">", "<", ">=", "<=");
+
+    private final PromqlLexer lexer;
+    private Token tok;
+
+    private PromqlParser(String text) {
+        this.lexer = new PromqlLexer(text);
+    }
+
+    /** Parses a whole {@code expr:} or {@code requires:}: an expression, one comparison, an expression. */
+    public static Condition parse(String text) throws SyntaxError {
+        PromqlParser p = new PromqlParser(text);
+        p.advance();
+        if (p.tok.is(Kind.EOF)) {
+            throw new SyntaxError(0, "empty expression");
+        }
+        int lhsAt = p.tok.start();
+        Expr lhs = p.sum();
+        if (!p.isComparison()) {
+            if (p.tok.is(Kind.EOF)) {
+                throw new SyntaxError(p.tok.start(),
+                        "the expression must end in one comparison such as '> 0.02' (it is a condition, not a query)");
+            }
+            throw p.unexpected("an operator or a comparison");
+        }
+        ComparisonOp op = comparison(p.tok.text());
+        p.advance();
+        p.rejectModifiers("comparison");
+        Expr rhs = p.sum();
+        if (p.isComparison()) {
+            throw new SyntaxError(p.tok.start(), "only one comparison is allowed, at the top of the expression");
+        }
+        if (!p.tok.is(Kind.EOF)) {
+            throw p.unexpected("the end of the expression");
+        }
+        if (lhs.isNumber() && rhs.isNumber()) {
+            throw new SyntaxError(lhsAt, "both sides of the comparison are numbers: one side must select series");
+        }
+        return new Condition(lhs, op, rhs);
+    }
+
+    private Expr sum() throws SyntaxError {
+        Expr e = product();
+        while (tok.isOp("+") || tok.isOp("-")) {
+            ArithmeticOp op = tok.isOp("+") ? ArithmeticOp.ADD : ArithmeticOp.SUB;
+            advance();
+            rejectModifiers("operator");
+            e = new Arithmetic(op, e, product());
+        }
+        return e;
+    }
+
+    private Expr product() throws SyntaxError {
+        Expr e = unary();
+        while (true) {
+            rejectUnsupportedOperator();
+            if (!tok.isOp("*") && !tok.isOp("/")) {
+                return e;
+            }
+            ArithmeticOp op = tok.isOp("*") ? ArithmeticOp.MUL : ArithmeticOp.DIV;
+            advance();
+            rejectModifiers("operator");
+            e = new Arithmetic(op, e, unary());
+        }
+    }
+
+    private Expr unary() throws SyntaxError {
+        if (tok.isOp("-") || tok.isOp("+")) {
+            boolean negate = tok.isOp("-");
+            advance();
+            Expr e = unary();
+            if (!negate) {
+                return e;
+            }
+            // PromQL's unary minus on a vector negates each element and drops the metric name: 0 - v does both.
+            return e instanceof NumberLiteral n ? new NumberLiteral(-n.value()) : new Arithmetic(ArithmeticOp.SUB,
+                    new NumberLiteral(0), e);
+        }
+        Expr e = primary();
+        rejectSelectorModifiers(e);
+        return e;
+    }
+
+    private Expr primary() throws SyntaxError {
+        Token t = tok;
+        switch (t.kind()) {
+            case NUMBER:
+                advance();
+                return new NumberLiteral(t.number());
+            case LPAREN: {
+                advance();
+                Expr e = sum();
+                if (isComparison()) {
+                    throw new SyntaxError(tok.start(), "a comparison is only allowed once, at the top of the expression");
+                }
+                expect(Kind.RPAREN, "')' to close the '(' at offset " + t.start());
+                return e;
+            }
+            case LBRACE:
+                throw new SyntaxError(t.start(), "a metric name is required before '{', e.g. http_requests_total{job=\"x\"}");
+            case STRING:
+                throw new SyntaxError(t.start(), "a string is not an expression; strings only appear as label values");
+            case IDENT:
+                return identifier(t);
+            case EOF:
+                throw new SyntaxError(t.start(), "unexpected end of expression: expected a metric, a number or '('");
+            default:
+                throw unexpected("a metric, a number or '('");
+        }
+    }
+
+    private Expr identifier(Token t) throws SyntaxError {
+        String name = t.text();
+        if (name.equalsIgnoreCase("inf") || name.equalsIgnoreCase("nan")) {
+            advance();
+            return new NumberLiteral(name.equalsIgnoreCase("inf") ? Double.POSITIVE_INFINITY : Double.NaN);
+        }
+        if (KEYWORDS.contains(name)) {
+            throw keyword(t);
+        }
+        advance();
+        boolean grouping = tok.isIdent("by") || tok.isIdent("without");
+        AggregationOp agg = AggregationOp.named(name);
+        if (agg != null && (tok.is(Kind.LPAREN) || grouping)) {
+            return aggregation(agg, t);
+        }
+        if (OTHER_AGGREGATIONS.contains(name) && (tok.is(Kind.LPAREN) || grouping)) {
+            throw new SyntaxError(t.start(), "aggregation '" + name + "' is not supported (supported: "
+                    + SUPPORTED_AGGREGATIONS + ")");
+        }
+        if (tok.is(Kind.LPAREN)) {
+            return call(t);
+        }
+        return selector(t);
+    }
+
+    private Expr aggregation(AggregationOp op, Token at) throws SyntaxError {
+        List<String> by = grouping(null);
+        expect(Kind.LPAREN, "'(' after " + op.promqlName());
+        Expr arg = sum();
+        if (isComparison()) {
+            throw new SyntaxError(tok.start(), "a comparison is only allowed once, at the top of the expression");
+        }
+        if (tok.is(Kind.COMMA)) {
+            throw new SyntaxError(tok.start(), op.promqlName() + "() takes exactly one argument");
+        }
+        expect(Kind.RPAREN, "')' to close " + op.promqlName() + "(");
+        by = grouping(by);
+        if (arg.isNumber()) {
+            throw new SyntaxError(at.start(), op.promqlName() + "() needs series to aggregate, not a number");
+        }
+        return new Aggregation(op, by == null ? List.of() : by, arg);
+    }
+
+    /** An optional {@code by (a, b)} clause; {@code earlier} is the one already read before the argument. */
+    private List<String> grouping(List<String> earlier) throws SyntaxError {
+        if (tok.isIdent("without")) {
+            throw new SyntaxError(tok.start(), "'without' is not supported: name the labels to keep with 'by (...)'");
+        }
+        if (!tok.isIdent("by")) {
+            return earlier;
+        }
+        if (earlier != null) {
+            throw new SyntaxError(tok.start(), "'by' is given twice");
+        }
+        advance();
+        expect(Kind.LPAREN, "'(' and a list of label names after 'by'");
+        List<String> labels = new ArrayList<>();
+        while (!tok.is(Kind.RPAREN)) {
+            if (!tok.is(Kind.IDENT) || tok.text().indexOf(':') >= 0) {
+                throw unexpected("a label name");
+            }
+            labels.add(tok.text());
+            advance();
+            if (tok.is(Kind.COMMA)) {
+                advance();
+            } else if (!tok.is(Kind.RPAREN)) {
+                throw unexpected("',' or ')'");
+            }
+        }
+        advance();
+        return labels;
+    }
+
+    private Expr call(Token name) throws SyntaxError {
+        String fn = name.text();
+        RangeFunction range = RangeFunction.named(fn);
+        if (range != null) {
+            advance(); // (
+            return rangeCall(range, name);
+        }
+        if (fn.equals("histogram_quantile")) {
+            advance(); // (
+            return histogramQuantile();
+        }
+        if (OTHER_FUNCTIONS.contains(fn)) {
+            throw new SyntaxError(name.start(), "function '" + fn + "' is not supported (supported: "
+                    + SUPPORTED_FUNCTIONS + ")");
+        }
+        throw new SyntaxError(name.start(), "unknown function '" + fn + "' (supported: " + SUPPORTED_FUNCTIONS + ")");
+    }
+
+    private Expr rangeCall(RangeFunction fn, Token name) throws SyntaxError {
+        String f = fn.promqlName();
+        if (!tok.is(Kind.IDENT) || KEYWORDS.contains(tok.text())) {
+            throw new SyntaxError(tok.start(), f + "() needs a range selector such as http_requests_total[1m]");
+        }
+        Token metric = tok;
+        advance();
+        if (tok.is(Kind.LPAREN)) {
+            throw new SyntaxError(metric.start(), f + "() needs a range selector such as http_requests_total[1m], not a"
+                    + " function call (subqueries are not supported)");
+        }
+        VectorSelector sel = selector(metric);
+        if (tok.isIdent("offset") || tok.is(Kind.AT)) {
+            rejectSelectorModifiers(sel);
+        }
+        if (!tok.is(Kind.LBRACKET)) {
+            throw new SyntaxError(tok.start(), f + "() needs a range after the selector, e.g. " + sel + "[1m]");
+        }
+        Duration range = rangeDuration();
+        rejectSelectorModifiers(null);
+        if (tok.is(Kind.COMMA)) {
+            throw new SyntaxError(tok.start(), f + "() takes exactly one argument");
+        }
+        expect(Kind.RPAREN, "')' to close " + f + "(");
+        return new RangeFunctionCall(fn, sel, range);
+    }
+
+    // Reads the raw text of "[1m]" after the '[' token: durations are not tokens of their own.
+    private Duration rangeDuration() throws SyntaxError {
+        String in = lexer.text();
+        int at = lexer.position();
+        while (at < in.length() && Character.isWhitespace(in.charAt(at))) {
+            at++;
+        }
+        int start = at;
+        while (at < in.length() && Character.isLetterOrDigit(in.charAt(at))) {
+            at++;
+        }
+        if (start == at) {
+            throw new SyntaxError(start, "expected a duration such as 1m inside [ ]");
+        }
+        Duration d;
+        try {
+            d = DurationParser.parse(in.substring(start, at));
+        } catch (SyntaxError e) {
+            throw new SyntaxError(start + e.offset(), "range " + e.getMessage());
+        }
+        if (d.isZero()) {
+            throw new SyntaxError(start, "a range must be longer than zero");
+        }
+        while (at < in.length() && Character.isWhitespace(in.charAt(at))) {
+            at++;
+        }
+        if (at < in.length() && in.charAt(at) == ':') {
+            throw new SyntaxError(at, "subqueries ([range:step]) are not supported");
+        }
+        lexer.reset(at);
+        advance();
+        expect(Kind.RBRACKET, "']' to close the range");
+        return d;
+    }
+
+    private Expr histogramQuantile() throws SyntaxError {
+        Token phiAt = tok;
+        boolean negative = false;
+        if (tok.isOp("-")) {
+            negative = true;
+            advance();
+        }
+        if (!tok.is(Kind.NUMBER)) {
+            throw new SyntaxError(phiAt.start(), "histogram_quantile's first argument must be a number such as 0.95");
+        }
+        double phi = negative ? -tok.number() : tok.number();
+        if (!(phi >= 0 && phi <= 1)) {
+            throw new SyntaxError(phiAt.start(), "the quantile must be between 0 and 1, got " + (negative ? "-" : "")
+                    + tok.text());
+        }
+        advance();
+        expect(Kind.COMMA, "',' and the bucket series after the quantile");
+        Token argAt = tok;
+        Expr buckets = sum();
+        if (isComparison()) {
+            throw new SyntaxError(tok.start(), "a comparison is only allowed once, at the top of the expression");
+        }
+        if (tok.is(Kind.COMMA)) {
+            throw new SyntaxError(tok.start(), "histogram_quantile() takes exactly two arguments");
+        }
+        expect(Kind.RPAREN, "')' to close histogram_quantile(");
+        if (buckets.isNumber()) {
+            throw new SyntaxError(argAt.start(), "histogram_quantile() needs bucket series (with an 'le' label), not a number");
+        }
+        return new HistogramQuantile(phi, buckets);
+    }
+
+    private VectorSelector selector(Token metric) throws SyntaxError {
+        List<Matcher> matchers = new ArrayList<>();
+        if (tok.is(Kind.LBRACE)) {
+            advance();
+            while (!tok.is(Kind.RBRACE)) {
+                matchers.add(matcher());
+                if (tok.is(Kind.COMMA)) {
+                    advance();
+                } else if (!tok.is(Kind.RBRACE)) {
+                    throw unexpected("',' or '}'");
+                }
+            }
+            advance();
+        }
+        return new VectorSelector(metric.text(), matchers);
+    }
+
+    private Matcher matcher() throws SyntaxError {
+        if (!tok.is(Kind.IDENT) || tok.text().indexOf(':') >= 0) {
+            throw unexpected("a label name");
+        }
+        Token label = tok;
+        if (label.text().equals("__name__")) {
+            throw new SyntaxError(label.start(), "__name__ matchers are not supported: write the metric name before the braces");
+        }
+        advance();
+        Matcher.Op op;
+        if (tok.isOp("=")) {
+            op = Matcher.Op.EQ;
+        } else if (tok.isOp("!=")) {
+            op = Matcher.Op.NEQ;
+        } else if (tok.isOp("=~")) {
+            op = Matcher.Op.RE;
+        } else if (tok.isOp("!~")) {
+            op = Matcher.Op.NRE;
+        } else {
+            throw unexpected("one of =, !=, =~, !~ after label '" + label.text() + "'");
+        }
+        advance();
+        if (!tok.is(Kind.STRING)) {
+            throw unexpected("a quoted label value");
+        }
+        Token value = tok;
+        advance();
+        try {
+            return Matcher.of(label.text(), op, value.text());
+        } catch (PatternSyntaxException e) {
+            throw new SyntaxError(value.start(), "invalid regex for " + label.text() + ": " + e.getDescription());
+        }
+    }
+
+    // After a selector or a parenthesised expression: PromQL modifiers the subset leaves out.
+    private void rejectSelectorModifiers(Expr e) throws SyntaxError {
+        if (tok.isIdent("offset")) {
+            throw new SyntaxError(tok.start(), "the 'offset' modifier is not supported: windows end at the evaluation time");
+        }
+        if (tok.is(Kind.AT)) {
+            throw new SyntaxError(tok.start(), "the '@' modifier is not supported: windows end at the evaluation time");
+        }
+        if (tok.is(Kind.LBRACKET)) {
+            if (e instanceof VectorSelector) {
+                throw new SyntaxError(tok.start(), "a range selector such as [1m] is only allowed inside rate(), increase()"
+                        + " or the *_over_time() functions");
+            }
+            throw new SyntaxError(tok.start(), "subqueries ([range:step]) are not supported");
+        }
+    }
+
+    private void rejectUnsupportedOperator() throws SyntaxError {
+        if (tok.isOp("%") || tok.isOp("^")) {
+            throw new SyntaxError(tok.start(), "operator '" + tok.text() + "' is not supported (supported: + - * /)");
+        }
+        if (tok.isIdent("atan2")) {
+            throw new SyntaxError(tok.start(), "operator 'atan2' is not supported (supported: + - * /)");
+        }
+        if (tok.isIdent("and") || tok.isIdent("or") || tok.isIdent("unless")) {
+            throw new SyntaxError(tok.start(), "set operator '" + tok.text() + "' is not supported");
+        }
+    }
+
+    // Right after a binary operator: vector-matching and bool modifiers are outside the subset.
+    private void rejectModifiers(String after) throws SyntaxError {
+        if (tok.isIdent("bool")) {
+            throw new SyntaxError(tok.start(), "the 'bool' modifier is not supported: a condition filters, it does not"
+                    + " return 0 or 1");
+        }
+        if (tok.isIdent("on") || tok.isIdent("ignoring")) {
+            throw new SyntaxError(tok.start(), "vector matching with " + tok.text() + "() is not supported: the two"
+                    + " sides of an " + after + " are matched on all their labels");
+        }
+        if (tok.isIdent("group_left") || tok.isIdent("group_right")) {
+            throw new SyntaxError(tok.start(), tok.text() + " is not supported: only one-to-one matching is");
+        }
+    }
+
+    private SyntaxError keyword(Token t) {
+        return switch (t.text()) {
+            case "by" -> new SyntaxError(t.start(), "'by' must follow an aggregation such as sum");
+            case "without" -> new SyntaxError(t.start(), "'without' is not supported: name the labels to keep with 'by (...)'");
+            case "offset" -> new SyntaxError(t.start(), "the 'offset' modifier is not supported: windows end at the"
+                    + " evaluation time");
+            case "and", "or", "unless" -> new SyntaxError(t.start(), "set operator '" + t.text() + "' is not supported");
+            default -> new SyntaxError(t.start(), "unexpected keyword '" + t.text() + "'");
+        };
+    }
+
+    private boolean isComparison() {
+        return tok.is(Kind.OP) && COMPARISONS.contains(tok.text());
+    }
+
+    private static ComparisonOp comparison(String symbol) {
+        for (ComparisonOp op : ComparisonOp.values()) {
+            if (op.symbol().equals(symbol)) {
+                return op;
+            }
+        }
+        throw new IllegalStateException(symbol);
+    }
+
+    private void expect(Kind kind, String what) throws SyntaxError {
+        if (!tok.is(kind)) {
+            throw unexpected(what);
+        }
+        advance();
+    }
+
+    private SyntaxError unexpected(String expected) {
+        if (tok.is(Kind.OP) && tok.text().equals("=")) {
+            return new SyntaxError(tok.start(), "unexpected '=': expected " + expected + " (use == to compare)");
+        }
+        return new SyntaxError(tok.start(), "unexpected " + tok.describe() + ": expected " + expected);
+    }
+
+    private void advance() throws SyntaxError {
+        tok = lexer.next();
+    }
+}

@@ -1,6 +1,6 @@
 package dev.releasepilot.it;
 
-import dev.releasepilot.ingest.WriteRequestBuilder;
+import dev.releasepilot.ingest.remotewrite.WriteRequestBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need when it is missing (JDK 17, Maven, and the real peers the tests start:
 # HAProxy, Alertmanager, Prometheus, nats-server, NGINX, Caddy, headless Chromium for the status page,
-# curl and procps for the exec actuator's test script — all Debian packages),
+# curl and procps for the exec actuator's test script, systemd-analyze for the unit's hardening check —
+# all Debian packages),
 # then runs every test. Usage: infra/test.sh [extra maven args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +23,7 @@ peers=(
   curl:curl
   setsid:util-linux
   kill:procps
+  systemd-analyze:systemd
 )
 missing=()
 for pair in "${peers[@]}"; do

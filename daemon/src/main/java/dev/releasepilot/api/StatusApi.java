@@ -5,7 +5,7 @@ import dev.releasepilot.http.HttpErrors;
 import dev.releasepilot.decide.CommandRefused;
 import dev.releasepilot.decide.NoSuchService;
 import dev.releasepilot.decide.OperatorCommand;
-import dev.releasepilot.decide.Pilot;
+import dev.releasepilot.decide.ControlPort;
 import dev.releasepilot.journal.Journal;
 import dev.releasepilot.journal.JournalEntry;
 import io.vertx.core.Future;
@@ -23,14 +23,14 @@ import java.util.function.Supplier;
  * changes state only by submitting {@link OperatorCommand}s to decide.
  */
 public final class StatusApi {
-    private final Pilot pilot;
+    private final ControlPort pilot;
     private final Journal journal;
     private final Auth auth;
     private final Supplier<Future<Void>> reload;
     private final Supplier<JsonArray> sources;
 
     /** @param sources the state of the pollers that feed the windows (HAProxy stats), for {@code /api/v1/sources} */
-    public StatusApi(Pilot pilot, Journal journal, Auth auth, Supplier<Future<Void>> reload, Supplier<JsonArray> sources) {
+    public StatusApi(ControlPort pilot, Journal journal, Auth auth, Supplier<Future<Void>> reload, Supplier<JsonArray> sources) {
         this.sources = sources;
         this.pilot = pilot;
         this.journal = journal;

@@ -3,20 +3,25 @@ package dev.releasepilot.app;
 import dev.releasepilot.act.Actuators;
 import dev.releasepilot.act.CircuitBreakingActuator;
 import dev.releasepilot.api.Auth;
-import dev.releasepilot.http.HttpErrors;
 import dev.releasepilot.api.StatusApi;
 import dev.releasepilot.api.StatusPage;
 import dev.releasepilot.decide.Pilot;
+import dev.releasepilot.http.HttpErrors;
 import dev.releasepilot.ingest.alertmanager.AlertmanagerReceiver;
 import dev.releasepilot.ingest.haproxy.HaproxyStatsPoller;
 import dev.releasepilot.ingest.probe.HealthProber;
 import dev.releasepilot.ingest.remotewrite.RemoteWriteReceiver;
-import dev.releasepilot.rules.RuleSet;
 import dev.releasepilot.journal.FileJournal;
 import dev.releasepilot.rules.LoadResult;
 import dev.releasepilot.rules.Problem;
 import dev.releasepilot.rules.RuleLoader;
+import dev.releasepilot.rules.RuleSet;
 import dev.releasepilot.telemetry.Telemetry;
+import dev.releasepilot.window.EvaluationGrid;
+import dev.releasepilot.window.Evaluator;
+import dev.releasepilot.window.SampleSink;
+import dev.releasepilot.window.SeriesStore;
+import dev.releasepilot.window.StoreLimits;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -27,7 +32,8 @@ import java.util.logging.Logger;
 import java.util.stream.Collectors;
 
 /**
- * Wires the pipeline together: rules → journal → decide → ingest/api on one HTTP server. Embeddable:
+ * Assembles the pipeline in one place: rules → journal → decide's router → the window stage → the
+ * services → the sources (receivers, pollers, probes, NATS) and the API on one HTTP server. Embeddable:
  * tests start it in-process on port 0 and read {@link #port()}.
  */
 public final class Daemon implements AutoCloseable {
@@ -42,6 +48,7 @@ public final class Daemon implements AutoCloseable {
     private final FileJournal journal;
     private final Telemetry telemetry;
     private final Pilot pilot;
+    private final SeriesStore store;
     private final HttpServer server;
     private final HaproxyStatsPoller stats;
     private final NatsLink nats;
@@ -49,7 +56,8 @@ public final class Daemon implements AutoCloseable {
     private Future<Void> reloading = Future.succeededFuture();
 
     private Daemon(DaemonConfig config, Vertx vertx, FileJournal journal, Telemetry telemetry, Pilot pilot,
-                   HttpServer server, HaproxyStatsPoller stats, NatsLink nats) {
+                   SeriesStore store, HttpServer server, HaproxyStatsPoller stats, NatsLink nats) {
+        this.store = store;
         this.stats = stats;
         this.nats = nats;
         this.config = config;
@@ -89,21 +97,28 @@ public final class Daemon implements AutoCloseable {
             throw new StartupFailure("NATS: " + e.getMessage());
         }
         try {
-            Pilot pilot = Pilot.start(vertx, rules.rules(), journal, config.clock(), telemetry.registry(),
+            // The pipeline, in order: decide's router, the window stage that reports touches to it, the
+            // services (each with its own evaluator over the shared, concurrent store), then the sources.
+            Pilot pilot = new Pilot(vertx, journal, config.clock(), telemetry.registry(),
                     r -> new CircuitBreakingActuator(Actuators.create(vertx, r.backend()), r.name(), r.backend().kind(),
                             CIRCUIT_THRESHOLD, CIRCUIT_OPEN_FOR, config.clock(), telemetry.registry()),
-                    config.actuationRetryDelayMs(),
-                    config.reconcileIntervalMs(), nats.events()).await(30, TimeUnit.SECONDS);
+                    config.actuationRetryDelayMs(), config.reconcileIntervalMs(), nats.events());
+            StoreLimits limits = WindowStage.limits(rules.rules());
+            SeriesStore store = new SeriesStore(WindowStage.index(rules.rules()), limits, telemetry.registry(), pilot);
+            // Evaluate at every step of the store's resolution that samples pass: a fixed grid keeps
+            // replays deterministic.
+            EvaluationGrid grid = new EvaluationGrid(limits.resolution().toMillis());
+            pilot.start(rules.rules(), () -> new Evaluator(store), grid).await(30, TimeUnit.SECONDS);
             // Always deployed; it idles when no backend sets stats_poll, and picks them up on reload.
-            HaproxyStatsPoller stats = new HaproxyStatsPoller(rules.rules(), pilot.samples(), config.clock(),
+            HaproxyStatsPoller stats = new HaproxyStatsPoller(rules.rules(), store, config.clock(),
                     telemetry.registry());
             vertx.deployVerticle(stats).await(30, TimeUnit.SECONDS);
-            nats.subscribe(vertx, pilot, config);
+            nats.subscribe(vertx, store, config);
             Holder holder = new Holder();
-            Router router = router(vertx, config, journal, telemetry, pilot, stats, holder);
+            Router router = router(vertx, config, journal, telemetry, pilot, store, stats, holder);
             HttpServer server = vertx.createHttpServer().requestHandler(router)
                     .listen(config.port(), config.host()).await(30, TimeUnit.SECONDS);
-            Daemon d = new Daemon(config, vertx, journal, telemetry, pilot, server, stats, nats);
+            Daemon d = new Daemon(config, vertx, journal, telemetry, pilot, store, server, stats, nats);
             d.startProbes(rules.rules()).await(30, TimeUnit.SECONDS);
             holder.daemon = d;
             LOG.info("release-pilot " + VERSION + " listening on " + config.host() + ":" + server.actualPort()
@@ -124,7 +139,7 @@ public final class Daemon implements AutoCloseable {
     }
 
     private static Router router(Vertx vertx, DaemonConfig config, FileJournal journal, Telemetry telemetry,
-                                 Pilot pilot, HaproxyStatsPoller stats, Holder holder) {
+                                 Pilot pilot, SampleSink samples, HaproxyStatsPoller stats, Holder holder) {
         Router router = Router.router(vertx);
         Auth auth = new Auth(config.readToken(), config.adminToken());
         router.get("/-/healthy").handler(ctx -> ctx.response().end("Healthy.\n"));
@@ -138,7 +153,7 @@ public final class Daemon implements AutoCloseable {
         router.get("/metrics").handler(ctx -> ctx.response()
                 .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(telemetry.scrape()));
         new AlertmanagerReceiver(pilot, config.clock(), telemetry.registry(), config.bodyLimitBytes()).mount(router);
-        new RemoteWriteReceiver(pilot.samples(), telemetry.registry(), config.bodyLimitBytes(),
+        new RemoteWriteReceiver(samples, telemetry.registry(), config.bodyLimitBytes(),
                 RemoteWriteReceiver.DEFAULT_UNCOMPRESSED_LIMIT).mount(router);
         new StatusApi(pilot, journal, auth, () -> holder.daemon == null
                 ? Future.failedFuture("starting") : holder.daemon.reload(), () -> {
@@ -195,7 +210,10 @@ public final class Daemon implements AutoCloseable {
                 LOG.warning("reload failed, keeping the previous rules: " + problems);
                 return Future.failedFuture(new IllegalArgumentException("rules not reloaded: " + problems));
             }
-            return pilot.reload(r.rules()).compose(v -> stats.reload(r.rules())).compose(v -> startProbes(r.rules()))
+            return pilot.reload(r.rules()).compose(v -> {
+                store.reload(WindowStage.index(r.rules()));
+                return stats.reload(r.rules());
+            }).compose(v -> startProbes(r.rules()))
                     .onComplete(ar -> telemetry.reloadOutcome(ar.succeeded()));
         });
     }

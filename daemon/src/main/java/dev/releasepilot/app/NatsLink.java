@@ -1,11 +1,11 @@
 package dev.releasepilot.app;
 
 import dev.releasepilot.decide.EventSink;
-import dev.releasepilot.decide.Pilot;
 import dev.releasepilot.ingest.nats.NatsConnector;
 import dev.releasepilot.ingest.nats.NatsEventPublisher;
 import dev.releasepilot.ingest.nats.NatsSampleSubscriber;
 import dev.releasepilot.ingest.nats.NatsSettings;
+import dev.releasepilot.window.SampleSink;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 
@@ -44,9 +44,9 @@ final class NatsLink {
         return (service, type, body) -> publisher.publish(service, body.copy().put("service", service).put("type", type));
     }
 
-    void subscribe(Vertx vertx, Pilot pilot, DaemonConfig config) {
+    void subscribe(Vertx vertx, SampleSink samples, DaemonConfig config) {
         if (connector != null && !settings.subjects().isEmpty()) {
-            subscriber = new NatsSampleSubscriber(vertx, connector, settings, pilot.samples(), config.clock(), registry)
+            subscriber = new NatsSampleSubscriber(vertx, connector, settings, samples, config.clock(), registry)
                     .start();
         }
     }

@@ -11,7 +11,7 @@ abstract class ControlCommand implements Callable<Integer> {
     @Option(names = "--url", defaultValue = "http://127.0.0.1:9095", description = "Daemon URL (default: ${DEFAULT-VALUE}).")
     String url;
 
-    @Option(names = "--token-file", required = true, description = "File holding the admin bearer token.")
+    @Option(names = "--token-file", description = "File holding the admin bearer token (default: $" + ApiClient.TOKEN_ENV + ").")
     Path tokenFile;
 
     @Option(names = "--reason", defaultValue = "requested from the CLI", description = "Why; goes into the journal.")

@@ -6,8 +6,9 @@ import picocli.CommandLine.Command;
 /** {@code release-pilot <command>}: parses flags and hands over; no logic lives here. */
 @Command(name = "release-pilot", mixinStandardHelpOptions = true, version = "release-pilot 0.1.0",
         description = "Reactive monitoring and auto-rollback daemon.",
-        subcommands = {RunCommand.class, CheckCommand.class, StatusCommand.class, ControlCommand.Rollback.class,
-                ControlCommand.Pause.class, ControlCommand.Resume.class})
+        subcommands = {RunCommand.class, CheckCommand.class, StatusCommand.class, DecisionsCommand.class,
+                HealthCommand.class, ControlCommand.Rollback.class, ControlCommand.Pause.class,
+                ControlCommand.Resume.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -22,6 +23,6 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (run, check, status, rollback, pause, resume)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (run, check, status, decisions, health, rollback, pause, resume)");
     }
 }

@@ -24,6 +24,10 @@ final class BoundedSet {
         return map.containsKey(key);
     }
 
+    void clear() {
+        map.clear();
+    }
+
     int size() {
         return map.size();
     }

@@ -39,6 +39,11 @@ final class DecideMetrics {
         }
     }
 
+    /** An expr trigger's evaluation threw; the trigger is ERROR until one succeeds. */
+    void triggerError(String service, String trigger) {
+        registry.counter("release_pilot_trigger_errors_total", "service", service, "trigger", trigger).increment();
+    }
+
     void drift(String service) {
         registry.counter("release_pilot_drift_corrected_total", "service", service).increment();
     }

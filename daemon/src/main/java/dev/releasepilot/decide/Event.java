@@ -108,14 +108,38 @@ public sealed interface Event {
         }
     }
 
-    /** A release (canary) went live: old alerts become stale, a rolled-back service is cleared. */
-    record ReleaseStarted(Instant at, String version, JsonObject detail) implements Event {
+    /**
+     * A release (canary) went live: old alerts become stale, a rolled-back service is cleared, and every
+     * trigger starts afresh. {@code watermarks}: per expr trigger, the newest sample time (event time) it
+     * had seen when the release arrived; only newer samples count for this release. Journaled (as
+     * {@code "watermarks": {trigger: RFC 3339}}, left out when empty) so a restart re-derives the reset.
+     */
+    record ReleaseStarted(Instant at, String version, JsonObject detail, java.util.Map<String, Instant> watermarks)
+            implements Event {
+        public ReleaseStarted {
+            watermarks = java.util.Map.copyOf(watermarks);
+        }
+
+        public ReleaseStarted(Instant at, String version, JsonObject detail) {
+            this(at, version, detail, java.util.Map.of());
+        }
+
+        public ReleaseStarted withWatermarks(java.util.Map<String, Instant> marks) {
+            return new ReleaseStarted(at, version, detail, marks);
+        }
+
         public String type() {
             return "release";
         }
 
         public JsonObject body() {
-            return new JsonObject().put("at", at.toString()).put("version", version).put("detail", detail);
+            JsonObject o = new JsonObject().put("at", at.toString()).put("version", version).put("detail", detail);
+            if (!watermarks.isEmpty()) {
+                JsonObject marks = new JsonObject();
+                new java.util.TreeMap<>(watermarks).forEach((t, w) -> marks.put(t, w.toString()));
+                o.put("watermarks", marks);
+            }
+            return o;
         }
     }
 
@@ -132,8 +156,15 @@ public sealed interface Event {
             case "action_failed" -> new ActuationFailed(at, b.getString("reason"), b.getString("error"),
                     b.getInteger("attempts", 1));
             case "drift" -> new DriftFound(at, b.getJsonObject("observed", new JsonObject()), b.getString("detail"));
-            case "release" -> new ReleaseStarted(at, b.getString("version"), b.getJsonObject("detail", new JsonObject()));
+            case "release" -> new ReleaseStarted(at, b.getString("version"), b.getJsonObject("detail", new JsonObject()),
+                    watermarks(b.getJsonObject("watermarks", new JsonObject())));
             default -> throw new IllegalArgumentException("unknown journal record type '" + type + "'");
         };
+    }
+
+    private static java.util.Map<String, Instant> watermarks(JsonObject o) {
+        java.util.Map<String, Instant> out = new java.util.LinkedHashMap<>();
+        o.forEach(e -> out.put(e.getKey(), Instant.parse((String) e.getValue())));
+        return out;
     }
 }

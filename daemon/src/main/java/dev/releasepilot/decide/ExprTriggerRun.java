@@ -20,24 +20,50 @@ final class ExprTriggerRun {
     private static final int MAX_INSTANTS = 256;
     private static final int MAX_EVIDENCE = 10;
 
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(ExprTriggerRun.class.getName());
+
     final ExprTrigger trigger;
-    private final ConditionTracker tracker;
+    private final String service;
+    private final DecideMetrics metrics;
+    private ConditionTracker tracker; // replaced by each release: for, FIRING and clear_for belong to one release
     private final EvaluationGrid grid;
     private long lastEvaluatedMs = Long.MIN_VALUE; // the last grid instant evaluated finally
     private long lastObservedMs = Long.MIN_VALUE;  // the last instant evaluated, final or provisional
     private long lastTouchEventMs = Long.MIN_VALUE; // the newest event time samples brought
     private long lastTouchNanos;                    // when (monotonic wall time) they arrived
+    private long notBeforeMs = Long.MIN_VALUE;      // the current release's start: older samples do not count
     private ConditionStatus last;
     private TriggerVerdict lastVerdict;
+    private String error;                           // why the last evaluation failed; null when it succeeded
+    private long errorSinceMs;
 
     /** What an evaluation pass found: the verdict and time of the firing, or null when nothing fired. */
     record Fired(long eventMs, TriggerVerdict verdict) {
     }
 
-    ExprTriggerRun(ExprTrigger trigger, EvaluationGrid grid) {
+    ExprTriggerRun(ExprTrigger trigger, EvaluationGrid grid, String service, DecideMetrics metrics) {
         this.trigger = trigger;
+        this.service = service;
+        this.metrics = metrics;
         this.grid = grid;
         this.tracker = new ConditionTracker(trigger.forDuration(), trigger.clearFor());
+    }
+
+    /** The newest sample time (event time, ms) this trigger has seen, or Long.MIN_VALUE before any. */
+    long watermarkMs() {
+        return lastTouchEventMs;
+    }
+
+    /**
+     * A new release: the trigger starts afresh ({@code for}, FIRING and {@code clear_for} forgotten) and
+     * from now on counts only samples newer than {@code watermarkMs}, the newest it had seen when the
+     * release arrived (event time, so a replayed stream behaves as a live one). Long.MIN_VALUE: no bound.
+     */
+    void startRelease(long watermarkMs) {
+        notBeforeMs = watermarkMs;
+        tracker = new ConditionTracker(trigger.forDuration(), trigger.clearFor());
+        last = null;
+        lastVerdict = null;
     }
 
     /** Samples arrived: evaluates at every grid instant they passed; returns the firing, if one happened. */
@@ -85,12 +111,41 @@ final class ExprTriggerRun {
     }
 
     private Fired observe(Evaluator evaluator, long t, Fired fired) {
-        TriggerVerdict v = evaluator.evaluate(trigger, t);
+        TriggerVerdict v;
+        try {
+            v = evaluator.evaluate(trigger, t, notBeforeMs);
+        } catch (RuntimeException e) {
+            failed(t, e);
+            return fired;
+        }
+        if (error != null) {
+            LOG.info(() -> "service " + service + ": trigger " + trigger.name() + " evaluates again after failing since "
+                    + Instant.ofEpochMilli(errorSinceMs));
+            error = null;
+        }
         ConditionStatus s = tracker.observe(t, v.outcome());
         last = s;
         lastVerdict = v;
         lastObservedMs = t;
         return s.fired() && fired == null ? new Fired(t, v) : fired;
+    }
+
+    /**
+     * An evaluation threw: counted every time, logged once per run of failures (not once per sample), and
+     * the trigger is ERROR, never healthy and never firing, until an evaluation succeeds. The tracker sees
+     * NO_DATA: what the condition was is unknown, so a pending {@code for} must not run on across the gap.
+     */
+    private void failed(long t, RuntimeException e) {
+        metrics.triggerError(service, trigger.name());
+        tracker.observe(t, dev.releasepilot.window.Outcome.NO_DATA);
+        lastObservedMs = t;
+        lastVerdict = null;
+        if (error == null) {
+            errorSinceMs = t;
+            LOG.log(java.util.logging.Level.WARNING, "service " + service + ": trigger " + trigger.name()
+                    + " failed to evaluate at " + Instant.ofEpochMilli(t) + "; it is ERROR until an evaluation succeeds", e);
+        }
+        error = String.valueOf(e);
     }
 
     JsonObject evidence(Fired f) {
@@ -101,10 +156,16 @@ final class ExprTriggerRun {
     }
 
     JsonObject view() {
-        JsonObject o = new JsonObject().put("expr", trigger.expr())
-                .put("state", last == null ? ConditionState.NO_DATA.name() : last.state().name());
+        JsonObject o = new JsonObject().put("expr", trigger.expr());
+        if (error != null) {
+            return o.put("state", ConditionState.ERROR.name()).put("error", error)
+                    .put("since", Instant.ofEpochMilli(errorSinceMs).toString())
+                    .put("evaluated_at", Instant.ofEpochMilli(lastObservedMs).toString());
+        }
+        o.put("state", last == null ? ConditionState.NO_DATA.name() : last.state().name());
         if (last == null) {
-            o.put("detail", "no samples yet");
+            o.put("detail", notBeforeMs == Long.MIN_VALUE ? "no samples yet"
+                    : "release started: waiting for samples after " + Instant.ofEpochMilli(notBeforeMs));
         } else {
             o.put("since", Instant.ofEpochMilli(last.sinceMs()).toString())
                     .put("evaluated_at", Instant.ofEpochMilli(lastObservedMs).toString());

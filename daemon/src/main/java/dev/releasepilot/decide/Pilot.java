@@ -4,9 +4,14 @@ import dev.releasepilot.act.Actuator;
 import dev.releasepilot.journal.Journal;
 import dev.releasepilot.journal.JournalEntry;
 import dev.releasepilot.rules.AlertTrigger;
+import dev.releasepilot.rules.ProbeTrigger;
 import dev.releasepilot.rules.RuleSet;
 import dev.releasepilot.rules.ServiceRule;
 import dev.releasepilot.rules.Trigger;
+import dev.releasepilot.window.EvaluationGrid;
+import dev.releasepilot.window.Evaluator;
+import dev.releasepilot.window.Touch;
+import dev.releasepilot.window.TouchListener;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -18,13 +23,20 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /**
- * The decide stage's front door: routes each signal to the services whose triggers match it and
- * operator commands to their service. Each service runs in its own {@link ServiceController}.
+ * The decide stage's router: hands each signal to the services whose triggers match it, each touch of
+ * the windows to the trigger it concerns, and operator commands to their service. It owns nothing but
+ * the (immutable, swapped on reload) map of services; each service's state lives in its own
+ * {@link ServiceController} on its own context. The window stage is built by the caller (app) and
+ * reaches a service only through the evaluator the {@code evaluators} factory makes for it.
+ *
+ * <p>Built in two steps because the window stage reports touches to this router: create it, build the
+ * series store with it as the {@link TouchListener}, then {@link #start} it.
  */
-public final class Pilot {
+public final class Pilot implements SignalPort, ControlPort, TouchListener {
     private static final Logger LOG = Logger.getLogger(Pilot.class.getName());
 
     private final Vertx vertx;
@@ -36,40 +48,43 @@ public final class Pilot {
     private final long reconcileIntervalMs;
     private final EventSink events;
     private volatile Map<String, ServiceController> services = Map.of();
-    private final dev.releasepilot.window.SeriesStore store;
-    private final dev.releasepilot.window.Evaluator evaluator;
-    private final dev.releasepilot.window.EvaluationGrid grid;
+    private Supplier<Evaluator> evaluators;
+    private EvaluationGrid grid;
 
-    private Pilot(Vertx vertx, Journal journal, Clock clock, MeterRegistry registry,
-                  Function<ServiceRule, Actuator> actuators, long retryDelayMs, long reconcileIntervalMs,
-                  RuleSet rules, EventSink events) {
-        this.events = events;
-        this.reconcileIntervalMs = reconcileIntervalMs;
-        dev.releasepilot.window.StoreLimits limits = limits(rules);
-        this.store = new dev.releasepilot.window.SeriesStore(index(rules), limits, registry, this::route);
-        this.evaluator = new dev.releasepilot.window.Evaluator(store);
-        // Evaluate at every step of the store's resolution that samples pass, plus provisionally at the
-        // step just after the newest sample (ExprTriggerRun): a fixed grid keeps replays deterministic.
-        this.grid = new dev.releasepilot.window.EvaluationGrid(limits.resolution().toMillis());
+    /**
+     * @param actuators the actuator chain (adapter, circuit breaker, ...) for a service's backend
+     * @param retryDelayMs the first delay before a failed rollback is tried again
+     * @param reconcileIntervalMs how often each service reads its weights back (0: never)
+     */
+    public Pilot(Vertx vertx, Journal journal, Clock clock, MeterRegistry registry,
+                 Function<ServiceRule, Actuator> actuators, long retryDelayMs, long reconcileIntervalMs,
+                 EventSink events) {
         this.vertx = vertx;
         this.journal = journal;
         this.clock = clock;
         this.metrics = new DecideMetrics(registry);
         this.actuators = actuators;
         this.retryDelayMs = retryDelayMs;
+        this.reconcileIntervalMs = reconcileIntervalMs;
+        this.events = events;
     }
 
     /**
-     * Rebuilds every service's state from the journal, then starts them. A rollback that was in flight
-     * when the previous process died is completed.
+     * Rebuilds every service's state from the journal, then deploys them. A rollback that was in flight
+     * when the previous process died is completed. Call once, before any signal or touch arrives.
+     *
+     * @param evaluators makes one evaluator per service: each service owns its evaluation state
+     * @param grid the event-time instants at which expr triggers are evaluated
      */
-    public static Future<Pilot> start(Vertx vertx, RuleSet rules, Journal journal, Clock clock,
-                                      MeterRegistry registry, Function<ServiceRule, Actuator> actuators,
-                                      long retryDelayMs, long reconcileIntervalMs, EventSink events) {
-        Pilot p = new Pilot(vertx, journal, clock, registry, actuators, retryDelayMs, reconcileIntervalMs, rules, events);
+    public Future<Pilot> start(RuleSet rules, Supplier<Evaluator> evaluators, EvaluationGrid grid) {
+        if (this.grid != null) {
+            throw new IllegalStateException("Pilot already started");
+        }
+        this.evaluators = evaluators;
+        this.grid = grid;
         Map<String, ServiceController> created = new LinkedHashMap<>();
         for (ServiceRule r : rules.services()) {
-            created.put(r.name(), p.controller(r));
+            created.put(r.name(), controller(r));
         }
         int skipped = 0;
         for (JournalEntry e : journal.replay()) {
@@ -92,73 +107,31 @@ public final class Pilot {
             deployed.add(vertx.deployVerticle(c));
         }
         return Future.all(deployed).map(v -> {
-            p.services = Map.copyOf(created);
-            return p;
+            services = Map.copyOf(created);
+            return this;
         });
     }
 
     private ServiceController controller(ServiceRule r) {
         ServiceController c = new ServiceController(r, journal, clock, metrics, retryDelayMs, reconcileIntervalMs,
-                evaluator, grid, events);
+                evaluators.get(), grid, events);
         c.actuator(actuators.apply(r));
         return c;
     }
 
-    private static final String KEY_SEPARATOR = "/"; // service names cannot contain it
-
-    private static dev.releasepilot.window.SelectorIndex index(RuleSet rules) {
-        dev.releasepilot.window.SelectorIndex.Builder b = dev.releasepilot.window.SelectorIndex.builder();
-        for (ServiceRule s : rules.services()) {
-            for (Trigger t : s.triggers()) {
-                if (t instanceof dev.releasepilot.rules.ExprTrigger e) {
-                    String key = s.name() + KEY_SEPARATOR + e.name();
-                    b.add(key, e.condition());
-                    if (e.requires() != null) {
-                        b.add(key, e.requires());
-                    }
-                }
-            }
-        }
-        return b.build();
-    }
-
-    /**
-     * Store limits for the rules: the resolution follows the fastest HAProxy stats poll (default 1 s),
-     * so short windows such as {@code [2s]} over 250 ms polls keep every sample.
-     */
-    private static dev.releasepilot.window.StoreLimits limits(RuleSet rules) {
-        dev.releasepilot.window.StoreLimits d = dev.releasepilot.window.StoreLimits.defaults();
-        java.time.Duration resolution = d.resolution();
-        for (ServiceRule s : rules.services()) {
-            if (s.backend() instanceof dev.releasepilot.rules.backend.HaproxyBackend h && !h.statsPoll().isZero()
-                    && h.statsPoll().compareTo(resolution) < 0) {
-                resolution = h.statsPoll();
-            }
-        }
-        return new dev.releasepilot.window.StoreLimits(d.maxSeries(), d.staleness(), resolution, d.slack(),
-                d.maxSamplesPerSeries());
-    }
-
-    private void route(List<dev.releasepilot.window.Touch> touches) {
+    /** From the window stage, on an ingest thread: each touched trigger evaluates on its service's context. */
+    @Override
+    public void touched(List<Touch> touches) {
         Map<String, ServiceController> current = services;
-        for (dev.releasepilot.window.Touch t : touches) {
-            int cut = t.key().indexOf(KEY_SEPARATOR);
-            ServiceController c = current.get(t.key().substring(0, cut));
+        for (Touch t : touches) {
+            ServiceController c = current.get(TriggerKey.service(t.key()));
             if (c != null) {
-                c.touched(t.key().substring(cut + 1), t.oldestMs(), t.newestMs());
+                c.touched(TriggerKey.trigger(t.key()), t.oldestMs(), t.newestMs());
             }
         }
     }
 
-    /** Where ingest hands samples (remote_write, NATS, HAProxy stats): the windows of the expr triggers. */
-    public dev.releasepilot.window.SampleSink samples() {
-        return store;
-    }
-
-    /**
-     * Takes validated signals from ingest. Completes once every signal that changed some service's
-     * state is journaled; fails (the sender should retry) if the journal could not take it.
-     */
+    @Override
     public Future<Void> accept(List<Signal> signals) {
         List<Future<?>> work = new ArrayList<>();
         for (Signal s : signals) {
@@ -176,7 +149,7 @@ public final class Pilot {
                 }
             } else if (s instanceof ProbeSignal p) {
                 ServiceController c = services.get(p.service());
-                dev.releasepilot.rules.ProbeTrigger t = c == null ? null : probeTrigger(c.ruleSnapshot(), p.trigger());
+                ProbeTrigger t = c == null ? null : probeTrigger(c.ruleSnapshot(), p.trigger());
                 if (t != null) { // a probe of a service or trigger removed by a reload: dropped
                     work.add(c.probe(p, t));
                 }
@@ -194,25 +167,28 @@ public final class Pilot {
         return null;
     }
 
-    private static dev.releasepilot.rules.ProbeTrigger probeTrigger(ServiceRule rule, String name) {
+    private static ProbeTrigger probeTrigger(ServiceRule rule, String name) {
         for (Trigger t : rule.triggers()) {
-            if (t instanceof dev.releasepilot.rules.ProbeTrigger p && p.name().equals(name)) {
+            if (t instanceof ProbeTrigger p && p.name().equals(name)) {
                 return p;
             }
         }
         return null;
     }
 
+    @Override
     public Future<JsonObject> command(String service, OperatorCommand command) {
         ServiceController c = services.get(service);
         return c == null ? Future.failedFuture(new NoSuchService(service)) : c.command(command);
     }
 
+    @Override
     public Future<JsonObject> status(String service) {
         ServiceController c = services.get(service);
         return c == null ? Future.failedFuture(new NoSuchService(service)) : c.status();
     }
 
+    @Override
     public Future<JsonArray> statuses() {
         List<Future<JsonObject>> all = new ArrayList<>();
         services.values().forEach(c -> all.add(c.status()));
@@ -225,7 +201,8 @@ public final class Pilot {
 
     /**
      * Swaps in new rules. Existing services keep their state; new ones start in STEADY; services that
-     * vanished from the rules stop (their journal history stays).
+     * vanished from the rules stop (their journal history stays). The caller re-indexes the window
+     * stage for the new rules.
      */
     public Future<Void> reload(RuleSet rules) {
         Map<String, ServiceController> next = new LinkedHashMap<>();
@@ -249,10 +226,7 @@ public final class Pilot {
                 work.add(vertx.undeploy(e.getValue().deploymentID()));
             }
         }
-        return Future.all(work).onSuccess(v -> {
-            services = Map.copyOf(next);
-            store.reload(index(rules));
-        }).mapEmpty();
+        return Future.all(work).onSuccess(v -> services = Map.copyOf(next)).mapEmpty();
     }
 
     public List<String> serviceNames() {

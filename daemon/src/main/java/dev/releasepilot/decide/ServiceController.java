@@ -53,6 +53,8 @@ final class ServiceController extends VerticleBase {
     private long flushTimer = -1;
     private final long baseRetryDelayMs;
     private final long reconcileIntervalMs;
+    // This service's own evaluator (its own scratch space), made for it by the pipeline's factory; it binds
+    // to this context's thread on first use and refuses calls from any other thread.
     private final dev.releasepilot.window.Evaluator evaluator;
     private final dev.releasepilot.window.EvaluationGrid grid;
     private java.util.Map<String, ExprTriggerRun> exprRuns = java.util.Map.of();
@@ -64,7 +66,7 @@ final class ServiceController extends VerticleBase {
         this.reconcileIntervalMs = reconcileIntervalMs;
         this.evaluator = evaluator;
         this.grid = grid;
-        this.exprRuns = exprRuns(rule, java.util.Map.of(), grid);
+        this.exprRuns = exprRuns(rule, java.util.Map.of(), grid, metrics);
         this.machine = new ServiceMachine(rule);
         this.ruleSnapshot = rule;
         this.journal = journal;
@@ -89,7 +91,32 @@ final class ServiceController extends VerticleBase {
     /** Before deployment: rebuild state from the journal. */
     void replay(Event e) {
         machine.apply(e);
+        startRelease(e);
         published = machine.state();
+    }
+
+    /** A release starts every expr trigger afresh at the watermark it carries (the machine resets the others). */
+    private void startRelease(Event e) {
+        if (e instanceof Event.ReleaseStarted r) {
+            exprRuns.forEach((name, run) -> {
+                java.time.Instant w = r.watermarks().get(name);
+                run.startRelease(w == null ? Long.MIN_VALUE : w.toEpochMilli());
+            });
+        }
+    }
+
+    /** Stamps a release with each expr trigger's event-time watermark as it arrives, so it can be journaled. */
+    private Event withWatermarks(Event e) {
+        if (!(e instanceof Event.ReleaseStarted r)) {
+            return e;
+        }
+        java.util.Map<String, java.time.Instant> marks = new java.util.LinkedHashMap<>();
+        exprRuns.forEach((name, run) -> {
+            if (run.watermarkMs() != Long.MIN_VALUE) {
+                marks.put(name, java.time.Instant.ofEpochMilli(run.watermarkMs()));
+            }
+        });
+        return r.withWatermarks(marks);
     }
 
     void actuator(Actuator a) {
@@ -128,8 +155,8 @@ final class ServiceController extends VerticleBase {
     }
 
     Future<JsonObject> command(OperatorCommand c) {
-        return onContext(() -> handle(machine.onCommand(c, clock.instant()), System.nanoTime())
-                .map(v -> view()));
+        return onContext(() -> handle(machine.onCommand(c, clock.instant()).stream().map(this::withWatermarks).toList(),
+                System.nanoTime()).map(v -> view()));
     }
 
     Future<JsonObject> status() {
@@ -138,12 +165,13 @@ final class ServiceController extends VerticleBase {
 
     /** Trigger runs for the rule; an unchanged trigger keeps its run (its pending {@code for} survives a reload). */
     private static java.util.Map<String, ExprTriggerRun> exprRuns(ServiceRule rule, java.util.Map<String, ExprTriggerRun> old,
-                                                                   dev.releasepilot.window.EvaluationGrid grid) {
+                                                                   dev.releasepilot.window.EvaluationGrid grid,
+                                                                   DecideMetrics metrics) {
         java.util.Map<String, ExprTriggerRun> out = new java.util.LinkedHashMap<>();
         for (dev.releasepilot.rules.Trigger t : rule.triggers()) {
             if (t instanceof dev.releasepilot.rules.ExprTrigger e) {
                 ExprTriggerRun previous = old.get(e.name());
-                out.put(e.name(), previous != null && previous.trigger.equals(e) ? previous : new ExprTriggerRun(e, grid));
+                out.put(e.name(), previous != null && previous.trigger.equals(e) ? previous : new ExprTriggerRun(e, grid, rule.name(), metrics));
             }
         }
         return out;
@@ -180,7 +208,7 @@ final class ServiceController extends VerticleBase {
     void reload(ServiceRule rule, Actuator newActuator) {
         ruleSnapshot = rule;
         context.runOnContext(v -> {
-            exprRuns = exprRuns(rule, exprRuns, grid);
+            exprRuns = exprRuns(rule, exprRuns, grid, metrics);
             machine.rule(rule);
             if (newActuator != null) {
                 this.actuator = newActuator;
@@ -192,6 +220,7 @@ final class ServiceController extends VerticleBase {
         boolean rollback = false;
         for (Event e : events) {
             machine.apply(e);
+            startRelease(e);
             rollback |= e instanceof Event.DriftFound;
             if (e instanceof Event.Decided d) {
                 metrics.decision(name(), d.kind());

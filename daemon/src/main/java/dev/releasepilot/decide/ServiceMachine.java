@@ -229,10 +229,13 @@ public final class ServiceMachine {
             state = ServiceState.CANARY;
             cooldownUntil = null;
             lastFailure = null;
-            // Alerts that started before this release describe the previous version.
-            if (rule.ignoreAlertsBeforeRelease()) {
-                firing.values().removeIf(a -> a.startsAt().isBefore(r.at()));
-            }
+            // Every trigger starts afresh with a release: alert episodes and runs of failed probes belong
+            // to the previous one. An alert still firing is judged again when Alertmanager re-sends it:
+            // stale if it started before this release (and the rule says so), a new decision otherwise.
+            firing.clear();
+            seen.clear();
+            probeRuns.clear();
+            probeEvidence.clear();
         } else {
             throw new IllegalStateException("unhandled event " + e);
         }

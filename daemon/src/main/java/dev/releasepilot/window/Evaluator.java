@@ -26,9 +26,12 @@ import java.util.Set;
  * selectors the newest sample within the 5-minute lookback unless a stale marker ended the series.
  * Every expression it evaluates must have been registered in the store's {@link SelectorIndex}.
  *
- * <p>Not thread-safe (it reuses one scratch buffer): use one evaluator per thread or context. The
- * store itself may be written concurrently meanwhile; a sample newer than {@code t} never changes the
- * answer for {@code t}, which is why a replayed stream gives the same answers as a live one.
+ * <p>Single owner (it reuses one scratch buffer): the first thread that evaluates owns it, and a call
+ * from any other thread throws {@link IllegalStateException} instead of corrupting the scratch space
+ * of the owner's evaluation. Each service's context gets its own evaluator; a Vert.x event-loop context
+ * always runs on the same thread, so "owner thread" and "owner context" coincide. The store itself may
+ * be written concurrently meanwhile; a sample newer than {@code t} never changes the answer for
+ * {@code t}, which is why a replayed stream gives the same answers as a live one.
  */
 public final class Evaluator {
     /** Prometheus' default lookback delta for instant selectors. */
@@ -36,15 +39,42 @@ public final class Evaluator {
 
     private final SeriesStore store;
     private final SampleBuffer scratch = new SampleBuffer(64);
+    private final java.util.concurrent.atomic.AtomicReference<Thread> owner = new java.util.concurrent.atomic.AtomicReference<>();
 
     public Evaluator(SeriesStore store) {
         this.store = store;
     }
 
+    /**
+     * Binds this evaluator to the calling thread on first use; throws IllegalStateException when called
+     * from another thread later (two services sharing one evaluator gave each other's values and
+     * ArrayIndexOutOfBoundsExceptions from the shared scratch buffer).
+     */
+    private void checkOwner() {
+        Thread current = Thread.currentThread();
+        Thread o = owner.get();
+        if (o == current || (o == null && owner.compareAndSet(null, current))) {
+            return;
+        }
+        throw new IllegalStateException("Evaluator owned by thread '" + owner.get().getName()
+                + "' called from thread '" + current.getName() + "': each service context needs its own Evaluator");
+    }
+
     /** A trigger's expr gated by its requires guard (NO_DATA while the guard does not hold). */
     public TriggerVerdict evaluate(ExprTrigger trigger, long t) {
-        Verdict expr = evaluate(trigger.condition(), t);
-        Verdict requires = trigger.requires() == null ? null : evaluate(trigger.requires(), t);
+        return evaluate(trigger, t, Long.MIN_VALUE);
+    }
+
+    /**
+     * As {@link #evaluate(ExprTrigger, long)}, counting only samples newer than {@code notBeforeMs}
+     * (event time, ms): every window's lower bound becomes max(t - range, notBeforeMs) and instant
+     * selectors see only newer samples. A release starts a trigger afresh this way, at the newest sample
+     * time the trigger had seen when the release arrived. Long.MIN_VALUE: no bound.
+     */
+    public TriggerVerdict evaluate(ExprTrigger trigger, long t, long notBeforeMs) {
+        checkOwner();
+        Verdict expr = evaluate(trigger.condition(), t, notBeforeMs);
+        Verdict requires = trigger.requires() == null ? null : evaluate(trigger.requires(), t, notBeforeMs);
         return TriggerVerdict.of(expr, requires);
     }
 
@@ -53,8 +83,13 @@ public final class Evaluator {
      * the groups for which the condition holds. NaN elements count as missing data.
      */
     public Verdict evaluate(Condition c, long t) {
-        Value lhs = evaluate(c.lhs(), t);
-        Value rhs = evaluate(c.rhs(), t);
+        return evaluate(c, t, Long.MIN_VALUE);
+    }
+
+    private Verdict evaluate(Condition c, long t, long notBeforeMs) {
+        checkOwner();
+        Value lhs = evaluate(c.lhs(), t, notBeforeMs);
+        Value rhs = evaluate(c.rhs(), t, notBeforeMs);
         ComparisonOp op = c.op();
         if (lhs instanceof Value.Scalar l && rhs instanceof Value.Scalar r) {
             if (Double.isNaN(l.value()) || Double.isNaN(r.value())) {
@@ -112,30 +147,35 @@ public final class Evaluator {
 
     /** The value of an expression at t: a number, or an instant vector (empty: no data). */
     public Value evaluate(Expr e, long t) {
+        return evaluate(e, t, Long.MIN_VALUE);
+    }
+
+    private Value evaluate(Expr e, long t, long notBeforeMs) {
+        checkOwner();
         if (e instanceof NumberLiteral n) {
             return new Value.Scalar(n.value());
         }
         if (e instanceof VectorSelector s) {
-            return instant(s, t);
+            return instant(s, t, notBeforeMs);
         }
         if (e instanceof RangeFunctionCall c) {
-            return rangeFunction(c, t);
+            return rangeFunction(c, t, notBeforeMs);
         }
         if (e instanceof Aggregation a) {
-            return aggregate(a, (Value.InstantVector) evaluate(a.argument(), t));
+            return aggregate(a, (Value.InstantVector) evaluate(a.argument(), t, notBeforeMs));
         }
         if (e instanceof HistogramQuantile h) {
-            return histogramQuantile(h.phi(), (Value.InstantVector) evaluate(h.buckets(), t));
+            return histogramQuantile(h.phi(), (Value.InstantVector) evaluate(h.buckets(), t, notBeforeMs));
         }
         if (e instanceof Arithmetic a) {
-            return arithmetic(a.op(), evaluate(a.lhs(), t), evaluate(a.rhs(), t));
+            return arithmetic(a.op(), evaluate(a.lhs(), t, notBeforeMs), evaluate(a.rhs(), t, notBeforeMs));
         }
         throw new IllegalArgumentException("unknown expression node " + e.getClass());
     }
 
-    private Value instant(VectorSelector s, long t) {
+    private Value instant(VectorSelector s, long t, long notBeforeMs) {
         List<Element> out = new ArrayList<>();
-        store.forEachWindow(s, t - LOOKBACK_MS, t, true, scratch, (labels, buf) -> {
+        store.forEachWindow(s, Math.max(t - LOOKBACK_MS, notBeforeMs), t, true, scratch, (labels, buf) -> {
             if (buf.size > 0) {
                 out.add(new Element(labels, buf.values[0]));
             }
@@ -143,8 +183,9 @@ public final class Evaluator {
         return new Value.InstantVector(out);
     }
 
-    private Value rangeFunction(RangeFunctionCall c, long t) {
-        long start = t - c.range().toMillis();
+    private Value rangeFunction(RangeFunctionCall c, long t, long notBeforeMs) {
+        // A bounded window is a shorter window: rate and increase extrapolate to its own start.
+        long start = Math.max(t - c.range().toMillis(), notBeforeMs);
         RangeFunction f = c.function();
         List<Element> out = new ArrayList<>();
         store.forEachWindow(c.selector(), start, t, false, scratch, (labels, buf) -> {

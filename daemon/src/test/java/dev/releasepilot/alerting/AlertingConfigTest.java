@@ -1,6 +1,7 @@
 package dev.releasepilot.alerting;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.releasepilot.peers.Binaries;
 import java.nio.file.Path;
@@ -21,6 +22,13 @@ class AlertingConfigTest {
     void prometheusRulesPassPromtool() throws Exception {
         run(Binaries.require("promtool", "prometheus").toString(), "check", "rules",
                 ALERTING.resolve("prometheus-rules.yml").toString());
+    }
+
+    @Test
+    void theDaemonsOwnAlertRulesPassPromtool() throws Exception {
+        String out = run(Binaries.require("promtool", "prometheus").toString(), "check", "rules",
+                ALERTING.resolve("release-pilot-self.yml").toString());
+        assertTrue(out.contains("SUCCESS: 8 rules found"), out);
     }
 
     @Test

@@ -39,7 +39,8 @@ class ExprTriggerRunTest {
             store = new SeriesStore(SelectorIndex.builder().add("s/t", c).build(), StoreLimits.defaults(),
                     new SimpleMeterRegistry(), touches -> { });
             evaluator = new Evaluator(store);
-            run = new ExprTriggerRun(new ExprTrigger("t", expr, c, forDuration, null, Duration.ZERO), new EvaluationGrid(STEP));
+            run = new ExprTriggerRun(new ExprTrigger("t", expr, c, forDuration, null, Duration.ZERO), new EvaluationGrid(STEP),
+                    "s", new DecideMetrics(new SimpleMeterRegistry()));
         }
 
         ExprTriggerRun.Fired feed(Sample s, long nowMs) {

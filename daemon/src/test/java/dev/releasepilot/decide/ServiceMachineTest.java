@@ -281,6 +281,39 @@ class ServiceMachineTest {
         assertEquals(DecisionKind.ROLLBACK, decision(out).kind());
     }
 
+    @Test
+    void aReleaseStartsProbeRunsAndAlertEpisodesAfresh() {
+        ServiceMachine m = new ServiceMachine(rule(Reaction.ROLLBACK, false, Duration.ofMinutes(10), false));
+        dev.releasepilot.rules.ProbeTrigger health = new dev.releasepilot.rules.ProbeTrigger("health",
+                "http://127.0.0.1:1/health", Duration.ofSeconds(1), Duration.ofSeconds(1), 3, 0);
+        feed(m, new OperatorCommand.Release("v1", new JsonObject(), "deploy"), T0);
+        AlertSignal a = firing("fp1", T0.plusSeconds(5), CHECKOUT_ERRORS);
+        assertEquals(DecisionKind.ROLLBACK, decision(feed(m, a, T0.plusSeconds(6))).kind());
+        feed(m, actuated(T0.plusSeconds(7)));
+        for (int i = 0; i < 2; i++) { // two failed probes of three: a run in progress
+            record(m, m.onProbe(failedProbe(), health, T0.plusSeconds(8 + i)));
+        }
+        assertEquals(2, m.view().getJsonObject("failing_probes").getJsonObject("health").getInteger("consecutive_failures"));
+
+        feed(m, new OperatorCommand.Release("v2", new JsonObject(), "fixed"), T0.plusSeconds(60));
+        assertEquals(0, m.view().getJsonObject("failing_probes").size(), "the run belonged to v1");
+        // The same episode, re-sent while still firing: it counts for v2 (this rule acts on older alerts).
+        assertEquals(DecisionKind.ROLLBACK, decision(feed(m, a, T0.plusSeconds(61))).kind());
+        feed(m, actuated(T0.plusSeconds(62)));
+
+        feed(m, new OperatorCommand.Release("v3", new JsonObject(), "fixed again"), T0.plusSeconds(120));
+        List<Event> probes = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            probes.addAll(record(m, m.onProbe(failedProbe(), health, T0.plusSeconds(121 + i))));
+        }
+        assertEquals(1, probes.stream().filter(e -> e instanceof Event.Decided).count(),
+                "three failures counted from the release decide: " + probes);
+    }
+
+    private static ProbeSignal failedProbe() {
+        return new ProbeSignal("checkout", "health", false, 503, null, 3, T0, 0);
+    }
+
     // --- replay
 
     @Test

@@ -52,7 +52,9 @@ class RuleLoaderTest {
         assertEquals(List.of("stable1"), be.stable());
         assertEquals(List.of("canary1"), be.canary());
 
-        assertEquals(List.of("error-rate", "p95", "health", "paged"), checkout.triggers().stream().map(Trigger::name).toList());
+        assertEquals(Duration.ofMillis(250), be.statsPoll());
+        assertEquals(List.of("error-rate", "p95", "health", "paged", "canary-5xx"),
+                checkout.triggers().stream().map(Trigger::name).toList());
         AlertTrigger paged = checkout.triggers().stream().filter(t -> t instanceof AlertTrigger)
                 .map(t -> (AlertTrigger) t).findFirst().orElseThrow();
         assertEquals("paged", paged.name());

@@ -5,7 +5,7 @@ package dev.releasepilot.ingest.alertmanager;
 import dev.releasepilot.ingest.BadInput;
 import dev.releasepilot.ingest.IngestMetrics;
 import dev.releasepilot.http.HttpErrors;
-import dev.releasepilot.decide.Pilot;
+import dev.releasepilot.decide.SignalPort;
 import dev.releasepilot.decide.Signal;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Handler;
@@ -29,12 +29,12 @@ import java.util.List;
 public final class AlertmanagerReceiver {
     public static final String PATH = "/api/v1/alerts/alertmanager";
 
-    private final Pilot pilot;
+    private final SignalPort pilot;
     private final Clock clock;
     private final IngestMetrics metrics;
     private final long bodyLimit;
 
-    public AlertmanagerReceiver(Pilot pilot, Clock clock, MeterRegistry registry, long bodyLimit) {
+    public AlertmanagerReceiver(SignalPort pilot, Clock clock, MeterRegistry registry, long bodyLimit) {
         this.pilot = pilot;
         this.clock = clock;
         this.metrics = new IngestMetrics(registry, "alertmanager");

@@ -1,6 +1,6 @@
 package dev.releasepilot.ingest.probe;
 
-import dev.releasepilot.decide.Pilot;
+import dev.releasepilot.decide.SignalPort;
 import dev.releasepilot.decide.ProbeSignal;
 import dev.releasepilot.rules.ProbeTrigger;
 import dev.releasepilot.rules.RuleSet;
@@ -28,13 +28,13 @@ import java.util.concurrent.TimeUnit;
  */
 public final class HealthProber extends VerticleBase {
     private final RuleSet rules;
-    private final Pilot pilot;
+    private final SignalPort pilot;
     private final Clock clock;
     private final MeterRegistry registry;
     private final List<Long> timers = new ArrayList<>();
     private HttpClient client;
 
-    public HealthProber(RuleSet rules, Pilot pilot, Clock clock, MeterRegistry registry) {
+    public HealthProber(RuleSet rules, SignalPort pilot, Clock clock, MeterRegistry registry) {
         this.rules = rules;
         this.pilot = pilot;
         this.clock = clock;

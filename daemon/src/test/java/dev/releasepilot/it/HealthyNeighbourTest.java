@@ -98,8 +98,9 @@ class HealthyNeighbourTest {
             for (String f : failing) {
                 Poll.until(f + "'s canary drained", Duration.ofSeconds(30), () -> haproxy.weight("be_" + f, "canary1") == 0);
             }
-            // Every trigger has seen the whole stream: whatever the healthy ones were going to decide, they have.
-            Instant last = Instant.ofEpochMilli((start + (SECONDS - 1) * 1000L + 999) / 1000 * 1000);
+            // Every trigger has evaluated, finally, the last instant before the newest sample: whatever the
+            // healthy ones were going to decide on the stream, they have.
+            Instant last = Instant.ofEpochMilli((start + (SECONDS - 1) * 1000L) / 1000 * 1000);
             for (String s : all) {
                 Poll.until(s + " evaluated up to " + last, Duration.ofSeconds(30), () -> {
                     String at = d.service(s).getJsonObject("expr_triggers").getJsonObject("error-ratio").getString("evaluated_at");

@@ -28,12 +28,14 @@ final class ExprTriggerRun {
     private ConditionTracker tracker; // replaced by each release: for, FIRING and clear_for belong to one release
     private final EvaluationGrid grid;
     private long lastEvaluatedMs = Long.MIN_VALUE; // the last grid instant evaluated finally
-    private long lastObservedMs = Long.MIN_VALUE;  // the last instant evaluated, final or provisional
+    private long lastObservedMs = Long.MIN_VALUE;  // the last instant evaluated finally (or failed)
     private long lastTouchEventMs = Long.MIN_VALUE; // the newest event time samples brought
     private long lastTouchNanos;                    // when (monotonic wall time) they arrived
     private long notBeforeMs = Long.MIN_VALUE;      // the current release's start: older samples do not count
     private ConditionStatus last;
     private TriggerVerdict lastVerdict;
+    private TriggerVerdict previewVerdict;         // the instant after the newest sample, not final yet
+    private long previewMs = Long.MIN_VALUE;
     private String error;                           // why the last evaluation failed; null when it succeeded
     private long errorSinceMs;
 
@@ -64,6 +66,7 @@ final class ExprTriggerRun {
         tracker = new ConditionTracker(trigger.forDuration(), trigger.clearFor());
         last = null;
         lastVerdict = null;
+        previewVerdict = null;
     }
 
     /** Samples arrived: evaluates at every grid instant they passed; returns the firing, if one happened. */
@@ -90,24 +93,40 @@ final class ExprTriggerRun {
     }
 
     /**
-     * Evaluates at every grid instant in (last evaluated, newestMs], then once more, provisionally, at
-     * the first grid instant at or after {@code newestMs}: the newest samples almost never sit exactly on
-     * the grid, and without this they would wait for the NEXT samples to push the grid past them (a
-     * whole poll or scrape interval). The provisional instant is evaluated again, finally, once newer
-     * samples pass it. Returns the firing, if one happened.
+     * Evaluates, finally, every grid instant in (last evaluated, newestMs): only those, because an
+     * instant is complete only once a sample NEWER than it has arrived. One scrape's samples may come in
+     * several requests (Prometheus shards a scrape's series over parallel connections), so when samples
+     * stamped {@code newestMs} arrive, others stamped {@code newestMs} may still be on their way; an
+     * instant at or after {@code newestMs} evaluated now could see half a scrape (half a histogram's
+     * buckets, the 5xx counter without the 2xx one) and decide differently from the same samples in
+     * one request. Then the first grid instant at or after {@code newestMs} is previewed for the API
+     * ({@link #view()}'s {@code provisional}) without touching the condition's state: it neither fires
+     * nor interrupts a pending {@code for}. Decisions therefore depend on the samples only, not on how
+     * they were split into requests, at the cost of waiting for the next sample (one scrape or poll
+     * interval) before an instant decides. Returns the firing, if one happened.
      */
     private Fired advance(Evaluator evaluator, long oldestMs, long newestMs) {
         long after = lastEvaluatedMs;
         Fired fired = null;
-        for (long t : grid.due(after, newestMs, MAX_INSTANTS)) {
+        for (long t : grid.due(after, newestMs - 1, MAX_INSTANTS)) {
             fired = observe(evaluator, t, fired);
             lastEvaluatedMs = t;
         }
         long provisional = Math.floorDiv(newestMs + grid.stepMs() - 1, grid.stepMs()) * grid.stepMs();
-        if (provisional > lastEvaluatedMs && provisional > newestMs) {
-            fired = observe(evaluator, provisional, fired);
+        if (provisional > lastEvaluatedMs) {
+            preview(evaluator, provisional);
         }
         return fired;
+    }
+
+    /** Evaluates {@code t} for the API only: the condition's state is left alone (see {@link #advance}). */
+    private void preview(Evaluator evaluator, long t) {
+        try {
+            previewVerdict = evaluator.evaluate(trigger, t, notBeforeMs);
+            previewMs = t;
+        } catch (RuntimeException e) {
+            previewVerdict = null; // the final evaluation of the same instant reports it
+        }
     }
 
     private Fired observe(Evaluator evaluator, long t, Fired fired) {
@@ -176,6 +195,10 @@ final class ExprTriggerRun {
         if (lastVerdict != null) {
             o.put("value", elements(lastVerdict.expr().compared()));
             o.put("requires", lastVerdict.requires() == null ? null : elements(lastVerdict.requires().compared()));
+        }
+        if (previewVerdict != null && previewMs > lastObservedMs) {
+            o.put("provisional", new JsonObject().put("at", Instant.ofEpochMilli(previewMs).toString())
+                    .put("outcome", previewVerdict.outcome().name()).put("value", elements(previewVerdict.expr().compared())));
         }
         return o;
     }

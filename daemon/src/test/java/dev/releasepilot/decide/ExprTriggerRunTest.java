@@ -50,15 +50,40 @@ class ExprTriggerRunTest {
     }
 
     @Test
-    void aFreshSampleIsJudgedWhenItArrivesNotWhenTheNextOneComes() throws Exception {
+    void anInstantDecidesOnceANewerSampleCompletesIt() throws Exception {
         Fixture f = new Fixture("increase(errors_total[2s]) > 0", Duration.ZERO);
         // Polls every 250 ms, 37 ms off the grid; the counter stays flat, then jumps.
         for (int i = 0; i < 8; i++) {
             assertNull(f.feed(errors(10_037 + i * STEP, 5), 10_037 + i * STEP));
         }
-        ExprTriggerRun.Fired fired = f.feed(errors(10_037 + 8 * STEP, 9), 10_037 + 8 * STEP);
-        assertNotNull(fired, "fires on the sample that shows the errors");
-        assertEquals(12_250, fired.eventMs(), "at the grid step just after that sample (12 037 ms)");
+        assertNull(f.feed(errors(10_037 + 8 * STEP, 9), 10_037 + 8 * STEP),
+                "the instant after the jump (12 250 ms) may still be missing samples: previewed, not decided");
+        assertEquals("TRUE", f.run.view().getJsonObject("provisional").getString("outcome"));
+        assertEquals("OK", f.run.view().getString("state"));
+        ExprTriggerRun.Fired fired = f.feed(errors(10_037 + 9 * STEP, 9), 10_037 + 9 * STEP);
+        assertNotNull(fired, "fires once a newer sample (12 287 ms) completes the instant");
+        assertEquals(12_250, fired.eventMs(), "at the grid step just after the jump (12 037 ms)");
+    }
+
+    /**
+     * One scrape of two series arriving in two requests (as Prometheus' shards send it) must decide as
+     * the same scrape in one request: half of it (the 5xx gauge's new value beside the total's old one)
+     * reads as a 53 % error share that never existed.
+     */
+    @Test
+    void halfAScrapeNeverDecides() throws Exception {
+        Fixture f = new Fixture("sum(inflight{code=\"500\"}) / sum(inflight) > 0.5", Duration.ZERO);
+        for (int i = 0; i < 8; i++) {
+            long ts = 10_037 + i * STEP;
+            double scale = i < 7 ? 1 : 10;
+            Sample bad = new Sample(Labels.of(Map.of("__name__", "inflight", "code", "500")), ts, scale);
+            Sample ok = new Sample(Labels.of(Map.of("__name__", "inflight", "code", "200")), ts, 9 * scale);
+            f.store.accept(List.of(bad));
+            assertNull(f.run.touched(f.evaluator, ts, ts, ts * NANOS), "half of scrape " + i);
+            f.store.accept(List.of(ok));
+            assertNull(f.run.touched(f.evaluator, ts, ts, ts * NANOS), "all of scrape " + i);
+        }
+        assertEquals("OK", f.run.view().getString("state"));
     }
 
     @Test

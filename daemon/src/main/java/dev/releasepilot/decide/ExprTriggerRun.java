@@ -28,14 +28,13 @@ final class ExprTriggerRun {
     private ConditionTracker tracker; // replaced by each release: for, FIRING and clear_for belong to one release
     private final EvaluationGrid grid;
     private long lastEvaluatedMs = Long.MIN_VALUE; // the last grid instant evaluated finally
-    private long lastObservedMs = Long.MIN_VALUE;  // the last instant evaluated finally (or failed)
+    private long lastObservedMs = Long.MIN_VALUE;  // the last instant evaluated, final or provisional
     private long lastTouchEventMs = Long.MIN_VALUE; // the newest event time samples brought
     private long lastTouchNanos;                    // when (monotonic wall time) they arrived
     private long notBeforeMs = Long.MIN_VALUE;      // the current release's start: older samples do not count
     private ConditionStatus last;
     private TriggerVerdict lastVerdict;
-    private TriggerVerdict previewVerdict;         // the instant after the newest sample, not final yet
-    private long previewMs = Long.MIN_VALUE;
+    private boolean provisional;                   // lastVerdict is a preview of an instant not final yet
     private String error;                           // why the last evaluation failed; null when it succeeded
     private long errorSinceMs;
 
@@ -66,7 +65,7 @@ final class ExprTriggerRun {
         tracker = new ConditionTracker(trigger.forDuration(), trigger.clearFor());
         last = null;
         lastVerdict = null;
-        previewVerdict = null;
+        provisional = false;
     }
 
     /** Samples arrived: evaluates at every grid instant they passed; returns the firing, if one happened. */
@@ -122,10 +121,11 @@ final class ExprTriggerRun {
     /** Evaluates {@code t} for the API only: the condition's state is left alone (see {@link #advance}). */
     private void preview(Evaluator evaluator, long t) {
         try {
-            previewVerdict = evaluator.evaluate(trigger, t, notBeforeMs);
-            previewMs = t;
+            lastVerdict = evaluator.evaluate(trigger, t, notBeforeMs);
+            lastObservedMs = t;
+            provisional = true;
         } catch (RuntimeException e) {
-            previewVerdict = null; // the final evaluation of the same instant reports it
+            // the final evaluation of the same instant reports it
         }
     }
 
@@ -146,6 +146,7 @@ final class ExprTriggerRun {
         last = s;
         lastVerdict = v;
         lastObservedMs = t;
+        provisional = false;
         return s.fired() && fired == null ? new Fired(t, v) : fired;
     }
 
@@ -196,9 +197,9 @@ final class ExprTriggerRun {
             o.put("value", elements(lastVerdict.expr().compared()));
             o.put("requires", lastVerdict.requires() == null ? null : elements(lastVerdict.requires().compared()));
         }
-        if (previewVerdict != null && previewMs > lastObservedMs) {
-            o.put("provisional", new JsonObject().put("at", Instant.ofEpochMilli(previewMs).toString())
-                    .put("outcome", previewVerdict.outcome().name()).put("value", elements(previewVerdict.expr().compared())));
+        if (provisional && lastVerdict != null) {
+            // evaluated_at and value are a preview: the state is that of the last complete instant.
+            o.put("provisional", new JsonObject().put("outcome", lastVerdict.outcome().name()));
         }
         return o;
     }

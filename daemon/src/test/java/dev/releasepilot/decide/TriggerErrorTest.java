@@ -103,7 +103,9 @@ class TriggerErrorTest {
         assertEquals("OK", view.getString("state"), view.encode());
         assertFalse(view.containsKey("error"), view.encode());
         store.accept(List.of(errors(24_000, 9)));
-        assertEquals(24_000, run.touched(evaluator, 24_000, 24_000, 14).eventMs());
+        assertNull(run.touched(evaluator, 24_000, 24_000, 14), "24 s decides once a newer sample completes it");
+        store.accept(List.of(errors(25_000, 9)));
+        assertEquals(24_000, run.touched(evaluator, 25_000, 25_000, 15).eventMs());
         assertEquals(failures, registry.counter("release_pilot_trigger_errors_total", "service", "checkout",
                 "trigger", "error-rate").count(), "successful evaluations are not counted");
     }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests need when it is missing (JDK 17, Maven, and the real peers the tests start:
-# HAProxy, Alertmanager, Prometheus, nats-server, NGINX, Caddy, headless Chromium for the status page,
+# HAProxy, Alertmanager, Prometheus, nats-server, NGINX, Caddy, headless Chromium and chromedriver for the status page,
 # curl and procps for the exec actuator's test script, systemd-analyze for the unit's hardening check —
 # all Debian packages),
 # then runs every test. Usage: infra/test.sh [extra maven args]
@@ -20,6 +20,7 @@ peers=(
   nginx:nginx-light
   caddy:caddy
   chromium:chromium
+  chromedriver:chromium-driver
   curl:curl
   setsid:util-linux
   kill:procps

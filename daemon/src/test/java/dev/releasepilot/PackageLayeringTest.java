@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
  */
 class PackageLayeringTest {
     private static final String ROOT = "dev.releasepilot";
-    private static final String ALL_BUT_CLI = "rules window telemetry journal act decide ingest api http";
+    private static final String ALL_BUT_CLI = "rules window telemetry journal act decide ingest api http notify";
 
     /** Package → the other project packages it may depend on. */
     private static final Map<String, Set<String>> MAY_USE = new LinkedHashMap<>();
@@ -43,6 +43,8 @@ class PackageLayeringTest {
         MAY_USE.put("journal", Set.of("telemetry"));
         MAY_USE.put("act", Set.of("rules", "journal", "telemetry"));
         MAY_USE.put("decide", Set.of("window", "act", "journal", "rules", "telemetry"));
+        // notify hears decide's events (it is an EventSink) and tells people; it never decides or acts.
+        MAY_USE.put("notify", Set.of("decide", "rules", "telemetry"));
         // ingest turns wire formats into decide's Signals; never api.
         MAY_USE.put("ingest", Set.of("window", "decide", "rules", "journal", "telemetry", "http"));
         // api never bypasses decide: no act, and nothing upstream of it.
@@ -114,6 +116,11 @@ class PackageLayeringTest {
     @Test
     void cli() {
         mayOnlyUse("cli").check(classes);
+    }
+
+    @Test
+    void notifyStage() {
+        mayOnlyUse("notify").check(classes);
     }
 
     @Test

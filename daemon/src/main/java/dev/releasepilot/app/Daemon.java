@@ -3,8 +3,10 @@ package dev.releasepilot.app;
 import dev.releasepilot.act.Actuators;
 import dev.releasepilot.act.CircuitBreakingActuator;
 import dev.releasepilot.api.Auth;
+import dev.releasepilot.api.LiveFeed;
 import dev.releasepilot.api.StatusApi;
 import dev.releasepilot.api.StatusPage;
+import dev.releasepilot.decide.EventSink;
 import dev.releasepilot.decide.Pilot;
 import dev.releasepilot.http.HttpErrors;
 import dev.releasepilot.ingest.alertmanager.AlertmanagerReceiver;
@@ -12,6 +14,7 @@ import dev.releasepilot.ingest.haproxy.HaproxyStatsPoller;
 import dev.releasepilot.ingest.probe.HealthProber;
 import dev.releasepilot.ingest.remotewrite.RemoteWriteReceiver;
 import dev.releasepilot.journal.FileJournal;
+import dev.releasepilot.notify.Notifier;
 import dev.releasepilot.rules.LoadResult;
 import dev.releasepilot.rules.Problem;
 import dev.releasepilot.rules.RuleLoader;
@@ -28,6 +31,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Logger;
 import java.util.stream.Collectors;
 
@@ -49,6 +53,8 @@ public final class Daemon implements AutoCloseable {
     private final Telemetry telemetry;
     private final Pilot pilot;
     private final SeriesStore store;
+    private final Notifier notifier;
+    private final AtomicReference<RuleSet> rules; // the rules in force, for the status page
     private final HttpServer server;
     private final HaproxyStatsPoller stats;
     private final NatsLink nats;
@@ -56,8 +62,11 @@ public final class Daemon implements AutoCloseable {
     private Future<Void> reloading = Future.succeededFuture();
 
     private Daemon(DaemonConfig config, Vertx vertx, FileJournal journal, Telemetry telemetry, Pilot pilot,
-                   SeriesStore store, HttpServer server, HaproxyStatsPoller stats, NatsLink nats) {
+                   SeriesStore store, HttpServer server, HaproxyStatsPoller stats, NatsLink nats, Notifier notifier,
+                   AtomicReference<RuleSet> rules) {
+        this.rules = rules;
         this.store = store;
+        this.notifier = notifier;
         this.stats = stats;
         this.nats = nats;
         this.config = config;
@@ -99,26 +108,39 @@ public final class Daemon implements AutoCloseable {
         try {
             // The pipeline, in order: decide's router, the window stage that reports touches to it, the
             // services (each with its own evaluator over the shared, concurrent store), then the sources.
+            // Always deployed; it idles while no service has notify targets, and picks them up on reload.
+            Notifier notifier = new Notifier(rules.rules(), telemetry.registry());
+            vertx.deployVerticle(notifier).await(30, TimeUnit.SECONDS);
             Pilot pilot = new Pilot(vertx, journal, config.clock(), telemetry.registry(),
                     r -> new CircuitBreakingActuator(Actuators.create(vertx, r.backend()), r.name(), r.backend().kind(),
                             CIRCUIT_THRESHOLD, CIRCUIT_OPEN_FOR, config.clock(), telemetry.registry()),
-                    config.actuationRetryDelayMs(), config.reconcileIntervalMs(), nats.events());
+                    config.actuationRetryDelayMs(), config.reconcileIntervalMs());
+            AtomicReference<RuleSet> current = new AtomicReference<>(rules.rules());
+            // The status page's feed hears every record too, so a rollback reaches an open page at once.
+            LiveFeed live = new LiveFeed(pilot, journal, current::get, config.clock(), telemetry.registry());
+            vertx.deployVerticle(live).await(30, TimeUnit.SECONDS);
+            EventSink natsEvents = nats.events();
+            EventSink events = (service, type, body) -> {
+                natsEvents.publish(service, type, body);
+                notifier.publish(service, type, body);
+                live.publish(service, type, body);
+            };
             StoreLimits limits = WindowStage.limits(rules.rules());
             SeriesStore store = new SeriesStore(WindowStage.index(rules.rules()), limits, telemetry.registry(), pilot);
             // Evaluate at every step of the store's resolution that samples pass: a fixed grid keeps
             // replays deterministic.
             EvaluationGrid grid = new EvaluationGrid(limits.resolution().toMillis());
-            pilot.start(rules.rules(), () -> new Evaluator(store), grid).await(30, TimeUnit.SECONDS);
+            pilot.start(rules.rules(), () -> new Evaluator(store), grid, events).await(30, TimeUnit.SECONDS);
             // Always deployed; it idles when no backend sets stats_poll, and picks them up on reload.
             HaproxyStatsPoller stats = new HaproxyStatsPoller(rules.rules(), store, config.clock(),
                     telemetry.registry());
             vertx.deployVerticle(stats).await(30, TimeUnit.SECONDS);
             nats.subscribe(vertx, store, config);
             Holder holder = new Holder();
-            Router router = router(vertx, config, journal, telemetry, pilot, store, stats, holder);
+            Router router = router(vertx, config, journal, telemetry, pilot, store, stats, live, holder);
             HttpServer server = vertx.createHttpServer().requestHandler(router)
                     .listen(config.port(), config.host()).await(30, TimeUnit.SECONDS);
-            Daemon d = new Daemon(config, vertx, journal, telemetry, pilot, store, server, stats, nats);
+            Daemon d = new Daemon(config, vertx, journal, telemetry, pilot, store, server, stats, nats, notifier, current);
             d.startProbes(rules.rules()).await(30, TimeUnit.SECONDS);
             holder.daemon = d;
             LOG.info("release-pilot " + VERSION + " listening on " + config.host() + ":" + server.actualPort()
@@ -139,7 +161,7 @@ public final class Daemon implements AutoCloseable {
     }
 
     private static Router router(Vertx vertx, DaemonConfig config, FileJournal journal, Telemetry telemetry,
-                                 Pilot pilot, SampleSink samples, HaproxyStatsPoller stats, Holder holder) {
+                                 Pilot pilot, SampleSink samples, HaproxyStatsPoller stats, LiveFeed live, Holder holder) {
         Router router = Router.router(vertx);
         Auth auth = new Auth(config.readToken(), config.adminToken());
         router.get("/-/healthy").handler(ctx -> ctx.response().end("Healthy.\n"));
@@ -161,7 +183,8 @@ public final class Daemon implements AutoCloseable {
                     stats.status().forEach(s -> a.add(s.toJson()));
                     return a;
                 }).mount(router);
-        router.get("/").handler(auth.read()).handler(StatusPage::serve);
+        router.get("/api/v1/live").handler(auth.read()).handler(live::stream);
+        StatusPage.mount(router, auth);
         router.errorHandler(413, ctx -> HttpErrors.send(ctx, 413, "request body larger than "
                 + config.bodyLimitBytes() + " bytes", null));
         router.errorHandler(404, ctx -> HttpErrors.send(ctx, 404, "no such endpoint: "
@@ -212,6 +235,8 @@ public final class Daemon implements AutoCloseable {
             }
             return pilot.reload(r.rules()).compose(v -> {
                 store.reload(WindowStage.index(r.rules()));
+                notifier.reload(r.rules());
+                rules.set(r.rules());
                 return stats.reload(r.rules());
             }).compose(v -> startProbes(r.rules()))
                     .onComplete(ar -> telemetry.reloadOutcome(ar.succeeded()));

@@ -1,18 +1,15 @@
 package dev.releasepilot.cli;
 
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** rollback / pause / resume: one POST each to a running daemon, with the admin token. */
 abstract class ControlCommand implements Callable<Integer> {
-    @Option(names = "--url", defaultValue = "http://127.0.0.1:9095", description = "Daemon URL (default: ${DEFAULT-VALUE}).")
-    String url;
-
-    @Option(names = "--token-file", description = "File holding the admin bearer token (default: $" + ApiClient.TOKEN_ENV + ").")
-    Path tokenFile;
+    @Mixin
+    DaemonOptions daemon;
 
     @Option(names = "--reason", defaultValue = "requested from the CLI", description = "Why; goes into the journal.")
     String reason;
@@ -24,14 +21,8 @@ abstract class ControlCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try {
-            ApiClient c = new ApiClient(url, tokenFile);
-            return ApiClient.print(c.post("/api/v1/services/" + service + "/" + action(),
-                    new JsonObject().put("reason", reason).encode()));
-        } catch (java.net.ConnectException e) {
-            System.err.println("cannot reach the daemon at " + url + ": " + e.getMessage());
-            return 2;
-        }
+        return daemon.call(c -> ApiClient.print(c.post("/api/v1/services/" + service + "/" + action(),
+                new JsonObject().put("reason", reason).encode())));
     }
 
     @picocli.CommandLine.Command(name = "rollback", description = "Roll a service back now.")

@@ -5,9 +5,9 @@ import io.vertx.core.json.JsonObject;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -17,11 +17,8 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "decisions", description = "Show a service's journal: what it saw, what it decided and why, what it did.")
 final class DecisionsCommand implements Callable<Integer> {
-    @Option(names = "--url", defaultValue = "http://127.0.0.1:9095", description = "Daemon URL (default: ${DEFAULT-VALUE}).")
-    String url;
-
-    @Option(names = "--token-file", description = "File holding a read or admin bearer token (default: $" + ApiClient.TOKEN_ENV + ").")
-    Path tokenFile;
+    @Mixin
+    DaemonOptions daemon;
 
     @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE}).")
     Output output;
@@ -34,8 +31,8 @@ final class DecisionsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try {
-            HttpResponse<String> r = new ApiClient(url, tokenFile).get("/api/v1/decisions?service="
+        return daemon.call(c -> {
+            HttpResponse<String> r = c.get("/api/v1/decisions?service="
                     + URLEncoder.encode(service, StandardCharsets.UTF_8) + "&limit=" + limit);
             if (output == Output.json || r.statusCode() != 200) {
                 return ApiClient.print(r);
@@ -48,10 +45,7 @@ final class DecisionsCommand implements Callable<Integer> {
             }
             t.print(System.out);
             return 0;
-        } catch (java.net.ConnectException e) {
-            System.err.println("cannot reach the daemon at " + url + ": " + e.getMessage());
-            return 2;
-        }
+        });
     }
 
     /** One line per record: the fields a person reads first, in the order they read them. */

@@ -3,12 +3,12 @@ package dev.releasepilot.cli;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -19,11 +19,8 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "status", description = "Show the state of the services of a running daemon.")
 final class StatusCommand implements Callable<Integer> {
-    @Option(names = "--url", defaultValue = "http://127.0.0.1:9095", description = "Daemon URL (default: ${DEFAULT-VALUE}).")
-    String url;
-
-    @Option(names = "--token-file", description = "File holding a read or admin bearer token (default: $" + ApiClient.TOKEN_ENV + ").")
-    Path tokenFile;
+    @Mixin
+    DaemonOptions daemon;
 
     @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE}).")
     Output output;
@@ -33,8 +30,7 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try {
-            ApiClient c = new ApiClient(url, tokenFile);
+        return daemon.call(c -> {
             HttpResponse<String> r = c.get(service == null ? "/api/v1/services" : "/api/v1/services/" + service);
             if (output == Output.json || r.statusCode() != 200) {
                 return ApiClient.print(r);
@@ -53,10 +49,7 @@ final class StatusCommand implements Callable<Integer> {
             }
             t.print(System.out);
             return 0;
-        } catch (java.net.ConnectException e) {
-            System.err.println("cannot reach the daemon at " + url + ": " + e.getMessage());
-            return 2;
-        }
+        });
     }
 
     /** {@code stable1=100 canary1=0}, from the weights the daemon last read back ({@code {server: {weight, initial}}}). */

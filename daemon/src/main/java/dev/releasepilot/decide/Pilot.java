@@ -46,7 +46,7 @@ public final class Pilot implements SignalPort, ControlPort, TouchListener {
     private final Function<ServiceRule, Actuator> actuators;
     private final long retryDelayMs;
     private final long reconcileIntervalMs;
-    private final EventSink events;
+    private EventSink events;
     private volatile Map<String, ServiceController> services = Map.of();
     private Supplier<Evaluator> evaluators;
     private EvaluationGrid grid;
@@ -57,8 +57,7 @@ public final class Pilot implements SignalPort, ControlPort, TouchListener {
      * @param reconcileIntervalMs how often each service reads its weights back (0: never)
      */
     public Pilot(Vertx vertx, Journal journal, Clock clock, MeterRegistry registry,
-                 Function<ServiceRule, Actuator> actuators, long retryDelayMs, long reconcileIntervalMs,
-                 EventSink events) {
+                 Function<ServiceRule, Actuator> actuators, long retryDelayMs, long reconcileIntervalMs) {
         this.vertx = vertx;
         this.journal = journal;
         this.clock = clock;
@@ -66,7 +65,6 @@ public final class Pilot implements SignalPort, ControlPort, TouchListener {
         this.actuators = actuators;
         this.retryDelayMs = retryDelayMs;
         this.reconcileIntervalMs = reconcileIntervalMs;
-        this.events = events;
     }
 
     /**
@@ -75,13 +73,16 @@ public final class Pilot implements SignalPort, ControlPort, TouchListener {
      *
      * @param evaluators makes one evaluator per service: each service owns its evaluation state
      * @param grid the event-time instants at which expr triggers are evaluated
+     * @param events where every journaled decision, action, failure and drift is announced (NATS,
+     *               notifications, the status page); must not block
      */
-    public Future<Pilot> start(RuleSet rules, Supplier<Evaluator> evaluators, EvaluationGrid grid) {
+    public Future<Pilot> start(RuleSet rules, Supplier<Evaluator> evaluators, EvaluationGrid grid, EventSink events) {
         if (this.grid != null) {
             throw new IllegalStateException("Pilot already started");
         }
         this.evaluators = evaluators;
         this.grid = grid;
+        this.events = events;
         Map<String, ServiceController> created = new LinkedHashMap<>();
         for (ServiceRule r : rules.services()) {
             created.put(r.name(), controller(r));

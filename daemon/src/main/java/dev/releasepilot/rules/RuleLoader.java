@@ -3,6 +3,8 @@ package dev.releasepilot.rules;
 
 import dev.releasepilot.rules.backend.Backend;
 import dev.releasepilot.rules.backend.BackendParser;
+import dev.releasepilot.rules.notify.NotifyParser;
+import dev.releasepilot.rules.notify.NotifyTarget;
 import dev.releasepilot.rules.matcher.MatcherParser;
 import dev.releasepilot.rules.promql.Condition;
 import dev.releasepilot.rules.promql.PromqlParser;
@@ -36,7 +38,7 @@ public final class RuleLoader {
 
     private static final Set<String> TOP = Set.of("services");
     private static final Set<String> SERVICE = ordered("name", "backend", "triggers", "on_trigger", "dry_run",
-            "cooldown", "ignore_alerts_before_release");
+            "cooldown", "ignore_alerts_before_release", "notify");
     private static final Set<String> TRIGGER = ordered("name", "alert", "expr", "for", "requires", "probe",
             "consecutive_failures", "clear_for");
     private static final Set<String> PROBE = ordered("url", "interval", "timeout", "expect_status");
@@ -137,10 +139,11 @@ public final class RuleLoader {
         Duration cooldown = m.containsKey("cooldown") ? y.duration(m.get("cooldown"), "cooldown") : DEFAULT_COOLDOWN;
         Boolean ignoreOld = m.containsKey("ignore_alerts_before_release")
                 ? y.bool(m.get("ignore_alerts_before_release"), "ignore_alerts_before_release") : Boolean.TRUE;
+        List<NotifyTarget> notify = m.containsKey("notify") ? NotifyParser.parse(y, m.get("notify")) : List.of();
         if (countErrors(y) > errorsBefore || backend == null) {
             return null;
         }
-        return new ServiceRule(name, backend, triggers, reaction, dryRun, cooldown, ignoreOld);
+        return new ServiceRule(name, backend, triggers, reaction, dryRun, cooldown, ignoreOld, notify);
     }
 
     private static Trigger trigger(YamlNodes y, Node n) {

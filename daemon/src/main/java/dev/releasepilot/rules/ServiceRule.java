@@ -2,6 +2,7 @@ package dev.releasepilot.rules;
 
 
 import dev.releasepilot.rules.backend.Backend;
+import dev.releasepilot.rules.notify.NotifyTarget;
 import java.time.Duration;
 import java.util.List;
 
@@ -10,10 +11,13 @@ import java.util.List;
  *
  * @param ignoreAlertsBeforeRelease alerts whose startsAt predates the current release are stale:
  *                                  recorded, never acted on (they describe the previous version)
+ * @param notifications where decisions and actions are told (chat, webhooks, the incident hook); may be empty
  */
 public record ServiceRule(String name, Backend backend, List<Trigger> triggers, Reaction onTrigger,
-                          boolean dryRun, Duration cooldown, boolean ignoreAlertsBeforeRelease) {
+                          boolean dryRun, Duration cooldown, boolean ignoreAlertsBeforeRelease,
+                          List<NotifyTarget> notifications) {
     public ServiceRule {
         triggers = List.copyOf(triggers);
+        notifications = List.copyOf(notifications);
     }
 }

@@ -411,7 +411,7 @@ class ServiceMachineTest {
         HaproxyBackend be = new HaproxyBackend("127.0.0.1:9999", "be_checkout", List.of("stable1"), List.of("canary1"),
                 Duration.ofSeconds(2));
         return new ServiceRule("checkout", be, List.of(trigger("paged", "alertname=~\"Checkout.*\"")), reaction, dryRun,
-                cooldown, ignoreOld);
+                cooldown, ignoreOld, List.of());
     }
 
     private static AlertTrigger trigger(String name, String matchers) {

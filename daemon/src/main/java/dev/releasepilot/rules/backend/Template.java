@@ -34,6 +34,11 @@ public record Template(String text, List<Part> parts) {
     }
 
     public static Template parse(String text) throws SyntaxError {
+        return parse(text, NAMES);
+    }
+
+    /** A template over another closed set of placeholder names (e.g. a notification's text). */
+    public static Template parse(String text, Set<String> names) throws SyntaxError {
         List<Part> parts = new ArrayList<>();
         StringBuilder literal = new StringBuilder();
         int i = 0;
@@ -44,9 +49,9 @@ public record Template(String text, List<Part> parts) {
                     throw new SyntaxError(i, "unclosed placeholder: '${' without '}'");
                 }
                 String name = text.substring(i + 2, end);
-                if (!NAMES.contains(name)) {
+                if (!names.contains(name)) {
                     throw new SyntaxError(i, "unknown placeholder '${" + name + "}' (known: "
-                            + String.join(", ", NAMES.stream().map(n -> "${" + n + "}").toList()) + ")");
+                            + String.join(", ", names.stream().map(n -> "${" + n + "}").toList()) + ")");
                 }
                 if (literal.length() > 0) {
                     parts.add(new Literal(literal.toString()));

@@ -23,6 +23,7 @@ import dev.releasepilot.telemetry.Telemetry;
 import dev.releasepilot.window.EvaluationGrid;
 import dev.releasepilot.window.Evaluator;
 import dev.releasepilot.window.SampleSink;
+import dev.releasepilot.window.HostTime;
 import dev.releasepilot.window.SeriesStore;
 import dev.releasepilot.window.StoreLimits;
 import io.vertx.core.Future;
@@ -126,7 +127,8 @@ public final class Daemon implements AutoCloseable {
                 live.publish(service, type, body);
             };
             StoreLimits limits = WindowStage.limits(rules.rules());
-            SeriesStore store = new SeriesStore(WindowStage.index(rules.rules()), limits, telemetry.registry(), pilot);
+            SeriesStore store = new SeriesStore(WindowStage.index(rules.rules()), limits, telemetry.registry(), pilot,
+                    new HostTime(config.clock(), config.maxSampleFuture()));
             // Evaluate at every step of the store's resolution that samples pass: a fixed grid keeps
             // replays deterministic.
             EvaluationGrid grid = new EvaluationGrid(limits.resolution().toMillis());

@@ -9,31 +9,34 @@ import java.time.Clock;
  * @param actuationRetryDelayMs first delay before a failed rollback is tried again (doubles, max 60 s)
  * @param reconcileIntervalMs   how often weights are read back to find and repair drift (0: never)
  * @param natsUrl               NATS server for samples in and events out, or null
+ * @param maxSampleFuture       how far ahead of {@code clock} a sample may be stamped and still be kept
+ *                              (further: refused, counted {@code too_far_in_future}); default 10 min
  */
 public record DaemonConfig(Path rules, Path dataDir, String host, int port, String readToken,
                            String adminToken, long bodyLimitBytes, long actuationRetryDelayMs,
-                           long reconcileIntervalMs, String natsUrl, java.util.List<String> natsSubjects, Clock clock) {
+                           long reconcileIntervalMs, String natsUrl, java.util.List<String> natsSubjects, Clock clock,
+                           java.time.Duration maxSampleFuture) {
     public static final long DEFAULT_BODY_LIMIT = 4L * 1024 * 1024;
 
     public static DaemonConfig defaults(Path rules, Path dataDir, String host, int port) {
         return new DaemonConfig(rules, dataDir, host, port, null, null, DEFAULT_BODY_LIMIT, 5_000, 5_000,
-                null, java.util.List.of(), Clock.systemUTC());
+                null, java.util.List.of(), Clock.systemUTC(), dev.releasepilot.window.HostTime.DEFAULT_MAX_SAMPLE_FUTURE);
     }
 
     public DaemonConfig withTokens(String read, String admin) {
         return new DaemonConfig(rules, dataDir, host, port, read, admin, bodyLimitBytes, actuationRetryDelayMs,
-                reconcileIntervalMs, natsUrl, natsSubjects, clock);
+                reconcileIntervalMs, natsUrl, natsSubjects, clock, maxSampleFuture);
     }
 
     public DaemonConfig withActuationRetryDelayMs(long ms) {
         return new DaemonConfig(rules, dataDir, host, port, readToken, adminToken, bodyLimitBytes, ms,
-                reconcileIntervalMs, natsUrl, natsSubjects, clock);
+                reconcileIntervalMs, natsUrl, natsSubjects, clock, maxSampleFuture);
     }
 
     /** How often every service's weights are read back and drift repaired; 0 turns it off. */
     public DaemonConfig withReconcileIntervalMs(long ms) {
         return new DaemonConfig(rules, dataDir, host, port, readToken, adminToken, bodyLimitBytes,
-                actuationRetryDelayMs, ms, natsUrl, natsSubjects, clock);
+                actuationRetryDelayMs, ms, natsUrl, natsSubjects, clock, maxSampleFuture);
     }
 
     /**
@@ -42,6 +45,12 @@ public record DaemonConfig(Path rules, Path dataDir, String host, int port, Stri
      */
     public DaemonConfig withNats(String url, java.util.List<String> subjects) {
         return new DaemonConfig(rules, dataDir, host, port, readToken, adminToken, bodyLimitBytes,
-                actuationRetryDelayMs, reconcileIntervalMs, url, java.util.List.copyOf(subjects), clock);
+                actuationRetryDelayMs, reconcileIntervalMs, url, java.util.List.copyOf(subjects), clock, maxSampleFuture);
+    }
+
+    /** How far ahead of the host's clock a sample may be stamped (remote_write, NATS, stats) and still be kept. */
+    public DaemonConfig withMaxSampleFuture(java.time.Duration d) {
+        return new DaemonConfig(rules, dataDir, host, port, readToken, adminToken, bodyLimitBytes,
+                actuationRetryDelayMs, reconcileIntervalMs, natsUrl, natsSubjects, clock, d);
     }
 }

@@ -40,6 +40,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--nats-subject", description = "A NATS subject carrying JSON samples {metric, labels, value, timestamp_ms}; repeatable.")
     java.util.List<String> natsSubjects = new java.util.ArrayList<>();
 
+    @Option(names = "--max-sample-future", defaultValue = "10m",
+            description = "Refuse samples (remote_write, NATS, HAProxy stats) stamped further ahead of this host's clock, counted as release_pilot_samples_dropped_total{reason=\"too_far_in_future\"} (default: ${DEFAULT-VALUE}).")
+    String maxSampleFuture;
+
     @Override
     public Integer call() {
         if (natsUrl == null && !natsSubjects.isEmpty()) {
@@ -59,12 +63,20 @@ final class RunCommand implements Callable<Integer> {
             return 2;
         }
         String host = listen.substring(0, colon).replace("[", "").replace("]", "");
+        java.time.Duration future;
+        try {
+            future = dev.releasepilot.rules.DurationParser.parse(maxSampleFuture);
+        } catch (dev.releasepilot.rules.SyntaxError | IllegalArgumentException e) {
+            System.err.println("--max-sample-future: " + e.getMessage());
+            return 2;
+        }
         DaemonConfig cfg;
         try {
             cfg = DaemonConfig.defaults(config, dataDir, host, port)
                     .withTokens(token(readTokenFile), token(adminTokenFile))
                     .withReconcileIntervalMs(dev.releasepilot.rules.DurationParser.parse(reconcileInterval).toMillis())
-                    .withNats(natsUrl, natsSubjects);
+                    .withNats(natsUrl, natsSubjects)
+                    .withMaxSampleFuture(future);
         } catch (IllegalArgumentException e) {
             System.err.println("NATS: " + e.getMessage());
             return 2;

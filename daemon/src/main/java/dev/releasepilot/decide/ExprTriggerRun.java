@@ -4,6 +4,7 @@ import dev.releasepilot.rules.ExprTrigger;
 import dev.releasepilot.window.Element;
 import dev.releasepilot.window.EvaluationGrid;
 import dev.releasepilot.window.Evaluator;
+import dev.releasepilot.window.HostTime;
 import dev.releasepilot.window.TriggerVerdict;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -32,6 +33,7 @@ final class ExprTriggerRun {
     private long lastTouchEventMs = Long.MIN_VALUE; // the newest event time samples brought
     private long lastTouchNanos;                    // when (monotonic wall time) they arrived
     private long notBeforeMs = Long.MIN_VALUE;      // the current release's start: older samples do not count
+    private long heldBackMs = Long.MIN_VALUE;       // newest sample time not evaluated yet: ahead of the host's clock
     private ConditionStatus last;
     private TriggerVerdict lastVerdict;
     private boolean provisional;                   // lastVerdict is a preview of an instant not final yet
@@ -50,9 +52,14 @@ final class ExprTriggerRun {
         this.tracker = new ConditionTracker(trigger.forDuration(), trigger.clearFor());
     }
 
-    /** The newest sample time (event time, ms) this trigger has seen, or Long.MIN_VALUE before any. */
-    long watermarkMs() {
-        return lastTouchEventMs;
+    /**
+     * The newest sample time (event time, ms) this trigger has seen, but no later than just past the host's
+     * clock (a sender ahead of it must not hide the next samples from a release), or Long.MIN_VALUE
+     * before any.
+     */
+    long watermarkMs(long hostNowMs) {
+        return lastTouchEventMs == Long.MIN_VALUE ? Long.MIN_VALUE
+                : Math.min(lastTouchEventMs, hostNowMs + HostTime.MAX_AHEAD_MS);
     }
 
     /**
@@ -68,13 +75,32 @@ final class ExprTriggerRun {
         provisional = false;
     }
 
-    /** Samples arrived: evaluates at every grid instant they passed; returns the firing, if one happened. */
-    Fired touched(Evaluator evaluator, long oldestMs, long newestMs, long nowNanos) {
+    /** Where the current release started for this trigger (event time, ms; see {@link #startRelease}). */
+    long releaseStartMs() {
+        return notBeforeMs;
+    }
+
+    /**
+     * Samples arrived: evaluates at every grid instant they passed, but none more than
+     * {@link HostTime#MAX_AHEAD_MS} past the host's clock ({@code hostNowMs}): samples stamped ahead of it
+     * (a sender whose clock runs fast) wait for their time ({@link #heldBack}) instead of moving this
+     * trigger's evaluation time past the samples of the senders that are on time. Returns the firing,
+     * if one happened.
+     */
+    Fired touched(Evaluator evaluator, long oldestMs, long newestMs, long nowNanos, long hostNowMs) {
         if (newestMs > lastTouchEventMs) {
             lastTouchEventMs = newestMs;
             lastTouchNanos = nowNanos;
         }
-        return advance(evaluator, oldestMs, newestMs);
+        return advance(evaluator, newestMs, hostNowMs);
+    }
+
+    /**
+     * Periodically, on the service's context: evaluates samples that were held back because they were
+     * ahead of the host's clock, once their time has come. Returns the firing, if one happened.
+     */
+    Fired heldBack(Evaluator evaluator, long hostNowMs) {
+        return heldBackMs == Long.MIN_VALUE ? null : advance(evaluator, heldBackMs, hostNowMs);
     }
 
     /**
@@ -83,12 +109,12 @@ final class ExprTriggerRun {
      * Instead, let event time run on by the wall time elapsed since the last sample, so the windows
      * empty out and the trigger turns NO_DATA. Replays faster than real time never get here.
      */
-    Fired silent(Evaluator evaluator, long nowNanos, long silenceNanos) {
+    Fired silent(Evaluator evaluator, long nowNanos, long silenceNanos, long hostNowMs) {
         if (lastTouchEventMs == Long.MIN_VALUE || nowNanos - lastTouchNanos < silenceNanos) {
             return null;
         }
         long estimated = lastTouchEventMs + (nowNanos - lastTouchNanos) / 1_000_000;
-        return advance(evaluator, estimated, estimated);
+        return advance(evaluator, estimated, hostNowMs);
     }
 
     /**
@@ -102,9 +128,15 @@ final class ExprTriggerRun {
      * ({@link #view()}'s {@code provisional}) without touching the condition's state: it neither fires
      * nor interrupts a pending {@code for}. Decisions therefore depend on the samples only, not on how
      * they were split into requests, at the cost of waiting for the next sample (one scrape or poll
-     * interval) before an instant decides. Returns the firing, if one happened.
+     * interval) before an instant decides. Nothing past the host's clock plus
+     * {@link HostTime#MAX_AHEAD_MS}: the rest is remembered as held back. Returns the firing, if one
+     * happened.
      */
-    private Fired advance(Evaluator evaluator, long oldestMs, long newestMs) {
+    private Fired advance(Evaluator evaluator, long wantedMs, long hostNowMs) {
+        long cap = hostNowMs + HostTime.MAX_AHEAD_MS;
+        long target = heldBackMs == Long.MIN_VALUE ? wantedMs : Math.max(wantedMs, heldBackMs);
+        long newestMs = Math.min(target, cap);
+        heldBackMs = target > cap ? target : Long.MIN_VALUE;
         long after = lastEvaluatedMs;
         Fired fired = null;
         for (long t : grid.due(after, newestMs - 1, MAX_INSTANTS)) {
@@ -112,7 +144,7 @@ final class ExprTriggerRun {
             lastEvaluatedMs = t;
         }
         long provisional = Math.floorDiv(newestMs + grid.stepMs() - 1, grid.stepMs()) * grid.stepMs();
-        if (provisional > lastEvaluatedMs) {
+        if (provisional > lastEvaluatedMs && provisional <= cap) {
             preview(evaluator, provisional);
         }
         return fired;

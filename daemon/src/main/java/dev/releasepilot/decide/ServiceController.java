@@ -112,8 +112,9 @@ final class ServiceController extends VerticleBase {
         }
         java.util.Map<String, java.time.Instant> marks = new java.util.LinkedHashMap<>();
         exprRuns.forEach((name, run) -> {
-            if (run.watermarkMs() != Long.MIN_VALUE) {
-                marks.put(name, java.time.Instant.ofEpochMilli(run.watermarkMs()));
+            long w = run.watermarkMs(clock.millis());
+            if (w != Long.MIN_VALUE) {
+                marks.put(name, java.time.Instant.ofEpochMilli(w));
             }
         });
         return r.withWatermarks(marks);
@@ -171,7 +172,15 @@ final class ServiceController extends VerticleBase {
         for (dev.releasepilot.rules.Trigger t : rule.triggers()) {
             if (t instanceof dev.releasepilot.rules.ExprTrigger e) {
                 ExprTriggerRun previous = old.get(e.name());
-                out.put(e.name(), previous != null && previous.trigger.equals(e) ? previous : new ExprTriggerRun(e, grid, rule.name(), metrics));
+                if (previous != null && previous.trigger.equals(e)) {
+                    out.put(e.name(), previous);
+                    continue;
+                }
+                ExprTriggerRun run = new ExprTriggerRun(e, grid, rule.name(), metrics);
+                if (previous != null) {
+                    run.startRelease(previous.releaseStartMs()); // a changed trigger still belongs to the current release
+                }
+                out.put(e.name(), run);
             }
         }
         return out;
@@ -185,19 +194,28 @@ final class ServiceController extends VerticleBase {
             if (run == null) {
                 return; // removed by a reload
             }
-            ExprTriggerRun.Fired fired = run.touched(evaluator, oldestMs, newestMs, arrived);
+            ExprTriggerRun.Fired fired = run.touched(evaluator, oldestMs, newestMs, arrived, clock.millis());
             if (fired != null) {
                 handle(machine.onConditionFired(run.trigger, run.evidence(fired), clock.instant()), arrived);
             }
         });
     }
 
-    /** Runs on this context every silence check: expr triggers whose sources went quiet move on to NO_DATA. */
+    /**
+     * Runs on this context every silence check: samples held back because they were stamped ahead of the
+     * host's clock are evaluated once their time comes; expr triggers whose sources went quiet move on to
+     * NO_DATA.
+     */
     private void checkSilence() {
         long now = System.nanoTime();
+        long hostNowMs = clock.millis();
         long silence = Math.max(1_000, 4 * grid.stepMs()) * 1_000_000L;
         for (ExprTriggerRun run : exprRuns.values()) {
-            ExprTriggerRun.Fired fired = run.silent(evaluator, now, silence);
+            ExprTriggerRun.Fired held = run.heldBack(evaluator, hostNowMs);
+            if (held != null) {
+                handle(machine.onConditionFired(run.trigger, run.evidence(held), clock.instant()), now);
+            }
+            ExprTriggerRun.Fired fired = run.silent(evaluator, now, silence, hostNowMs);
             if (fired != null) {
                 handle(machine.onConditionFired(run.trigger, run.evidence(fired), clock.instant()), now);
             }

@@ -11,7 +11,9 @@ public enum DropReason {
     /** No selector of the loaded rules wants the series. */
     UNMATCHED,
     /** A new series while the store already holds its maximum number of series. */
-    LIMIT;
+    LIMIT,
+    /** Stamped further ahead of the receiving host's clock than the tolerance ({@link HostTime}). */
+    TOO_FAR_IN_FUTURE;
 
     public String label() {
         return name().toLowerCase(Locale.ROOT);

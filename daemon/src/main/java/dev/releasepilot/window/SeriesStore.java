@@ -22,7 +22,9 @@ import java.util.function.BiConsumer;
  * same moment.
  *
  * <p>Time is event time throughout: staleness is judged against the newest timestamp the store has
- * kept ({@link #eventTime()}), never against a clock.
+ * kept ({@link #eventTime()}). The host's clock, passed in from the edges ({@link HostTime}), only
+ * bounds it: samples stamped too far ahead are refused, and no sample pulls event time more than
+ * {@link HostTime#MAX_AHEAD_MS} past the host's clock.
  */
 public final class SeriesStore implements SampleSink {
     private final ConcurrentHashMap<Labels, Series> series = new ConcurrentHashMap<>();
@@ -33,6 +35,7 @@ public final class SeriesStore implements SampleSink {
     private final AtomicLong eventTime = new AtomicLong(Long.MIN_VALUE);
     private final AtomicLong nextSweepAt = new AtomicLong(Long.MIN_VALUE);
     private volatile Generation generation;
+    private final HostTime hostTime;
 
     /** Marks "refused: the store is full" apart from "not wanted" (null). Never stored. */
     private static final Series REFUSED = new Series(Labels.empty(), null, null, 0, 2);
@@ -48,7 +51,14 @@ public final class SeriesStore implements SampleSink {
         }
     }
 
+    /** A store that judges nothing against a clock (tests, harnesses): see {@link HostTime#NONE}. */
     public SeriesStore(SelectorIndex index, StoreLimits limits, MeterRegistry registry, TouchListener listener) {
+        this(index, limits, registry, listener, HostTime.NONE);
+    }
+
+    public SeriesStore(SelectorIndex index, StoreLimits limits, MeterRegistry registry, TouchListener listener,
+                       HostTime hostTime) {
+        this.hostTime = hostTime;
         this.limits = limits;
         this.metrics = new WindowMetrics(registry, active);
         this.listener = listener;
@@ -62,7 +72,7 @@ public final class SeriesStore implements SampleSink {
 
     @Override
     public Appender appender() {
-        return new Batch(generation);
+        return new Batch(generation, hostTime.nowMs());
     }
 
     /**
@@ -71,17 +81,32 @@ public final class SeriesStore implements SampleSink {
      */
     private final class Batch implements Appender {
         private final Generation g;
+        private final long hostNowMs;   // the host's clock when the batch began: one reading per batch
+        private final long latestKeptMs; // newer samples are refused as too far in the future
         private long[] touchedOldest;
         private long[] touchedNewest;
         private long newest = Long.MIN_VALUE;
         private int refused;
 
-        Batch(Generation g) {
+        Batch(Generation g, long hostNowMs) {
             this.g = g;
+            this.hostNowMs = hostNowMs;
+            this.latestKeptMs = hostNowMs + hostTime.maxSampleFuture().toMillis();
+        }
+
+        private boolean tooFarInFuture(long timestampMs) {
+            if (timestampMs > latestKeptMs) {
+                metrics.dropped(DropReason.TOO_FAR_IN_FUTURE);
+                return true;
+            }
+            return false;
         }
 
         @Override
         public SeriesRef append(Labels labels, long timestampMs, double value) {
+            if (tooFarInFuture(timestampMs)) {
+                return null;
+            }
             boolean staleMarker = Sample.isStaleMarker(value);
             for (int attempt = 0; attempt < 3; attempt++) {
                 Series ser = seriesFor(labels, staleMarker, g);
@@ -102,6 +127,9 @@ public final class SeriesStore implements SampleSink {
 
         @Override
         public boolean append(SeriesRef ref, long timestampMs, double value) {
+            if (tooFarInFuture(timestampMs)) {
+                return true; // refused and counted; the reference stays good
+            }
             return appendTo((Series) ref, timestampMs, value);
         }
 
@@ -154,7 +182,9 @@ public final class SeriesStore implements SampleSink {
         @Override
         public Future<Void> commit() {
             if (newest != Long.MIN_VALUE) {
-                advanceEventTime(newest);
+                // A sample within the tolerance but ahead of the host's clock is kept, but moves event time
+                // (eviction for every series) no further than just past the host's clock.
+                advanceEventTime(Math.min(newest, hostNowMs + HostTime.MAX_AHEAD_MS));
             }
             if (touchedNewest != null) {
                 List<Touch> touches = new ArrayList<>();

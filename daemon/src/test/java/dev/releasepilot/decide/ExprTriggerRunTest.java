@@ -45,7 +45,7 @@ class ExprTriggerRunTest {
 
         ExprTriggerRun.Fired feed(Sample s, long nowMs) {
             store.accept(List.of(s));
-            return run.touched(evaluator, s.timestampMs(), s.timestampMs(), nowMs * NANOS);
+            return run.touched(evaluator, s.timestampMs(), s.timestampMs(), nowMs * NANOS, nowMs);
         }
     }
 
@@ -79,9 +79,9 @@ class ExprTriggerRunTest {
             Sample bad = new Sample(Labels.of(Map.of("__name__", "inflight", "code", "500")), ts, scale);
             Sample ok = new Sample(Labels.of(Map.of("__name__", "inflight", "code", "200")), ts, 9 * scale);
             f.store.accept(List.of(bad));
-            assertNull(f.run.touched(f.evaluator, ts, ts, ts * NANOS), "half of scrape " + i);
+            assertNull(f.run.touched(f.evaluator, ts, ts, ts * NANOS, ts), "half of scrape " + i);
             f.store.accept(List.of(ok));
-            assertNull(f.run.touched(f.evaluator, ts, ts, ts * NANOS), "all of scrape " + i);
+            assertNull(f.run.touched(f.evaluator, ts, ts, ts * NANOS, ts), "all of scrape " + i);
         }
         assertEquals("OK", f.run.view().getString("state"));
     }
@@ -105,9 +105,9 @@ class ExprTriggerRunTest {
         }
         assertEquals("OK", f.run.view().getString("state"));
         long lastArrival = 10_037 + 7 * STEP;
-        assertNull(f.run.silent(f.evaluator, (lastArrival + 500) * NANOS, 1_000 * NANOS), "not silent yet");
+        assertNull(f.run.silent(f.evaluator, (lastArrival + 500) * NANOS, 1_000 * NANOS, lastArrival + 500), "not silent yet");
         assertEquals("OK", f.run.view().getString("state"));
-        f.run.silent(f.evaluator, (lastArrival + 5_000) * NANOS, 1_000 * NANOS);
+        f.run.silent(f.evaluator, (lastArrival + 5_000) * NANOS, 1_000 * NANOS, lastArrival + 5_000);
         assertEquals("NO_DATA", f.run.view().getString("state"), "5 s without samples empties a [2s] window");
     }
 }

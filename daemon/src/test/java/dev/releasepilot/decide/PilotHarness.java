@@ -10,6 +10,7 @@ import dev.releasepilot.rules.ServiceRule;
 import dev.releasepilot.rules.Trigger;
 import dev.releasepilot.window.EvaluationGrid;
 import dev.releasepilot.window.Evaluator;
+import dev.releasepilot.window.HostTime;
 import dev.releasepilot.window.SelectorIndex;
 import dev.releasepilot.window.SeriesStore;
 import dev.releasepilot.window.StoreLimits;
@@ -81,8 +82,7 @@ final class PilotHarness implements AutoCloseable {
             vertx = Vertx.vertx();
             journal = FileJournal.open(dir, clock, registry);
             // Assembled as app assembles the daemon: router, window stage reporting to it, one evaluator per service.
-            pilot = new Pilot(vertx, journal, clock, registry, b -> Actuators.create(vertx, b.backend()), 100, 0,
-                    EventSink.NONE);
+            pilot = new Pilot(vertx, journal, clock, registry, b -> Actuators.create(vertx, b.backend()), 100, 0);
             SelectorIndex.Builder index = SelectorIndex.builder();
             for (ServiceRule s : rules.services()) {
                 for (Trigger t : s.triggers()) {
@@ -95,8 +95,9 @@ final class PilotHarness implements AutoCloseable {
                 }
             }
             StoreLimits limits = StoreLimits.defaults();
-            store = new SeriesStore(index.build(), limits, registry, pilot);
-            pilot.start(rules, () -> new Evaluator(store), new EvaluationGrid(limits.resolution().toMillis()))
+            store = new SeriesStore(index.build(), limits, registry, pilot,
+                    new HostTime(clock, HostTime.DEFAULT_MAX_SAMPLE_FUTURE));
+            pilot.start(rules, () -> new Evaluator(store), new EvaluationGrid(limits.resolution().toMillis()), EventSink.NONE)
                     .await(30, TimeUnit.SECONDS);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -128,6 +129,13 @@ final class PilotHarness implements AutoCloseable {
         m.put(Labels.METRIC_NAME, "http_requests_total");
         m.put("service", service);
         m.put("code", code);
+        return Labels.of(m);
+    }
+
+    /** Labels of {@code http_requests_total{service, code, instance}}. */
+    static Labels requests(String service, String code, String instance) {
+        Map<String, String> m = new TreeMap<>(requests(service, code).toMap());
+        m.put("instance", instance);
         return Labels.of(m);
     }
 

@@ -79,7 +79,7 @@ class TriggerErrorTest {
         Evaluator evaluator = new Evaluator(store);
 
         for (int i = 0; i < 10; i++) { // ten grid instants, each one evaluation that throws
-            assertNull(run.touched(evaluator, 10_000 + i * STEP, 10_000 + i * STEP, i), "an error never fires");
+            assertNull(run.touched(evaluator, 10_000 + i * STEP, 10_000 + i * STEP, i, 10_000 + i * STEP), "an error never fires");
         }
         JsonObject view = run.view();
         assertEquals("ERROR", view.getString("state"), view.encode());
@@ -97,15 +97,15 @@ class TriggerErrorTest {
         store.reload(SelectorIndex.builder().add("checkout/error-rate", c).build());
         for (int i = 10; i < 14; i++) {
             store.accept(List.of(errors(10_000 + i * STEP, 5)));
-            assertNull(run.touched(evaluator, 10_000 + i * STEP, 10_000 + i * STEP, i));
+            assertNull(run.touched(evaluator, 10_000 + i * STEP, 10_000 + i * STEP, i, 10_000 + i * STEP));
         }
         view = run.view();
         assertEquals("OK", view.getString("state"), view.encode());
         assertFalse(view.containsKey("error"), view.encode());
         store.accept(List.of(errors(24_000, 9)));
-        assertNull(run.touched(evaluator, 24_000, 24_000, 14), "24 s decides once a newer sample completes it");
+        assertNull(run.touched(evaluator, 24_000, 24_000, 14, 24_000), "24 s decides once a newer sample completes it");
         store.accept(List.of(errors(25_000, 9)));
-        assertEquals(24_000, run.touched(evaluator, 25_000, 25_000, 15).eventMs());
+        assertEquals(24_000, run.touched(evaluator, 25_000, 25_000, 15, 25_000).eventMs());
         assertEquals(failures, registry.counter("release_pilot_trigger_errors_total", "service", "checkout",
                 "trigger", "error-rate").count(), "successful evaluations are not counted");
     }

@@ -53,7 +53,11 @@ import java.util.regex.Pattern;
  *       fast as the receiver answers over {@code --connections} shards (a series always on the same
  *       shard, as Prometheus shards): ingest samples/s and CPU per million with evaluation on.</li>
  * </ol>
- * Also start-up to ready: the daemon with {@code rules/example.yaml}, the daemon with the 100
+ * A third row is Prometheus fed its own way (its strongest set-up): scraping the same series itself
+ * every 1 s from an exporter in this JVM, with the same rule groups; that path is paced by the
+ * scrape interval, so it has no max-rate phase.
+ *
+ * <p>Also start-up to ready: the daemon with {@code rules/example.yaml}, the daemon with the 100
  * benchmark services, Prometheus with the 100 rule groups. Prints a Markdown table.
  *
  * <p>Run from the repository root: {@code k6/bench.sh PipelineBench [--live-seconds=90]
@@ -71,6 +75,10 @@ public final class PipelineBench {
     static final int SERIES_PER_INSTANCE = CODES.length + LE.length;
     static final int SERIES = SERVICES * INSTANCES * SERIES_PER_INSTANCE;
     private static final int SAMPLES_PER_REQUEST = 500; // Prometheus 2.42's max_samples_per_send
+    /** Max-rate rounds per send: each chunk ends with every shard answered, so the phase can stop between chunks. */
+    private static final int FAST_CHUNK = 5;
+    /** A receiver that cannot take the max-rate payload in this long is measured on what it took. */
+    private static final long FAST_CAP_NANOS = Duration.ofSeconds(60).toNanos();
     private static final Pattern BLOCKED = Pattern.compile("has been blocked for (\\d+) ms");
 
     private final byte[][] labels = new byte[SERIES][];
@@ -123,7 +131,10 @@ public final class PipelineBench {
             // The max-rate rounds are stamped 5 minutes ahead: after both live phases, within the daemon's
             // 10-minute future limit while they are sent.
             long fastStart = (System.currentTimeMillis() + Duration.ofMinutes(5).toMillis()) / 1000 * 1000;
-            List<List<byte[]>> fast = bench.shardedRounds(fastStart, 0, fastRounds, connections);
+            List<List<List<byte[]>>> fast = new ArrayList<>();
+            for (int c = 0; c < fastRounds; c += FAST_CHUNK) {
+                fast.add(bench.shardedRounds(fastStart + c * 1000L, c, Math.min(fastRounds, c + FAST_CHUNK), connections));
+            }
             System.out.printf("max-rate payload: %d rounds, %d samples%n", fastRounds, (long) fastRounds * SERIES);
 
             Path rules = dir.resolve("rules.yaml");
@@ -144,6 +155,7 @@ public final class PipelineBench {
                 startup.put("prometheus 2.42, " + SERVICES + " rule groups", (System.nanoTime() - t0) / 1_000_000);
                 rows.add(bench.run(vertx, "prometheus", p.port, p.pid(), liveSeconds, fast, fastRounds, connections, null, null));
             }
+            rows.add(bench.runPrometheusScraping(vertx, dir.resolve("prometheus-scraping"), liveSeconds));
         } finally {
             vertx.close().await(10, TimeUnit.SECONDS);
         }
@@ -153,14 +165,18 @@ public final class PipelineBench {
         System.out.println("| receiver | live: samples/s (offered 100,000) | live: CPU s per 1M samples | RSS at end (MiB) | peak RSS (MiB) | longest evaluation / event-loop block | unrelated alert reaction p50 / p99 (ms) | max rate: samples/s | max rate: CPU s per 1M | non-2xx |");
         System.out.println("|---|---:|---:|---:|---:|---|---|---:|---:|---:|");
         for (Row r : rows) {
-            System.out.printf(Locale.ROOT, "| %s | %,.0f | %.2f | %d | %d | %s | %s | %,.0f | %.2f | %d |%n", r.receiver(),
+            System.out.printf(Locale.ROOT, "| %s | %,.0f | %.2f | %d | %d | %s | %s | %s | %s | %d |%n", r.receiver(),
                     r.liveSamplesPerSecond(), r.liveCpuPerMillion(),
-                    r.rssKib() / 1024, r.peakKib() / 1024, r.longestBlock(), r.alertReaction(), r.fastSamplesPerSecond(),
-                    r.fastCpuPerMillion(), r.non2xx());
+                    r.rssKib() / 1024, r.peakKib() / 1024, r.longestBlock(), r.alertReaction(),
+                    r.fastSamplesPerSecond() < 0 ? "n/a" : String.format(Locale.ROOT, "%,.0f", r.fastSamplesPerSecond()),
+                    r.fastSamplesPerSecond() < 0 ? "n/a" : String.format(Locale.ROOT, "%.2f", r.fastCpuPerMillion()), r.non2xx());
         }
         System.out.printf(Locale.ROOT, "%nrelease-pilot ÷ prometheus: max-rate ingest %.2f×, peak RSS %.2f, live CPU per sample %.2f%n",
                 ours.fastSamplesPerSecond() / prom.fastSamplesPerSecond(), (double) ours.peakKib() / prom.peakKib(),
                 ours.liveCpuPerMillion() / prom.liveCpuPerMillion());
+        Row scraping = rows.get(2);
+        System.out.printf(Locale.ROOT, "release-pilot ÷ prometheus (scraping): peak RSS %.2f, live CPU per sample %.2f%n",
+                (double) ours.peakKib() / scraping.peakKib(), ours.liveCpuPerMillion() / scraping.liveCpuPerMillion());
         rows.forEach(r -> System.out.println(r.receiver() + ": " + r.notes()));
         System.out.println();
         System.out.println("| start-up to ready | ms |");
@@ -168,7 +184,7 @@ public final class PipelineBench {
         startup.forEach((k, v) -> System.out.printf("| %s | %d |%n", k, v));
     }
 
-    private Row run(Vertx vertx, String name, int port, long pid, int liveSeconds, List<List<byte[]>> fast, int fastRounds,
+    private Row run(Vertx vertx, String name, int port, long pid, int liveSeconds, List<List<List<byte[]>>> fast, int fastRounds,
                     int connections, Pager pager, DaemonProcess daemon) throws Exception {
         System.out.printf("%n%s: live phase, %d s%n", name, liveSeconds);
         int non2xx = 0;
@@ -218,16 +234,22 @@ public final class PipelineBench {
                     r, late, liveRate, liveCpu, liveAfter.rssKib() / 1024);
 
             ProcStats fastBefore = ProcStats.of(pid);
-            LoadClient.Result res = client.send(fast);
-            ProcStats fastAfter = ProcStats.of(pid);
-            non2xx += res.non2xx();
-            if (res.firstError() != null) {
-                System.out.println("  first error: " + res.firstError());
+            long fastSamples = 0;
+            long fastNanos = 0;
+            for (int c = 0; c < fast.size() && fastNanos < FAST_CAP_NANOS; c++) {
+                LoadClient.Result res = client.send(fast.get(c));
+                fastNanos += res.nanos();
+                fastSamples += (long) Math.min(FAST_CHUNK, fastRounds - c * FAST_CHUNK) * SERIES;
+                non2xx += res.non2xx();
+                if (res.firstError() != null) {
+                    System.out.println("  first error: " + res.firstError());
+                }
             }
-            long fastSamples = (long) fastRounds * SERIES;
-            double rate = fastSamples / (res.nanos() / 1e9);
+            ProcStats fastAfter = ProcStats.of(pid);
+            double rate = fastSamples / (fastNanos / 1e9);
             double fastCpu = (fastAfter.cpuSeconds() - fastBefore.cpuSeconds()) / (fastSamples / 1e6);
-            System.out.printf(Locale.ROOT, "  max rate: %,.0f samples/s, %.2f CPU s per 1M samples%n", rate, fastCpu);
+            System.out.printf(Locale.ROOT, "  max rate: %,d samples in %.1f s, %,.0f samples/s, %.2f CPU s per 1M samples%n",
+                    fastSamples, fastNanos / 1e9, rate, fastCpu);
             String reaction = "n/a (not a decision path)";
             if (pager != null) {
                 pager.stop.set(true);
@@ -259,8 +281,77 @@ public final class PipelineBench {
             }
             ProcStats end = ProcStats.of(pid);
             return new Row(name, liveRate, liveCpu, end.rssKib(), end.peakRssKib(), block, reaction, rate, fastCpu, non2xx,
-                    r + " live rounds, " + late + " of them more than 1 s late; " + notes);
+                    r + " live rounds, " + late + " of them more than 1 s late; max rate: " + fastSamples + " samples in "
+                            + String.format(Locale.ROOT, "%.1f s; ", fastNanos / 1e9) + notes);
         }
+    }
+
+    /**
+     * Prometheus fed the way it is fed in production: it scrapes the same 100,000 series itself (one
+     * target per service, every 1 s, {@code honor_labels} so the series keep their labels) from an
+     * exporter in this JVM whose counters follow the wall clock as the generator's rounds do, and
+     * evaluates the same 100 rule groups every 1 s. Measured from 60 s on, like the live phase.
+     */
+    private Row runPrometheusScraping(Vertx vertx, Path dir, int liveSeconds) throws Exception {
+        System.out.printf("%nprometheus (scraping): %d s%n", liveSeconds);
+        long t0 = System.currentTimeMillis();
+        io.vertx.core.http.HttpServer exporter = vertx.createHttpServer().requestHandler(req -> {
+            int service = Integer.parseInt(req.path().substring(req.path().lastIndexOf("svc") + 3));
+            int round = (int) ((System.currentTimeMillis() - t0) / 1000);
+            StringBuilder b = new StringBuilder(SERIES_PER_INSTANCE * INSTANCES * 110);
+            for (int i = service * INSTANCES * SERIES_PER_INSTANCE; i < (service + 1) * INSTANCES * SERIES_PER_INSTANCE; i++) {
+                b.append(exposition(i)).append(' ').append((long) value(i, round)).append('\n');
+            }
+            req.response().putHeader("Content-Type", "text/plain; version=0.0.4").end(b.toString());
+        }).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("rules.yml"), prometheusRules());
+        StringBuilder targets = new StringBuilder();
+        for (int s = 0; s < SERVICES; s++) {
+            targets.append("      - targets: ['127.0.0.1:").append(exporter.actualPort()).append("']\n")
+                    .append("        labels: {__metrics_path__: /metrics/").append(service(s)).append("}\n");
+        }
+        try (Prometheus p = Prometheus.withConfig(dir, """
+                global: {scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s}
+                rule_files: ['%s']
+                scrape_configs:
+                  - job_name: api
+                    honor_labels: true
+                    static_configs:
+                %s""".formatted(dir.resolve("rules.yml"), targets), List.of())) {
+            long start = System.currentTimeMillis();
+            Thread.sleep(Math.max(0, start + 60_000 - System.currentTimeMillis())); // the 1 min windows fill
+            ProcStats before = ProcStats.of(p.pid());
+            double appendedBefore = p.selfMetric("prometheus_tsdb_head_samples_appended_total");
+            long from = System.currentTimeMillis();
+            Thread.sleep(Math.max(0, start + liveSeconds * 1000L - System.currentTimeMillis())); // measuring a paced load
+            ProcStats after = ProcStats.of(p.pid());
+            double appended = p.selfMetric("prometheus_tsdb_head_samples_appended_total") - appendedBefore;
+            double seconds = (System.currentTimeMillis() - from) / 1000.0;
+            String metrics = get(p.url() + "/metrics");
+            String block = String.format(Locale.ROOT, "rule group last duration max %.1f ms; iterations missed %d",
+                    maxOf(metrics, "prometheus_rule_group_last_duration_seconds") * 1000,
+                    (long) sumOf(metrics, "prometheus_rule_group_iterations_missed_total"));
+            String notes = "scrapes: " + (long) sumOf(metrics, "prometheus_target_scrapes_exceeded_sample_limit_total")
+                    + " over sample limit, longest scrape " + String.format(Locale.ROOT, "%.0f ms",
+                    maxOf(metrics, "prometheus_target_interval_length_seconds") * 1000) + " interval; head series "
+                    + (long) sumOf(metrics, "prometheus_tsdb_head_series");
+            return new Row("prometheus (scraping)", appended / seconds, (after.cpuSeconds() - before.cpuSeconds()) / (appended / 1e6),
+                    after.rssKib(), after.peakRssKib(), block, "n/a (not a decision path)", -1, -1, 0, notes);
+        } finally {
+            exporter.close().await(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Series {@code i} in the text exposition format: {@code name{labels}}. */
+    private static String exposition(int i) {
+        int service = i / (INSTANCES * SERIES_PER_INSTANCE);
+        int instance = i / SERIES_PER_INSTANCE % INSTANCES;
+        int k = i % SERIES_PER_INSTANCE;
+        String common = "instance=\"10.0." + service + "." + instance + ":8080\",job=\"api\",service=\"" + service(service)
+                + "\",track=\"canary\"";
+        return k < CODES.length ? "http_requests_total{code=\"" + CODES[k] + "\"," + common + "}"
+                : "http_request_duration_seconds_bucket{" + common + ",le=\"" + LE[k - CODES.length] + "\"}";
     }
 
     /**

@@ -77,6 +77,7 @@ public final class PipelineBench {
     private static final int SAMPLES_PER_REQUEST = 500; // Prometheus 2.42's max_samples_per_send
     /** Max-rate rounds per send: each chunk ends with every shard answered, so the phase can stop between chunks. */
     private static final int FAST_CHUNK = 5;
+    private static final int FAST_ROUND0 = 100_000;
     /** A receiver that cannot take the max-rate payload in this long is measured on what it took. */
     private static final long FAST_CAP_NANOS = Duration.ofSeconds(60).toNanos();
     private static final Pattern BLOCKED = Pattern.compile("has been blocked for (\\d+) ms");
@@ -132,16 +133,20 @@ public final class PipelineBench {
             // 10-minute future limit while they are sent.
             long fastStart = (System.currentTimeMillis() + Duration.ofMinutes(5).toMillis()) / 1000 * 1000;
             List<List<List<byte[]>>> fast = new ArrayList<>();
+            long buildStart = System.nanoTime();
             for (int c = 0; c < fastRounds; c += FAST_CHUNK) {
-                fast.add(bench.shardedRounds(fastStart + c * 1000L, c, Math.min(fastRounds, c + FAST_CHUNK), connections));
+                // Round numbers past the live phase's, so every counter keeps growing (no reset in between).
+                fast.add(bench.shardedRounds(fastStart + c * 1000L, FAST_ROUND0 + c, FAST_ROUND0 + Math.min(fastRounds, c + FAST_CHUNK),
+                        connections));
             }
+            long buildMsPerRound = (System.nanoTime() - buildStart) / 1_000_000 / fastRounds;
             System.out.printf("max-rate payload: %d rounds, %d samples%n", fastRounds, (long) fastRounds * SERIES);
 
             Path rules = dir.resolve("rules.yaml");
             Files.writeString(rules, ourRules(haproxy.address()));
             try (DaemonProcess d = DaemonProcess.start(jvmOpts, rules, dir.resolve("ours"))) {
                 startup.put("release-pilot, " + SERVICES + " benchmark services + 1", d.startupMillis);
-                rows.add(bench.run(vertx, "release-pilot", d.port, d.pid(), liveSeconds, fast, fastRounds, connections,
+                rows.add(bench.run(vertx, "release-pilot", d.port, d.pid(), liveSeconds, buildMsPerRound, fast, fastRounds, connections,
                         new Pager(d, haproxy), d));
             }
             Path promDir = dir.resolve("prometheus");
@@ -153,7 +158,8 @@ public final class PipelineBench {
                     rule_files: ['%s']
                     """.formatted(promDir.resolve("rules.yml")), List.of("--web.enable-remote-write-receiver"))) {
                 startup.put("prometheus 2.42, " + SERVICES + " rule groups", (System.nanoTime() - t0) / 1_000_000);
-                rows.add(bench.run(vertx, "prometheus", p.port, p.pid(), liveSeconds, fast, fastRounds, connections, null, null));
+                rows.add(bench.run(vertx, "prometheus", p.port, p.pid(), liveSeconds, buildMsPerRound, fast, fastRounds, connections,
+                        null, null));
             }
             rows.add(bench.runPrometheusScraping(vertx, dir.resolve("prometheus-scraping"), liveSeconds));
         } finally {
@@ -184,13 +190,22 @@ public final class PipelineBench {
         startup.forEach((k, v) -> System.out.printf("| %s | %d |%n", k, v));
     }
 
-    private Row run(Vertx vertx, String name, int port, long pid, int liveSeconds, List<List<List<byte[]>>> fast, int fastRounds,
+    private Row run(Vertx vertx, String name, int port, long pid, int liveSeconds, long buildMsPerRound,
+                    List<List<List<byte[]>>> fast, int fastRounds,
                     int connections, Pager pager, DaemonProcess daemon) throws Exception {
         System.out.printf("%n%s: live phase, %d s%n", name, liveSeconds);
         int non2xx = 0;
         try (LoadClient client = new LoadClient(vertx, port, connections)) {
-            long t0 = System.currentTimeMillis() / 1000 * 1000 + 1000;
+            // Built before the phase (encoding on the fly would make this shared machine's client the
+            // bottleneck), stamped from when the build should be done on.
+            long t0 = (System.currentTimeMillis() + 2 * buildMsPerRound * liveSeconds) / 1000 * 1000 + 2000;
+            List<List<List<byte[]>>> live = new ArrayList<>();
+            for (int k = 0; k < liveSeconds; k++) {
+                live.add(shardedRounds(t0 + k * 1000L, k, k + 1, connections));
+            }
             long endMs = t0 + liveSeconds * 1000L;
+            Thread.sleep(Math.max(0, t0 - System.currentTimeMillis()));
+            ProcStats phaseStart = ProcStats.of(pid);
             ProcStats before = null;
             long measuredFromMs = 0;
             long measuredSamples = 0;
@@ -201,9 +216,9 @@ public final class PipelineBench {
             // as soon as it answered the last (its rounds fall behind the wall clock, counted as late). The
             // phase ends on the wall clock either way. Measured from the 60th round (the 1 min windows
             // full) or 60 s, whichever comes first.
-            for (; System.currentTimeMillis() < endMs; r++) {
+            for (; r < live.size() && System.currentTimeMillis() < endMs; r++) {
                 long due = t0 + r * 1000L;
-                List<List<byte[]>> round = shardedRounds(due, r, r + 1, connections);
+                List<List<byte[]>> round = live.get(r);
                 long wait = due - System.currentTimeMillis();
                 if (wait > 0) {
                     Thread.sleep(wait); // pacing: one round per wall-clock second, stamped with that second
@@ -226,6 +241,12 @@ public final class PipelineBench {
                 if (before != null) {
                     measuredSamples += SERIES;
                 }
+            }
+            if (before == null) { // not even 60 s of rounds answered in the phase: measure what there was
+                System.out.println("  the live phase never reached its measured part (60 rounds or 60 s): measured from its start");
+                before = phaseStart;
+                measuredFromMs = t0;
+                measuredSamples = (long) r * SERIES;
             }
             ProcStats liveAfter = ProcStats.of(pid);
             double liveRate = measuredSamples / ((System.currentTimeMillis() - measuredFromMs) / 1000.0);
@@ -251,7 +272,7 @@ public final class PipelineBench {
             System.out.printf(Locale.ROOT, "  max rate: %,d samples in %.1f s, %,.0f samples/s, %.2f CPU s per 1M samples%n",
                     fastSamples, fastNanos / 1e9, rate, fastCpu);
             String reaction = "n/a (not a decision path)";
-            if (pager != null) {
+            if (pager != null && alerts != null) {
                 pager.stop.set(true);
                 alerts.join(30_000);
                 reaction = pager.summary();

@@ -77,7 +77,6 @@ public final class PipelineBench {
     private static final int SAMPLES_PER_REQUEST = 500; // Prometheus 2.42's max_samples_per_send
     /** Max-rate rounds per send: each chunk ends with every shard answered, so the phase can stop between chunks. */
     private static final int FAST_CHUNK = 5;
-    private static final int FAST_ROUND0 = 100_000;
     /** A receiver that cannot take the max-rate payload in this long is measured on what it took. */
     private static final long FAST_CAP_NANOS = Duration.ofSeconds(60).toNanos();
     private static final Pattern BLOCKED = Pattern.compile("has been blocked for (\\d+) ms");
@@ -129,24 +128,11 @@ public final class PipelineBench {
         try (Haproxy haproxy = new Haproxy(dir.resolve("haproxy"), FreePort.get(), FreePort.get()).start()) {
             startup.put("release-pilot, rules/example.yaml", DaemonProcess.startupMillis(jvmOpts, Path.of("rules/example.yaml"),
                     dir.resolve("startup")));
-            // The max-rate rounds are stamped 5 minutes ahead: after both live phases, within the daemon's
-            // 10-minute future limit while they are sent.
-            long fastStart = (System.currentTimeMillis() + Duration.ofMinutes(5).toMillis()) / 1000 * 1000;
-            List<List<List<byte[]>>> fast = new ArrayList<>();
-            long buildStart = System.nanoTime();
-            for (int c = 0; c < fastRounds; c += FAST_CHUNK) {
-                // Round numbers past the live phase's, so every counter keeps growing (no reset in between).
-                fast.add(bench.shardedRounds(fastStart + c * 1000L, FAST_ROUND0 + c, FAST_ROUND0 + Math.min(fastRounds, c + FAST_CHUNK),
-                        connections));
-            }
-            long buildMsPerRound = (System.nanoTime() - buildStart) / 1_000_000 / fastRounds;
-            System.out.printf("max-rate payload: %d rounds, %d samples%n", fastRounds, (long) fastRounds * SERIES);
-
             Path rules = dir.resolve("rules.yaml");
             Files.writeString(rules, ourRules(haproxy.address()));
             try (DaemonProcess d = DaemonProcess.start(jvmOpts, rules, dir.resolve("ours"))) {
                 startup.put("release-pilot, " + SERVICES + " benchmark services + 1", d.startupMillis);
-                rows.add(bench.run(vertx, "release-pilot", d.port, d.pid(), liveSeconds, buildMsPerRound, fast, fastRounds, connections,
+                rows.add(bench.run(vertx, "release-pilot", d.port, d.pid(), liveSeconds, fastRounds, connections,
                         new Pager(d, haproxy), d));
             }
             Path promDir = dir.resolve("prometheus");
@@ -158,8 +144,7 @@ public final class PipelineBench {
                     rule_files: ['%s']
                     """.formatted(promDir.resolve("rules.yml")), List.of("--web.enable-remote-write-receiver"))) {
                 startup.put("prometheus 2.42, " + SERVICES + " rule groups", (System.nanoTime() - t0) / 1_000_000);
-                rows.add(bench.run(vertx, "prometheus", p.port, p.pid(), liveSeconds, buildMsPerRound, fast, fastRounds, connections,
-                        null, null));
+                rows.add(bench.run(vertx, "prometheus", p.port, p.pid(), liveSeconds, fastRounds, connections, null, null));
             }
             rows.add(bench.runPrometheusScraping(vertx, dir.resolve("prometheus-scraping"), liveSeconds));
         } finally {
@@ -190,15 +175,17 @@ public final class PipelineBench {
         startup.forEach((k, v) -> System.out.printf("| %s | %d |%n", k, v));
     }
 
-    private Row run(Vertx vertx, String name, int port, long pid, int liveSeconds, long buildMsPerRound,
-                    List<List<List<byte[]>>> fast, int fastRounds,
+    private Row run(Vertx vertx, String name, int port, long pid, int liveSeconds, int fastRounds,
                     int connections, Pager pager, DaemonProcess daemon) throws Exception {
         System.out.printf("%n%s: live phase, %d s%n", name, liveSeconds);
         int non2xx = 0;
         try (LoadClient client = new LoadClient(vertx, port, connections)) {
             // Built before the phase (encoding on the fly would make this shared machine's client the
             // bottleneck), stamped from when the build should be done on.
-            long t0 = (System.currentTimeMillis() + 2 * buildMsPerRound * liveSeconds) / 1000 * 1000 + 2000;
+            long timing = System.nanoTime();
+            shardedRounds(0, 0, 1, connections);
+            long buildMsPerRound = (System.nanoTime() - timing) / 1_000_000;
+            long t0 = (System.currentTimeMillis() + buildMsPerRound * liveSeconds * 13 / 10) / 1000 * 1000 + 2000;
             List<List<List<byte[]>>> live = new ArrayList<>();
             for (int k = 0; k < liveSeconds; k++) {
                 live.add(shardedRounds(t0 + k * 1000L, k, k + 1, connections));
@@ -254,6 +241,13 @@ public final class PipelineBench {
             System.out.printf(Locale.ROOT, "  live: %d rounds (%d more than 1 s late), %,.0f samples/s measured, %.2f CPU s per 1M samples, RSS %d MiB%n",
                     r, late, liveRate, liveCpu, liveAfter.rssKib() / 1024);
 
+            // The max-rate rounds continue the live ones in event time (so they run ahead of the wall clock
+            // as fast as the receiver takes them), counters still growing.
+            List<List<List<byte[]>>> fast = new ArrayList<>();
+            for (int c = 0; c < fastRounds; c += FAST_CHUNK) {
+                fast.add(shardedRounds(t0 + (live.size() + c) * 1000L, live.size() + c,
+                        live.size() + Math.min(fastRounds, c + FAST_CHUNK), connections));
+            }
             ProcStats fastBefore = ProcStats.of(pid);
             long fastSamples = 0;
             long fastNanos = 0;

@@ -37,6 +37,7 @@ final class ExprTriggerRun {
     private ConditionStatus last;
     private TriggerVerdict lastVerdict;
     private boolean provisional;                   // lastVerdict is a preview of an instant not final yet
+    private long previewedMs = Long.MIN_VALUE;     // the last instant previewed
     private String error;                           // why the last evaluation failed; null when it succeeded
     private long errorSinceMs;
 
@@ -144,7 +145,10 @@ final class ExprTriggerRun {
             lastEvaluatedMs = t;
         }
         long provisional = Math.floorDiv(newestMs + grid.stepMs() - 1, grid.stepMs()) * grid.stepMs();
-        if (provisional > lastEvaluatedMs && provisional <= cap) {
+        if (provisional > lastEvaluatedMs && provisional > previewedMs && provisional <= cap) {
+            // Once per instant: a scrape arrives in many requests, and each would otherwise pay a whole
+            // evaluation for a value that only the API shows.
+            previewedMs = provisional;
             preview(evaluator, provisional);
         }
         return fired;

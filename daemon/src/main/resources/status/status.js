@@ -67,7 +67,7 @@
     const c = card(name);
     c.badge.textContent = s.state;
     c.badge.className = 'badge ' + s.state;
-    c.root.classList.toggle('bad', s.state === 'ROLLED_BACK' || s.state === 'ROLLING_BACK');
+    c.root.classList.toggle('bad', ['ROLLED_BACK', 'ROLLING_BACK', 'ROLLBACK_BLOCKED'].includes(s.state));
     c.root.classList.toggle('warn', ['PAUSED', 'DEGRADED', 'FROZEN'].includes(s.state));
     c.root.dataset.state = s.state;
     const parts = [s.backend + (s.dry_run ? ' (dry run)' : ''), 'weights ' + weights(s.weights)];
@@ -80,6 +80,9 @@
     if (s.journal_backlog > 0) warnings.push('journal backlog ' + s.journal_backlog);
     if (s.weights_error) warnings.push('weights: ' + s.weights_error);
     if (s.last_failure && s.state === 'ROLLING_BACK') warnings.push('last failure: ' + (s.last_failure.error || s.last_failure.reason));
+    if (s.state === 'ROLLBACK_BLOCKED' && s.last_decision) warnings.push('rollback_blocked: ' + s.last_decision.reason);
+    if (s.drift_unresolved) warnings.push('drift_unresolved: ' + s.drift_unresolved.detail);
+    if (s.drift_rolled_back_by_others) warnings.push('drift: ' + s.drift_rolled_back_by_others.detail);
     if (s.firing_alerts && s.firing_alerts.length) warnings.push(s.firing_alerts.length + ' firing alert(s)');
     c.warn.textContent = warnings.join(' · ');
     const expr = s.expr_triggers || {};

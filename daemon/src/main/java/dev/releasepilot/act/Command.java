@@ -1,5 +1,7 @@
 package dev.releasepilot.act;
 
+import dev.releasepilot.rules.WhenStableUnavailable;
+
 /** What an actuator is asked to do. A closed set: every adapter handles each kind. */
 public sealed interface Command permits Command.Rollback, Command.Restore, Command.Read {
     String service();
@@ -10,11 +12,21 @@ public sealed interface Command permits Command.Rollback, Command.Restore, Comma
     /** A bounded word for the kind: {@code rollback}, {@code restore} or {@code read}. */
     String kind();
 
-    /** Take all traffic off the canary and give the stable servers their configured weights back. */
-    record Rollback(String service, String reason) implements Command {
+    /**
+     * Take all traffic off the canary and give the stable servers weights that serve. Before the canary
+     * is drained, the actuator checks (where its LB tells) that at least one stable server can take the
+     * traffic; if none can, {@code whenStableUnavailable} says whether to hold (fail with
+     * {@code STABLE_UNAVAILABLE}, change nothing) or drain anyway.
+     */
+    record Rollback(String service, String reason, WhenStableUnavailable whenStableUnavailable) implements Command {
         /** A rollback whose reason is just "rollback"; decide passes the trigger's name when it has one. */
         public Rollback(String service) {
             this(service, "rollback");
+        }
+
+        /** A rollback that holds while no stable server can serve (the default policy). */
+        public Rollback(String service, String reason) {
+            this(service, reason, WhenStableUnavailable.HOLD);
         }
 
         @Override

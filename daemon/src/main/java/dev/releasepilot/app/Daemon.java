@@ -2,6 +2,9 @@ package dev.releasepilot.app;
 
 import dev.releasepilot.act.Actuators;
 import dev.releasepilot.act.CircuitBreakingActuator;
+import dev.releasepilot.act.RetryPolicy;
+import dev.releasepilot.act.RetryingActuator;
+import dev.releasepilot.act.Scheduler;
 import dev.releasepilot.api.Auth;
 import dev.releasepilot.api.LiveFeed;
 import dev.releasepilot.api.StatusApi;
@@ -29,6 +32,7 @@ import dev.releasepilot.window.StoreLimits;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
@@ -113,8 +117,9 @@ public final class Daemon implements AutoCloseable {
             Notifier notifier = new Notifier(rules.rules(), telemetry.registry());
             vertx.deployVerticle(notifier).await(30, TimeUnit.SECONDS);
             Pilot pilot = new Pilot(vertx, journal, config.clock(), telemetry.registry(),
-                    r -> new CircuitBreakingActuator(Actuators.create(vertx, r.backend()), r.name(), r.backend().kind(),
-                            CIRCUIT_THRESHOLD, CIRCUIT_OPEN_FOR, config.clock(), telemetry.registry()),
+                    r -> new RetryingActuator(new CircuitBreakingActuator(Actuators.create(vertx, r.backend()), r.name(),
+                            r.backend().kind(), CIRCUIT_THRESHOLD, CIRCUIT_OPEN_FOR, config.clock(), telemetry.registry()),
+                            RetryPolicy.QUICK, Scheduler.of(vertx)),
                     config.actuationRetryDelayMs(), config.reconcileIntervalMs());
             AtomicReference<RuleSet> current = new AtomicReference<>(rules.rules());
             // The status page's feed hears every record too, so a rollback reaches an open page at once.
@@ -167,12 +172,33 @@ public final class Daemon implements AutoCloseable {
         Router router = Router.router(vertx);
         Auth auth = new Auth(config.readToken(), config.adminToken());
         router.get("/-/healthy").handler(ctx -> ctx.response().end("Healthy.\n"));
+        // Ready once started and every service's backend has been reached (a read-back or a shift got an
+        // answer); until then 503 names each unreached backend, and GET /api/v1/services/{name} says why.
         router.get("/-/ready").handler(ctx -> {
             if (holder.daemon == null) {
                 ctx.response().setStatusCode(503).end("Not ready.\n");
-            } else {
-                ctx.response().end("Ready.\n");
+                return;
             }
+            pilot.statuses().onComplete(ar -> {
+                if (ar.failed()) {
+                    ctx.response().setStatusCode(503).end("Not ready: " + ar.cause().getMessage() + "\n");
+                    return;
+                }
+                StringBuilder unreached = new StringBuilder();
+                for (Object o : ar.result()) {
+                    JsonObject s = (JsonObject) o;
+                    if (s.getString("backend_unreachable") != null) {
+                        unreached.append("\n  service ").append(s.getString("name"))
+                                .append(": backend not reached (GET /api/v1/services/").append(s.getString("name"))
+                                .append(" says why)");
+                    }
+                }
+                if (unreached.length() > 0) {
+                    ctx.response().setStatusCode(503).end("Not ready:" + unreached + "\n");
+                } else {
+                    ctx.response().end("Ready.\n");
+                }
+            });
         });
         router.get("/metrics").handler(ctx -> ctx.response()
                 .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(telemetry.scrape()));
@@ -227,12 +253,15 @@ public final class Daemon implements AutoCloseable {
         return reloading;
     }
 
+    /**
+     * Every way a reload can fail (rule errors, a failure applying the rules, anything thrown while
+     * loading) ends the same way: the reason logged, {@code release_pilot_config_last_reload_successful}
+     * set to 0, and a failed future whose message says why.
+     */
     private Future<Void> reloadNow() {
-        return vertx.executeBlocking(() -> RuleLoader.load(config.rules())).compose(r -> {
+        Future<Void> applied = vertx.executeBlocking(() -> RuleLoader.load(config.rules())).compose(r -> {
             if (!r.ok()) {
-                telemetry.reloadOutcome(false);
                 String problems = r.errors().stream().map(Problem::toString).collect(Collectors.joining("; "));
-                LOG.warning("reload failed, keeping the previous rules: " + problems);
                 return Future.failedFuture(new IllegalArgumentException("rules not reloaded: " + problems));
             }
             return pilot.reload(r.rules()).compose(v -> {
@@ -240,8 +269,22 @@ public final class Daemon implements AutoCloseable {
                 notifier.reload(r.rules());
                 rules.set(r.rules());
                 return stats.reload(r.rules());
-            }).compose(v -> startProbes(r.rules()))
-                    .onComplete(ar -> telemetry.reloadOutcome(ar.succeeded()));
+            }).compose(v -> startProbes(r.rules()));
+        });
+        return applied.transform(ar -> {
+            telemetry.reloadOutcome(ar.succeeded());
+            if (ar.succeeded()) {
+                LOG.info("rules reloaded from " + config.rules());
+                return Future.succeededFuture();
+            }
+            Throwable cause = ar.cause();
+            if (cause instanceof IllegalArgumentException) {
+                LOG.warning("reload failed, keeping the previous rules: " + cause.getMessage());
+                return Future.failedFuture(cause);
+            }
+            String reason = cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
+            LOG.warning("reload failed: " + reason);
+            return Future.failedFuture(new IllegalStateException("rules not reloaded: " + reason, cause));
         });
     }
 

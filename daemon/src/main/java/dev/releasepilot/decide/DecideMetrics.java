@@ -44,8 +44,24 @@ final class DecideMetrics {
         registry.counter("release_pilot_trigger_errors_total", "service", service, "trigger", trigger).increment();
     }
 
+    /** A drift repair whose weights were read back from the LB. */
     void drift(String service) {
         registry.counter("release_pilot_drift_corrected_total", "service", service).increment();
+    }
+
+    /** A reconcile read found the LB disagreeing with the service's state. */
+    void driftFound(String service, DriftDirection direction) {
+        registry.counter("release_pilot_drift_detected_total", "service", service, "direction", direction.label())
+                .increment();
+    }
+
+    /** 1 while the same drift keeps coming back after verified repairs. */
+    void driftUnresolved(String service, java.util.function.BooleanSupplier unresolved) {
+        io.micrometer.core.instrument.Gauge.builder("release_pilot_drift_unresolved", () -> unresolved.getAsBoolean() ? 1 : 0)
+                .tag("service", service)
+                .description("1 while the same drift is found again after " + ServiceController.DRIFT_UNRESOLVED_AFTER
+                        + " verified repairs in a row (something keeps undoing the rollback), else 0")
+                .register(registry);
     }
 
     void actuation(String backend, long nanos, boolean ok) {

@@ -2,7 +2,6 @@ package dev.releasepilot.decide;
 
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
-import java.util.Locale;
 
 /**
  * What happened to a service, as journaled. The state machine is rebuilt on start by applying the
@@ -12,10 +11,8 @@ import java.util.Locale;
 public sealed interface Event {
     Instant at();
 
-    /** The journal record type. */
+    /** The journal record type ({@link EventCodec} writes and reads the body). */
     String type();
-
-    JsonObject body();
 
     /** Events that only move in-memory counters are not journaled (a probe result every second would flood it). */
     default boolean durable() {
@@ -24,19 +21,17 @@ public sealed interface Event {
 
     /** An alert reached this service: first sight of a firing episode, its resolution, or a stale one. */
     record AlertSeen(Instant at, String fingerprint, Instant startsAt, boolean firing, boolean stale,
-                     String trigger, JsonObject labels) implements Event {
+                     String trigger, java.util.Map<String, String> labels) implements Event {
+        public AlertSeen {
+            labels = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(labels)); // order as received
+        }
+
         public String type() {
             return "alert";
         }
 
         public String episode() {
             return fingerprint + "@" + startsAt;
-        }
-
-        public JsonObject body() {
-            return new JsonObject().put("at", at.toString()).put("fingerprint", fingerprint)
-                    .put("startsAt", startsAt.toString()).put("status", firing ? "firing" : "resolved")
-                    .put("stale", stale).put("trigger", trigger).put("labels", labels);
         }
     }
 
@@ -50,61 +45,66 @@ public sealed interface Event {
         public boolean durable() {
             return false;
         }
-
-        public JsonObject body() {
-            return new JsonObject().put("at", at.toString()).put("trigger", trigger).put("healthy", healthy)
-                    .put("status", status).put("error", error).put("millis", millis);
-        }
     }
 
     /** A decision, with the evidence that caused it. */
-    record Decided(Instant at, DecisionKind kind, String trigger, String reason, JsonObject evidence)
+    record Decided(Instant at, DecisionKind kind, String trigger, String reason, Evidence evidence)
             implements Event {
         public String type() {
             return "decision";
         }
-
-        public JsonObject body() {
-            return new JsonObject().put("at", at.toString()).put("kind", kind.label()).put("trigger", trigger)
-                    .put("reason", reason).put("evidence", evidence);
-        }
     }
 
-    /** The load balancer confirmed (read back) the weights a rollback asked for. */
-    record Actuated(Instant at, JsonObject weights, long millis, int attempts) implements Event {
+    /**
+     * The load balancer confirmed (read back) the weights a rollback asked for.
+     *
+     * @param attempts actuations it took since the rollback was decided (each after a backoff step)
+     * @param risk     null, or why users may still get errors: a rollback with
+     *                 {@code when_stable_unavailable: drain} that drained the canary while no stable
+     *                 server could serve
+     */
+    record Actuated(Instant at, dev.releasepilot.act.Weights weights, long millis, int attempts, String risk) implements Event {
+        public Actuated(Instant at, dev.releasepilot.act.Weights weights, long millis, int attempts) {
+            this(at, weights, millis, attempts, null);
+        }
+
         public String type() {
             return "action";
-        }
-
-        public JsonObject body() {
-            return new JsonObject().put("at", at.toString()).put("result", "ok").put("weights", weights)
-                    .put("millis", millis).put("attempts", attempts);
-        }
-    }
-
-    /** An actuation gave up after its retries; the rollback stays pending and is tried again. */
-    record ActuationFailed(Instant at, String reason, String error, int attempts) implements Event {
-        public String type() {
-            return "action_failed";
-        }
-
-        public JsonObject body() {
-            return new JsonObject().put("at", at.toString()).put("result", "failed").put("reason", reason)
-                    .put("error", error).put("attempts", attempts);
         }
     }
 
     /**
-     * The load balancer no longer holds the weights Release Pilot put there (a reload reset them,
-     * someone edited them): the rollback is pending again until re-applied and read back.
+     * An actuation gave up after its quick tries; the rollback stays pending and is tried again after
+     * a backoff step. One record per step.
+     *
+     * @param attempts    quick tries in this step
+     * @param repeats     consecutive steps that failed with this same reason, this one included
+     * @param nextRetryMs the wait before the next step
      */
-    record DriftFound(Instant at, JsonObject observed, String detail) implements Event {
-        public String type() {
-            return "drift";
+    record ActuationFailed(Instant at, String reason, String error, int attempts, int repeats, long nextRetryMs)
+            implements Event {
+        public ActuationFailed(Instant at, String reason, String error, int attempts) {
+            this(at, reason, error, attempts, 1, 0);
         }
 
-        public JsonObject body() {
-            return new JsonObject().put("at", at.toString()).put("observed", observed).put("detail", detail);
+        public String type() {
+            return "action_failed";
+        }
+    }
+
+    /**
+     * The load balancer and the service's state disagree. {@link DriftDirection#LB_LOST_ROLLBACK}: the LB
+     * no longer holds the rollback Release Pilot put there (a reload reset it, someone edited it): the
+     * rollback is pending again until re-applied and read back. {@link DriftDirection#LB_ROLLED_BACK}:
+     * the LB is rolled back while the release is live; reported only.
+     */
+    record DriftFound(Instant at, dev.releasepilot.act.Weights observed, String detail, DriftDirection direction) implements Event {
+        public DriftFound(Instant at, dev.releasepilot.act.Weights observed, String detail) {
+            this(at, observed, detail, DriftDirection.LB_LOST_ROLLBACK);
+        }
+
+        public String type() {
+            return "drift";
         }
     }
 
@@ -131,40 +131,5 @@ public sealed interface Event {
         public String type() {
             return "release";
         }
-
-        public JsonObject body() {
-            JsonObject o = new JsonObject().put("at", at.toString()).put("version", version).put("detail", detail);
-            if (!watermarks.isEmpty()) {
-                JsonObject marks = new JsonObject();
-                new java.util.TreeMap<>(watermarks).forEach((t, w) -> marks.put(t, w.toString()));
-                o.put("watermarks", marks);
-            }
-            return o;
-        }
-    }
-
-    static Event fromJournal(String type, JsonObject b) {
-        Instant at = Instant.parse(b.getString("at"));
-        return switch (type) {
-            case "alert" -> new AlertSeen(at, b.getString("fingerprint"), Instant.parse(b.getString("startsAt")),
-                    "firing".equals(b.getString("status")), b.getBoolean("stale", false), b.getString("trigger"),
-                    b.getJsonObject("labels", new JsonObject()));
-            case "decision" -> new Decided(at, DecisionKind.valueOf(b.getString("kind").toUpperCase(Locale.ROOT)),
-                    b.getString("trigger"), b.getString("reason"), b.getJsonObject("evidence", new JsonObject()));
-            case "action" -> new Actuated(at, b.getJsonObject("weights", new JsonObject()), b.getLong("millis", 0L),
-                    b.getInteger("attempts", 1));
-            case "action_failed" -> new ActuationFailed(at, b.getString("reason"), b.getString("error"),
-                    b.getInteger("attempts", 1));
-            case "drift" -> new DriftFound(at, b.getJsonObject("observed", new JsonObject()), b.getString("detail"));
-            case "release" -> new ReleaseStarted(at, b.getString("version"), b.getJsonObject("detail", new JsonObject()),
-                    watermarks(b.getJsonObject("watermarks", new JsonObject())));
-            default -> throw new IllegalArgumentException("unknown journal record type '" + type + "'");
-        };
-    }
-
-    private static java.util.Map<String, Instant> watermarks(JsonObject o) {
-        java.util.Map<String, Instant> out = new java.util.LinkedHashMap<>();
-        o.forEach(e -> out.put(e.getKey(), Instant.parse((String) e.getValue())));
-        return out;
     }
 }

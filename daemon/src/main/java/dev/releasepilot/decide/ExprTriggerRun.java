@@ -204,11 +204,18 @@ final class ExprTriggerRun {
         error = String.valueOf(e);
     }
 
-    JsonObject evidence(Fired f) {
-        return new JsonObject().put("expr", trigger.expr()).put("event_time", Instant.ofEpochMilli(f.eventMs()).toString())
-                .put("for", trigger.forDuration().toString())
-                .put("firing", elements(f.verdict().expr().passing()))
-                .put("requires", f.verdict().requires() == null ? null : elements(f.verdict().requires().compared()));
+    Evidence evidence(Fired f) {
+        return new Evidence.ExprHeld(trigger.expr(), Instant.ofEpochMilli(f.eventMs()), trigger.forDuration(),
+                groups(f.verdict().expr().passing()),
+                f.verdict().requires() == null ? null : groups(f.verdict().requires().compared()));
+    }
+
+    private static List<Evidence.Group> groups(List<Element> es) {
+        List<Evidence.Group> out = new java.util.ArrayList<>();
+        for (Element e : es.subList(0, Math.min(MAX_EVIDENCE, es.size()))) {
+            out.add(new Evidence.Group(e.labels().toMap(), Double.isFinite(e.value()) ? e.value() : null));
+        }
+        return out;
     }
 
     JsonObject view() {

@@ -95,7 +95,7 @@ public final class Pilot implements SignalPort, ControlPort, TouchListener {
                 continue;
             }
             try {
-                c.replay(Event.fromJournal(e.type(), e.body()));
+                c.replay(EventCodec.fromJournal(e.type(), e.body()));
             } catch (RuntimeException ex) {
                 LOG.warning("journal record " + e.seq() + " not understood, skipped: " + ex.getMessage());
             }

@@ -3,11 +3,15 @@ package dev.releasepilot.decide;
 import dev.releasepilot.act.ActuationFailure;
 import dev.releasepilot.act.Actuator;
 import dev.releasepilot.act.Command;
-import dev.releasepilot.act.Retrier;
+import dev.releasepilot.act.RetryPolicy;
+import dev.releasepilot.act.RetrySchedule;
+import dev.releasepilot.act.Scheduler;
+import dev.releasepilot.act.StableGuard;
 import dev.releasepilot.act.Weights;
 import dev.releasepilot.journal.Journal;
 import dev.releasepilot.rules.AlertTrigger;
 import dev.releasepilot.rules.ServiceRule;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -33,7 +37,13 @@ import java.util.logging.Logger;
  */
 final class ServiceController extends VerticleBase {
     private static final Logger LOG = Logger.getLogger(ServiceController.class.getName());
-    private static final long MAX_RETRY_DELAY_MS = 60_000;
+    /**
+     * Drift found this many times without a quiet spell in between (see {@link #DRIFT_QUIET_READS}), each
+     * time after a repair that was read back, is "unresolved": something keeps undoing the rollback.
+     */
+    static final int DRIFT_UNRESOLVED_AFTER = 3;
+    /** Clean reconcile reads in a row that end a run of drifts (a reload a day never adds up). */
+    static final int DRIFT_QUIET_READS = 10;
 
     private final ServiceMachine machine;
     private volatile ServiceRule ruleSnapshot;
@@ -46,11 +56,20 @@ final class ServiceController extends VerticleBase {
     private volatile ServiceState published;
     private Weights lastWeights;
     private String lastReadError;
+    /** Why the backend has not been reached since start (or since its config changed); null once it has. */
+    private String unreachable = "not reached yet: the first read-back has not completed";
     private boolean actuating;
     private long pendingSince;
-    private long retryTimer = -1;
-    private long retryDelayMs;
+    private RetrySchedule retries;
+    private int actuations;
     private long flushTimer = -1;
+    // Drift: a repair is counted as corrected only once its weights are read back; the same drift
+    // found again right after repairs raises drift_unresolved instead of looping silently.
+    private boolean driftRepairPending;
+    private volatile int driftRepeats; // read by the metrics gauge on other threads
+    private int cleanReads;
+    private Event.DriftFound lastDrift;
+    private Event.DriftFound reportedRolledBackByOthers;
     private final long baseRetryDelayMs;
     private final long reconcileIntervalMs;
     // This service's own evaluator (its own scratch space), made for it by the pipeline's factory; it binds
@@ -73,9 +92,9 @@ final class ServiceController extends VerticleBase {
         this.clock = clock;
         this.metrics = metrics;
         this.baseRetryDelayMs = baseRetryDelayMs;
-        this.retryDelayMs = baseRetryDelayMs;
         this.published = machine.state();
         metrics.state(rule.name(), () -> published);
+        metrics.driftUnresolved(rule.name(), () -> driftRepeats >= DRIFT_UNRESOLVED_AFTER);
         metrics.journalBacklog(rule.name(), backlog);
     }
 
@@ -126,7 +145,8 @@ final class ServiceController extends VerticleBase {
 
     @Override
     public Future<?> start() {
-        if (machine.state() == ServiceState.ROLLING_BACK) {
+        retries = new RetrySchedule(RetryPolicy.pending(java.time.Duration.ofMillis(baseRetryDelayMs)), Scheduler.of(vertx));
+        if (machine.state().rollbackPending()) {
             // The process died with a rollback in flight: finish it. Re-applying weights is idempotent.
             LOG.info(() -> "service " + name() + ": resuming a rollback that was in flight at shutdown");
             actuate(0);
@@ -230,6 +250,8 @@ final class ServiceController extends VerticleBase {
             machine.rule(rule);
             if (newActuator != null) {
                 this.actuator = newActuator;
+                unreachable = "not reached yet: the backend changed and has not been read back";
+                reconcile();
             }
         });
     }
@@ -239,12 +261,13 @@ final class ServiceController extends VerticleBase {
         for (Event e : events) {
             machine.apply(e);
             startRelease(e);
-            rollback |= e instanceof Event.DriftFound;
+            rollback |= e instanceof Event.DriftFound d && d.direction() == DriftDirection.LB_LOST_ROLLBACK;
             if (e instanceof Event.Decided d) {
                 metrics.decision(name(), d.kind());
                 rollback |= d.kind() == DecisionKind.ROLLBACK;
                 if (d.kind() == DecisionKind.RESUME) {
-                    cancelRetry();
+                    retries.reset();
+                    driftRepairPending = false;
                 }
             }
         }
@@ -261,7 +284,7 @@ final class ServiceController extends VerticleBase {
         List<Event> events = all.stream().filter(Event::durable).toList();
         for (Event e : events) {
             if (!(e instanceof Event.AlertSeen)) { // alerts came from outside; announce what we decided and did
-                this.events.publish(name(), e.type(), e.body());
+                this.events.publish(name(), e.type(), EventCodec.toJson(e));
             }
         }
         if (!backlog.isEmpty()) {
@@ -274,7 +297,7 @@ final class ServiceController extends VerticleBase {
         }
         List<Future<?>> appends = new ArrayList<>(events.size());
         for (Event e : events) {
-            appends.add(journal.append(name(), e.type(), e.body()));
+            appends.add(journal.append(name(), e.type(), EventCodec.toJson(e)));
         }
         return Future.join(appends).transform(ar -> {
             if (ar.succeeded()) {
@@ -306,7 +329,7 @@ final class ServiceController extends VerticleBase {
         if (e == null) {
             return;
         }
-        journal.append(name(), e.type(), e.body()).onComplete(ar -> {
+        journal.append(name(), e.type(), EventCodec.toJson(e)).onComplete(ar -> {
             if (ar.succeeded()) {
                 backlog.poll();
                 flushBacklog();
@@ -317,69 +340,102 @@ final class ServiceController extends VerticleBase {
     }
 
     private void actuate(long startNanos) {
-        if (actuating || machine.state() != ServiceState.ROLLING_BACK) {
+        if (actuating || !machine.state().rollbackPending()) {
             return;
         }
         if (pendingSince == 0) {
             pendingSince = startNanos;
         }
         actuating = true;
-        cancelRetry();
+        retries.cancelTimer();
+        actuations++;
         long t0 = System.nanoTime();
-        int[] attempts = {0};
         String backendKind = machine.rule().backend().kind();
         String trigger = machine.lastTrigger();
-        new Retrier(vertx, 3, 50, 1_000).run(() -> {
-            attempts[0]++;
-            return actuator.apply(new Command.Rollback(name(), trigger));
-        }).onComplete(ar -> {
+        // Quick retries happen inside the actuator chain (act's RetryingActuator); this is one step of
+        // the slower loop that keeps a rollback pending until the LB confirms it.
+        actuator.apply(new Command.Rollback(name(), trigger, machine.rule().whenStableUnavailable())).onComplete(ar -> {
             actuating = false;
             long took = System.nanoTime() - t0;
+            noteReach(ar);
+            if (ar.failed() && ar.cause() instanceof ActuationFailure f
+                    && f.reason() == ActuationFailure.Reason.STABLE_UNAVAILABLE) {
+                held(f);
+                return;
+            }
             metrics.actuation(backendKind, took, ar.succeeded());
             if (ar.succeeded()) {
-                lastWeights = ar.result();
-                lastReadError = null;
-                long reaction = pendingSince > 0 ? System.nanoTime() - pendingSince : 0;
-                pendingSince = 0;
-                retryDelayMs = baseRetryDelayMs;
-                metrics.rollbackExecuted(name(), trigger, reaction);
-                handle(List.of(new Event.Actuated(clock.instant(), ar.result().toJson(), took / 1_000_000,
-                        attempts[0])), 0);
+                succeeded(ar.result(), trigger, took);
             } else {
-                Throwable c = ar.cause();
-                String reason = c instanceof ActuationFailure f ? f.reason().name().toLowerCase(java.util.Locale.ROOT) : "error";
-                LOG.warning(() -> "service " + name() + ": rollback not applied after " + attempts[0]
-                        + " attempts: " + c.getMessage() + "; retrying in " + retryDelayMs + " ms");
-                handle(List.of(new Event.ActuationFailed(clock.instant(), reason, String.valueOf(c.getMessage()),
-                        attempts[0])), 0);
-                // Never forgotten: the rollback stays pending and is tried again with growing delays.
-                retryTimer = vertx.setTimer(retryDelayMs, t -> {
-                    retryTimer = -1;
-                    actuate(0);
-                });
-                retryDelayMs = Math.min(MAX_RETRY_DELAY_MS, retryDelayMs * 2);
+                failed(ar.cause());
             }
         });
     }
 
-    private void cancelRetry() {
-        if (retryTimer >= 0) {
-            vertx.cancelTimer(retryTimer);
-            retryTimer = -1;
+    private void succeeded(Weights weights, String trigger, long tookNanos) {
+        lastWeights = weights;
+        lastReadError = null;
+        long reaction = pendingSince > 0 ? System.nanoTime() - pendingSince : 0;
+        pendingSince = 0;
+        int took = actuations;
+        actuations = 0;
+        retries.reset();
+        metrics.rollbackExecuted(name(), trigger, reaction);
+        if (driftRepairPending) {
+            driftRepairPending = false;
+            metrics.drift(name());
         }
-        retryDelayMs = baseRetryDelayMs;
+        String risk = null;
+        List<String> stable = machine.rule().backend().stableServers();
+        if (!weights.anyServes(stable)) {
+            // Only a rollback with when_stable_unavailable: drain gets here: the LB drained the canary
+            // although no stable server can serve. Say so in the action's record.
+            risk = "drained with no stable server able to serve: " + StableGuard.describe(weights, stable);
+            String r = risk;
+            LOG.warning(() -> "service " + name() + ": " + r);
+        }
+        handle(List.of(new Event.Actuated(clock.instant(), weights, tookNanos / 1_000_000, took, risk)), 0);
+    }
+
+    private void failed(Throwable c) {
+        String reason = c instanceof ActuationFailure f ? f.reason().name().toLowerCase(java.util.Locale.ROOT) : "error";
+        int attempts = c instanceof ActuationFailure f ? f.attempts() : 1;
+        // Never forgotten: the rollback stays pending and is tried again after the next backoff step.
+        RetrySchedule.Step step = retries.failed(reason, String.valueOf(c.getMessage()), () -> actuate(0));
+        LOG.warning(() -> "service " + name() + ": rollback not applied (" + step.failures() + " steps, "
+                + attempts + " tries in the last): " + c.getMessage() + "; retrying in " + step.nextRetry().toMillis() + " ms");
+        handle(List.of(new Event.ActuationFailed(clock.instant(), reason, step.error(), attempts, step.repeats(),
+                step.nextRetry().toMillis())), 0);
+    }
+
+    /** No stable server can serve: hold the canary, say so once per episode, and keep checking. */
+    private void held(ActuationFailure f) {
+        Weights observed = f.observed();
+        if (observed != null) {
+            lastWeights = observed;
+            lastReadError = null;
+        }
+        Evidence evidence = new Evidence.StableUnavailable(machine.rule().whenStableUnavailable().label(), observed);
+        Event.Decided blocked = machine.rollbackBlocked(f.getMessage(), evidence, clock.instant());
+        if (blocked != null) {
+            LOG.warning(() -> "service " + name() + ": rollback blocked: " + f.getMessage());
+            handle(List.of(blocked), 0);
+        }
+        retries.recheck(() -> actuate(0));
     }
 
     /**
      * Load balancers forget: an HAProxy reload resets runtime weights to the config file's. Read the
      * weights back; if a rolled-back service's canary has traffic again, journal the drift and
-     * re-apply the rollback.
+     * re-apply the rollback. The other way round (the LB rolled back while the service's release is
+     * live) is journaled and shown, once per episode, and left alone.
      */
     private void reconcile() {
         if (actuating) {
             return;
         }
         actuator.apply(new Command.Read(name())).onComplete(ar -> {
+            noteReach(ar);
             if (ar.failed()) {
                 lastReadError = ar.cause().getMessage();
                 return;
@@ -387,27 +443,71 @@ final class ServiceController extends VerticleBase {
             lastWeights = ar.result();
             lastReadError = null;
             Event.DriftFound drift = actuating ? null : machine.checkDrift(ar.result(), clock.instant());
-            if (drift != null) {
-                LOG.warning(() -> "service " + name() + ": " + drift.detail() + "; re-applying the rollback");
-                metrics.drift(name());
-                handle(List.of(drift), System.nanoTime());
+            if (drift == null) {
+                if (!machine.state().rollbackPending() && ++cleanReads >= DRIFT_QUIET_READS) {
+                    driftRepeats = 0; // quiet for long enough: whatever undid the rollback has stopped
+                }
+                reportedRolledBackByOthers = null;
+                return;
             }
+            if (drift.direction() == DriftDirection.LB_ROLLED_BACK) {
+                if (reportedRolledBackByOthers == null) {
+                    reportedRolledBackByOthers = drift;
+                    LOG.warning(() -> "service " + name() + ": " + drift.detail());
+                    metrics.driftFound(name(), drift.direction());
+                    handle(List.of(drift), System.nanoTime());
+                }
+                return;
+            }
+            driftRepeats++;
+            cleanReads = 0;
+            lastDrift = drift;
+            metrics.driftFound(name(), drift.direction());
+            if (driftRepeats == DRIFT_UNRESOLVED_AFTER) {
+                LOG.warning(() -> "service " + name() + ": drift unresolved: found " + driftRepeats
+                        + " times in a row after verified repairs: " + drift.detail());
+            } else {
+                LOG.warning(() -> "service " + name() + ": " + drift.detail() + "; re-applying the rollback");
+            }
+            driftRepairPending = true;
+            handle(List.of(drift), System.nanoTime());
         });
+    }
+
+    /**
+     * A backend is reached when it answered something we understood: a success, or a read-back that
+     * cannot judge (the LB answered; the answer matched no known state, or the kind has no read-back).
+     * Refused connections, timeouts, refusals (Caddy's 403 without origin) and garbled or oversized
+     * replies leave it unreached; /-/ready says so until it is.
+     */
+    private void noteReach(AsyncResult<Weights> ar) {
+        if (ar.succeeded() || (ar.cause() instanceof ActuationFailure f && (f.reason() == ActuationFailure.Reason.VERIFY_MISMATCH
+                || f.reason() == ActuationFailure.Reason.UNREADABLE || f.reason() == ActuationFailure.Reason.STABLE_UNAVAILABLE))) {
+            unreachable = null;
+        } else if (!(ar.cause() instanceof ActuationFailure f && (f.reason() == ActuationFailure.Reason.CIRCUIT_OPEN
+                || f.reason() == ActuationFailure.Reason.BUSY))) {
+            unreachable = String.valueOf(ar.cause().getMessage());
+        }
     }
 
     private JsonObject view() {
         JsonObject v = machine.view();
         v.put("weights", lastWeights == null ? null : lastWeights.toJson());
         v.put("weights_error", lastReadError);
-        v.put("rollback_pending", machine.state() == ServiceState.ROLLING_BACK);
+        v.put("backend_unreachable", unreachable);
+        v.put("rollback_pending", machine.state().rollbackPending());
+        v.put("drift_unresolved", driftRepeats >= DRIFT_UNRESOLVED_AFTER ? new JsonObject()
+                .put("repeats", driftRepeats).put("detail", lastDrift == null ? null : lastDrift.detail())
+                .put("at", lastDrift == null ? null : lastDrift.at().toString()) : null);
+        v.put("drift_rolled_back_by_others", reportedRolledBackByOthers == null ? null : EventCodec.toJson(reportedRolledBackByOthers));
+        v.put("retry", retries != null && retries.failures() > 0 ? new JsonObject()
+                .put("failed_steps", retries.failures()) : null);
         v.put("journal_backlog", backlog.size());
         JsonObject triggers = new JsonObject();
         exprRuns.forEach((n, r) -> triggers.put(n, r.view()));
         v.put("expr_triggers", triggers);
-        if (actuator instanceof dev.releasepilot.act.CircuitBreakingActuator cb) {
-            v.put("circuit", new JsonObject().put("state", cb.state().label())
-                    .put("consecutive_failures", cb.consecutiveFailures()));
-        }
+        actuator.circuit().ifPresent(c -> v.put("circuit", new JsonObject().put("state", c.state())
+                .put("consecutive_failures", c.consecutiveFailures())));
         return v;
     }
 

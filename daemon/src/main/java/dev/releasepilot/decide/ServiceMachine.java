@@ -58,7 +58,7 @@ public final class ServiceMachine {
     }
 
     public List<Event> onAlert(AlertSignal a, AlertTrigger trigger, Instant now) {
-        JsonObject labels = new JsonObject(new LinkedHashMap<>(a.labels()));
+        Map<String, String> labels = a.labels();
         // Firing alerts are tracked by fingerprint (the label set): Alertmanager may move startsAt
         // earlier when it merges updates, so a resolution or a re-send need not carry the startsAt we saw.
         if (!a.firing()) {
@@ -77,10 +77,8 @@ public final class ServiceMachine {
         List<Event> out = new ArrayList<>(2);
         out.add(new Event.AlertSeen(now, a.fingerprint(), a.startsAt(), true, stale, trigger.name(), labels));
         if (!stale) {
-            JsonObject evidence = new JsonObject().put("alerts", new JsonArray().add(new JsonObject()
-                    .put("fingerprint", a.fingerprint()).put("startsAt", a.startsAt().toString())
-                    .put("labels", labels).put("annotations", new JsonObject(new LinkedHashMap<>(a.annotations())))
-                    .put("sender", a.sender()).put("receivedAt", a.receivedAt().toString())));
+            Evidence evidence = new Evidence.FiringAlert(a.fingerprint(), a.startsAt(), labels, a.annotations(),
+                    a.sender(), a.receivedAt());
             String alertname = a.labels().getOrDefault("alertname", a.fingerprint());
             Event.Decided d = react(trigger.name(), "alert " + alertname + " firing since " + a.startsAt()
                     + " matched trigger " + trigger.name(), evidence, now);
@@ -102,30 +100,29 @@ public final class ServiceMachine {
         if (p.healthy() || before + 1 != trigger.consecutiveFailures()) {
             return List.of(r); // only the failure that completes the run decides; later ones are the same episode
         }
-        JsonArray failures = new JsonArray();
+        List<Event.ProbeResult> failures = new ArrayList<>();
         if (run != null) {
-            run.forEach(f -> failures.add(f.body()));
+            failures.addAll(run);
         }
-        failures.add(r.body());
-        JsonObject evidence = new JsonObject().put("probe", new JsonObject().put("url", trigger.url())
-                .put("consecutive_failures", trigger.consecutiveFailures()).put("results", failures));
+        failures.add(r);
+        Evidence evidence = new Evidence.FailedProbes(trigger.url(), trigger.consecutiveFailures(), failures);
         Event.Decided d = react(trigger.name(), trigger.consecutiveFailures() + " consecutive failed probes of "
                 + trigger.url() + " (last: " + (p.error() != null ? p.error() : "status " + p.status()) + ")", evidence, now);
         return d == null ? List.of(r) : List.of(r, d);
     }
 
     /** An expr trigger's condition held for its {@code for}: react like any other trigger. */
-    public List<Event> onConditionFired(dev.releasepilot.rules.ExprTrigger t, JsonObject evidence, Instant now) {
+    public List<Event> onConditionFired(dev.releasepilot.rules.ExprTrigger t, Evidence evidence, Instant now) {
         String reason = "expr " + t.name() + " held" + (t.forDuration().isZero() ? "" : " for " + t.forDuration().toSeconds() + "s")
                 + ": " + t.expr().replaceAll("\\s+", " ").strip();
         Event.Decided d = react(t.name(), reason, evidence, now);
         return d == null ? List.of() : List.of(d);
     }
 
-    private Event.Decided react(String trigger, String reason, JsonObject evidence, Instant now) {
+    private Event.Decided react(String trigger, String reason, Evidence evidence, Instant now) {
         Reaction reaction = rule.onTrigger();
-        if (state == ServiceState.ROLLING_BACK || state == ServiceState.ROLLED_BACK) {
-            return null; // already safe; the alert itself is on record
+        if (state.rollbackPending() || state == ServiceState.ROLLED_BACK) {
+            return null; // already safe, or on the way there; the alert itself is on record
         }
         if (state == ServiceState.PAUSED && reaction != Reaction.ROLLBACK) {
             return null;
@@ -146,10 +143,10 @@ public final class ServiceMachine {
     }
 
     public List<Event> onCommand(OperatorCommand c, Instant now) {
-        JsonObject evidence = new JsonObject().put("operator", c.reason());
+        Evidence evidence = new Evidence.Operator(c.reason());
         // Java 17: no pattern switch yet, so an if-chain over the sealed set; the final throw is unreachable.
         if (c instanceof OperatorCommand.Resume r) {
-            if (state != ServiceState.ROLLED_BACK && state != ServiceState.ROLLING_BACK
+            if (state != ServiceState.ROLLED_BACK && !state.rollbackPending()
                     && state != ServiceState.PAUSED && state != ServiceState.FROZEN) {
                 throw new CommandRefused("service " + rule.name() + " is " + state + "; nothing to resume");
             }
@@ -159,7 +156,7 @@ public final class ServiceMachine {
             return List.of(new Event.Decided(now, DecisionKind.ROLLBACK, "operator", r.reason(), evidence));
         }
         if (c instanceof OperatorCommand.Pause p) {
-            if (state == ServiceState.PAUSED || state == ServiceState.ROLLED_BACK || state == ServiceState.ROLLING_BACK) {
+            if (state == ServiceState.PAUSED || state == ServiceState.ROLLED_BACK || state.rollbackPending()) {
                 throw new CommandRefused("service " + rule.name() + " is " + state + "; cannot pause");
             }
             return List.of(new Event.Decided(now, DecisionKind.PAUSE, "operator", p.reason(), evidence));
@@ -176,6 +173,9 @@ public final class ServiceMachine {
      * a hand edit).
      */
     public Event.DriftFound checkDrift(dev.releasepilot.act.Weights read, Instant now) {
+        if (state == ServiceState.CANARY) {
+            return checkRolledBackByOthers(read, now);
+        }
         if (state != ServiceState.ROLLED_BACK) {
             return null;
         }
@@ -191,8 +191,35 @@ public final class ServiceMachine {
         if (!stableServes) {
             wrong.add("no stable server has weight");
         }
-        return wrong.isEmpty() ? null : new Event.DriftFound(now, read.toJson(), "load balancer lost the rollback: "
+        return wrong.isEmpty() ? null : new Event.DriftFound(now, read, "load balancer lost the rollback: "
                 + String.join(", ", wrong));
+    }
+
+    /**
+     * The other way round: the service's release is live (CANARY) but the LB gives no canary server any
+     * weight while a stable server serves — rolled back by hand, or by a rollback whose record was lost.
+     */
+    private Event.DriftFound checkRolledBackByOthers(dev.releasepilot.act.Weights read, Instant now) {
+        List<String> canary = rule.backend().canaryServers();
+        boolean canaryDrained = canary.stream().allMatch(c -> read.current().getOrDefault(c, 1) == 0);
+        if (!canaryDrained || !read.anyServes(rule.backend().stableServers())) {
+            return null;
+        }
+        return new Event.DriftFound(now, read, "load balancer is rolled back (" + String.join(", ",
+                canary.stream().map(c -> c + "=0").toList()) + ") while service " + rule.name() + " is CANARY"
+                + (release == null ? "" : " for release " + release.version()) + "; not acting on it",
+                DriftDirection.LB_ROLLED_BACK);
+    }
+
+    /**
+     * A decided rollback that the LB cannot carry out safely: no stable server can serve. Null when the
+     * service is not rolling back or already holds (one record per blocked episode).
+     */
+    public Event.Decided rollbackBlocked(String detail, Evidence evidence, Instant now) {
+        if (state != ServiceState.ROLLING_BACK) {
+            return null;
+        }
+        return new Event.Decided(now, DecisionKind.ROLLBACK_BLOCKED, lastTrigger(), detail, evidence);
     }
 
     public void apply(Event e) {
@@ -203,7 +230,7 @@ public final class ServiceMachine {
         } else if (e instanceof Event.Actuated a) {
             lastAction = a;
             lastFailure = null;
-            if (state == ServiceState.ROLLING_BACK) {
+            if (state.rollbackPending()) {
                 state = ServiceState.ROLLED_BACK;
             }
         } else if (e instanceof Event.ProbeResult p) {
@@ -218,8 +245,8 @@ public final class ServiceMachine {
                 }
                 probeRuns.merge(p.trigger(), 1, Integer::sum);
             }
-        } else if (e instanceof Event.DriftFound) {
-            if (state == ServiceState.ROLLED_BACK) {
+        } else if (e instanceof Event.DriftFound d) {
+            if (d.direction() == DriftDirection.LB_LOST_ROLLBACK && state == ServiceState.ROLLED_BACK) {
                 state = ServiceState.ROLLING_BACK;
             }
         } else if (e instanceof Event.ActuationFailed f) {
@@ -258,6 +285,11 @@ public final class ServiceMachine {
     private void applyDecision(Event.Decided d) {
         lastDecision = d;
         switch (d.kind()) {
+            case ROLLBACK_BLOCKED -> {
+                if (state == ServiceState.ROLLING_BACK) {
+                    state = ServiceState.ROLLBACK_BLOCKED;
+                }
+            }
             case ROLLBACK -> {
                 state = ServiceState.ROLLING_BACK;
                 startCooldown(d);
@@ -295,17 +327,17 @@ public final class ServiceMachine {
                 .put("dry_run", rule.dryRun()).put("on_trigger", rule.onTrigger().name().toLowerCase(java.util.Locale.ROOT))
                 .put("backend", rule.backend().kind());
         JsonArray alerts = new JsonArray();
-        firing.values().forEach(a -> alerts.add(a.body()));
+        firing.values().forEach(a -> alerts.add(EventCodec.toJson(a)));
         o.put("firing_alerts", alerts);
         JsonObject probes = new JsonObject();
         probeRuns.forEach((t, n) -> probes.put(t, new JsonObject().put("consecutive_failures", n)
-                .put("last", probeEvidence.get(t).peekLast().body())));
+                .put("last", EventCodec.toJson(probeEvidence.get(t).peekLast()))));
         o.put("failing_probes", probes);
         o.put("cooldown_until", cooldownUntil == null ? null : cooldownUntil.toString());
-        o.put("release", release == null ? null : release.body());
-        o.put("last_decision", lastDecision == null ? null : lastDecision.body());
-        o.put("last_action", lastAction == null ? null : lastAction.body());
-        o.put("last_failure", lastFailure == null ? null : lastFailure.body());
+        o.put("release", release == null ? null : EventCodec.toJson(release));
+        o.put("last_decision", lastDecision == null ? null : EventCodec.toJson(lastDecision));
+        o.put("last_action", lastAction == null ? null : EventCodec.toJson(lastAction));
+        o.put("last_failure", lastFailure == null ? null : EventCodec.toJson(lastFailure));
         return o;
     }
 }

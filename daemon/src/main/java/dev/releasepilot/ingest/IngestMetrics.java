@@ -16,6 +16,15 @@ public final class IngestMetrics {
                 .description("Valid signals accepted from a source").register(registry);
     }
 
+    /**
+     * {@code release_pilot_samples_ingested_total{source}}: every sample decoded from a source, counted
+     * before rule filtering (the pre-filter, the store's own limits and checks come after).
+     */
+    public static Counter samplesIngested(MeterRegistry registry, SampleSource source) {
+        return Counter.builder("release_pilot_samples_ingested_total").tag("source", source.label())
+                .description("Samples decoded from a source, before rule filtering").register(registry);
+    }
+
     public void received(int n) {
         received.increment(n);
     }

@@ -20,8 +20,10 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
-import org.yaml.snakeyaml.LoaderOptions;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
@@ -38,31 +40,58 @@ public final class RuleLoader {
 
     private static final Set<String> TOP = Set.of("services");
     private static final Set<String> SERVICE = ordered("name", "backend", "triggers", "on_trigger", "dry_run",
-            "cooldown", "ignore_alerts_before_release", "notify");
+            "cooldown", "ignore_alerts_before_release", "notify", "when_stable_unavailable");
     private static final Set<String> TRIGGER = ordered("name", "alert", "expr", "for", "requires", "probe",
             "consecutive_failures", "clear_for");
-    private static final Set<String> PROBE = ordered("url", "interval", "timeout", "expect_status");
+    private static final Set<String> PROBE = ordered("url", "interval", "timeout", "expect_status", "follow_redirects",
+            "tls");
+    private static final Set<String> PROBE_TLS = ordered("insecure_skip_verify", "ca_file");
+    /** One expect_status item: 200, 200-399 or 2xx. */
+    private static final Pattern STATUS = Pattern.compile("(\\d{3})(?:\\s*-\\s*(\\d{3}))?|([1-5])xx");
 
     private RuleLoader() {
     }
 
     public static LoadResult load(Path file) {
         try {
+            if (Files.size(file) > YamlLimits.MAX_BYTES) {
+                return new LoadResult(null, List.of(new Problem(file.toString(), 1, 1, "the rule file is larger than "
+                        + YamlLimits.MAX_BYTES + " bytes")), List.of());
+            }
             return parse(file.toString(), Files.readString(file, StandardCharsets.UTF_8));
         } catch (IOException e) {
             return new LoadResult(null, List.of(new Problem(file.toString(), 0, 0, "cannot read: " + e)), List.of());
         }
     }
 
+    /**
+     * Parses rule-file text. Never throws: whatever the text, the answer is rules or problems with
+     * file:line:column (an internal failure, which would be a bug, becomes one problem at 1:1).
+     */
     public static LoadResult parse(String fileName, String text) {
+        try {
+            return parseChecked(fileName, text);
+        } catch (RuntimeException | StackOverflowError e) {
+            // A last resort: `check`, start-up and reload must answer with a reason, never a stack trace.
+            return new LoadResult(null, List.of(new Problem(fileName, 1, 1, "cannot check this file (internal error "
+                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")")),
+                    List.of());
+        }
+    }
+
+    private static LoadResult parseChecked(String fileName, String text) {
         List<Problem> errors = new ArrayList<>();
         List<Problem> warnings = new ArrayList<>();
         YamlNodes y = new YamlNodes(fileName, text, errors, warnings);
         Node root;
         try (Reader r = new StringReader(text)) {
-            LoaderOptions opts = new LoaderOptions();
-            opts.setAllowDuplicateKeys(false);
-            root = new Yaml(opts).compose(r);
+            Mark deep = YamlLimits.tooDeep(text);
+            if (deep != null) {
+                errors.add(new Problem(fileName, deep.getLine() + 1, deep.getColumn() + 1, "YAML: nested deeper than "
+                        + YamlLimits.MAX_NESTING + " levels"));
+                return new LoadResult(null, errors, warnings);
+            }
+            root = new Yaml(YamlLimits.options()).compose(r);
         } catch (MarkedYAMLException e) {
             Mark m = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
             int line = m == null ? 0 : m.getLine() + 1;
@@ -93,6 +122,7 @@ public final class RuleLoader {
                         services.add(rule);
                     }
                 }
+                StatsPollHint.warn(y, list, services);
             }
         }
         return new LoadResult(errors.isEmpty() ? new RuleSet(services) : null, errors, warnings);
@@ -139,11 +169,21 @@ public final class RuleLoader {
         Duration cooldown = m.containsKey("cooldown") ? y.duration(m.get("cooldown"), "cooldown") : DEFAULT_COOLDOWN;
         Boolean ignoreOld = m.containsKey("ignore_alerts_before_release")
                 ? y.bool(m.get("ignore_alerts_before_release"), "ignore_alerts_before_release") : Boolean.TRUE;
+        WhenStableUnavailable whenStableUnavailable = WhenStableUnavailable.HOLD;
+        if (m.containsKey("when_stable_unavailable")) {
+            String w = y.string(m.get("when_stable_unavailable"), "when_stable_unavailable");
+            try {
+                whenStableUnavailable = w == null ? whenStableUnavailable
+                        : WhenStableUnavailable.valueOf(w.toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                y.error(m.get("when_stable_unavailable"), "when_stable_unavailable must be one of hold, drain (got '" + w + "')");
+            }
+        }
         List<NotifyTarget> notify = m.containsKey("notify") ? NotifyParser.parse(y, m.get("notify")) : List.of();
         if (countErrors(y) > errorsBefore || backend == null) {
             return null;
         }
-        return new ServiceRule(name, backend, triggers, reaction, dryRun, cooldown, ignoreOld, notify);
+        return new ServiceRule(name, backend, triggers, reaction, dryRun, cooldown, ignoreOld, notify, whenStableUnavailable);
     }
 
     private static Trigger trigger(YamlNodes y, Node n) {
@@ -205,12 +245,10 @@ public final class RuleLoader {
         Duration timeout = p.containsKey("timeout") ? y.duration(p.get("timeout"), "timeout") : Duration.ofSeconds(1);
         Integer failures = m.containsKey("consecutive_failures")
                 ? y.positiveInt(m.get("consecutive_failures"), "consecutive_failures") : Integer.valueOf(3);
-        Integer expect = p.containsKey("expect_status") ? y.positiveInt(p.get("expect_status"), "expect_status")
-                : Integer.valueOf(0);
-        if (expect != null && expect != 0 && (expect < 100 || expect > 599)) {
-            y.error(p.get("expect_status"), "expect_status must be an HTTP status (100-599), got " + expect);
-            expect = null;
-        }
+        List<ProbeTrigger.StatusRange> expect = p.containsKey("expect_status") ? statuses(y, p.get("expect_status"))
+                : ProbeTrigger.DEFAULT_EXPECT;
+        Boolean follow = p.containsKey("follow_redirects") ? y.bool(p.get("follow_redirects"), "follow_redirects") : Boolean.FALSE;
+        ProbeTrigger.Tls tls = p.containsKey("tls") ? probeTls(y, p.get("tls")) : ProbeTrigger.Tls.DEFAULT;
         if (url != null && !url.startsWith("http://") && !url.startsWith("https://")) {
             y.error(p.get("url"), "probe url must start with http:// or https://, got '" + url + "'");
             url = null;
@@ -224,10 +262,77 @@ public final class RuleLoader {
                     "probe timeout (" + timeout.toMillis() + "ms) must not exceed its interval (" + interval.toMillis() + "ms)");
             timeout = null;
         }
-        if (name == null || url == null || interval == null || timeout == null || failures == null || expect == null) {
+        if (name == null || url == null || interval == null || timeout == null || failures == null || expect == null
+                || follow == null || tls == null) {
             return null;
         }
-        return new ProbeTrigger(name, url, interval, timeout, failures, expect);
+        return new ProbeTrigger(name, url, interval, timeout, failures, expect, follow, tls);
+    }
+
+    /**
+     * {@code expect_status}: one status ({@code 200}), a range ({@code "200-399"}, {@code "2xx"}) or a list
+     * of those ({@code [200, 204, "300-308"]}). Null after reporting a problem.
+     */
+    private static List<ProbeTrigger.StatusRange> statuses(YamlNodes y, Node n) {
+        List<Node> items = n instanceof org.yaml.snakeyaml.nodes.SequenceNode ? y.sequence(n, "expect_status") : List.of(n);
+        if (items.isEmpty()) {
+            y.error(n, "expect_status needs at least one status");
+            return null;
+        }
+        List<ProbeTrigger.StatusRange> out = new ArrayList<>();
+        boolean bad = false;
+        for (Node item : items) {
+            String text = y.string(item, "expect_status");
+            Matcher m = text == null ? null : STATUS.matcher(text.strip());
+            ProbeTrigger.StatusRange r = null;
+            if (m != null && m.matches()) {
+                r = m.group(3) != null
+                        ? new ProbeTrigger.StatusRange(Integer.parseInt(m.group(3)) * 100, Integer.parseInt(m.group(3)) * 100 + 99)
+                        : new ProbeTrigger.StatusRange(Integer.parseInt(m.group(1)),
+                                Integer.parseInt(m.group(2) == null ? m.group(1) : m.group(2)));
+            }
+            if (r == null || r.from() < 100 || r.to() > 599 || r.from() > r.to()) {
+                if (text != null) {
+                    y.error(item, "expect_status takes HTTP statuses (100-599): 200, \"200-399\", \"2xx\" or a list of those, got '"
+                            + text + "'");
+                }
+                bad = true;
+            } else {
+                out.add(r);
+            }
+        }
+        return bad ? null : out;
+    }
+
+    /** {@code tls: {insecure_skip_verify: true, ca_file: /etc/ssl/internal-ca.pem}}; null after reporting a problem. */
+    private static ProbeTrigger.Tls probeTls(YamlNodes y, Node n) {
+        Map<String, Node> t = y.mapping(n, "tls", PROBE_TLS);
+        if (t == null) {
+            return null;
+        }
+        Boolean insecure = t.containsKey("insecure_skip_verify") ? y.bool(t.get("insecure_skip_verify"), "insecure_skip_verify")
+                : Boolean.FALSE;
+        Optional<Path> ca = Optional.empty();
+        if (t.containsKey("ca_file")) {
+            String f = y.string(t.get("ca_file"), "ca_file");
+            if (f == null) {
+                return null;
+            }
+            Path path = Path.of(f);
+            if (!path.isAbsolute() || !Files.isReadable(path)) {
+                y.error(t.get("ca_file"), "ca_file must be an absolute path to a readable PEM file, got '" + f + "'");
+                return null;
+            }
+            ca = Optional.of(path);
+        }
+        if (insecure == null) {
+            return null;
+        }
+        if (insecure && ca.isPresent()) {
+            y.error(n, "tls: insecure_skip_verify accepts any certificate, so ca_file would be ignored; set one of them");
+            return null;
+        }
+        return new ProbeTrigger.Tls(insecure, ca);
     }
 
     private static Condition condition(YamlNodes y, Node n, String text, String what) {

@@ -46,6 +46,11 @@ public final class YamlNodes {
         errors.add(new Problem(file, p.line(), p.column(), message));
     }
 
+    /** A problem found in another file the rule file points at (an NGINX include), with its own position. */
+    public void error(Problem elsewhere) {
+        errors.add(elsewhere);
+    }
+
     public void warn(Node n, String message) {
         Position p = at(n);
         warnings.add(new Problem(file, p.line(), p.column(), message));

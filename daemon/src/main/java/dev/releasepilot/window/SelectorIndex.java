@@ -19,9 +19,11 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Which series the loaded rules need, and which rule expressions a series feeds. Selectors are
- * grouped by metric name (every selector of the subset names its metric), so {@link #wantsMetric}
- * is one hash lookup and matching a new series only tries the selectors of its own metric.
+ * Which series the loaded rules need, and which rule expressions a series feeds. Selectors that name
+ * their metric are grouped by it, so for them {@link #wantsMetric} is one hash lookup and matching a
+ * new series only tries the selectors of its own metric. Name-less selectors
+ * ({@code {__name__=~"http_.*_total", job="api"}}) are the fallback path: every series is also tried
+ * against them, and a metric is wanted when their {@code __name__} matchers (if any) accept it.
  *
  * <p>Callers register expressions under a key of their choosing (e.g. "checkout/error-rate" for a
  * trigger's expr and requires together); the store reports touched keys through a
@@ -51,6 +53,7 @@ public final class SelectorIndex {
     }
 
     private final Map<String, Entry[]> byMetric;
+    private final Entry[] nameless;
     private final Map<VectorSelector, Entry> bySelector;
     private final List<String> keys;
     /**
@@ -61,9 +64,12 @@ public final class SelectorIndex {
     private final Map<SelectorSet, Interest> interests = new ConcurrentHashMap<>();
 
     private final Entry[] entries; // by id
+    private static final Entry[] NONE = new Entry[0];
 
-    private SelectorIndex(Map<String, Entry[]> byMetric, Map<VectorSelector, Entry> bySelector, List<String> keys) {
+    private SelectorIndex(Map<String, Entry[]> byMetric, Entry[] nameless, Map<VectorSelector, Entry> bySelector,
+                          List<String> keys) {
         this.byMetric = byMetric;
+        this.nameless = nameless;
         this.bySelector = bySelector;
         this.keys = keys;
         this.entries = new Entry[bySelector.size()];
@@ -79,9 +85,29 @@ public final class SelectorIndex {
         return builder().build();
     }
 
-    /** O(1): whether any selector names this metric. */
+    /**
+     * Whether any selector may want series of this metric: one hash lookup, plus the {@code __name__}
+     * matchers of name-less selectors when there are any (callers ask once per metric name and request).
+     */
     public boolean wantsMetric(String metric) {
-        return byMetric.containsKey(metric);
+        if (byMetric.containsKey(metric)) {
+            return true;
+        }
+        for (Entry e : nameless) {
+            if (nameMatches(e.selector(), metric)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean nameMatches(VectorSelector s, String metric) {
+        for (Matcher m : s.matchers()) {
+            if (m.name().equals(Labels.METRIC_NAME) && !m.matchesValue(metric)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The keys whose expressions read a series with these labels (empty when none does). */
@@ -107,19 +133,27 @@ public final class SelectorIndex {
 
     /** Null when no selector wants the series: the store then refuses it as unmatched. */
     Interest match(Labels labels) {
-        Entry[] candidates = byMetric.get(labels.metricName());
-        if (candidates == null) {
+        Entry[] candidates = byMetric.getOrDefault(labels.metricName(), NONE);
+        if (candidates.length == 0 && nameless.length == 0) {
             return null;
         }
-        int[] selectors = new int[candidates.length];
+        int[] selectors = new int[candidates.length + nameless.length];
         int n = 0;
         for (Entry e : candidates) {
             if (matches(e.selector(), labels)) {
                 selectors[n++] = e.id();
             }
         }
+        for (Entry e : nameless) {
+            if (matches(e.selector(), labels)) {
+                selectors[n++] = e.id();
+            }
+        }
         if (n == 0) {
             return null;
+        }
+        if (candidates.length > 0 && nameless.length > 0) {
+            Arrays.sort(selectors, 0, n); // one order per set, whichever path found its members
         }
         return interests.computeIfAbsent(new SelectorSet(Arrays.copyOf(selectors, n)), this::interest);
     }
@@ -209,6 +243,7 @@ public final class SelectorIndex {
 
         public SelectorIndex build() {
             Map<String, List<Entry>> byMetric = new HashMap<>();
+            List<Entry> nameless = new ArrayList<>();
             Map<VectorSelector, Entry> bySelector = new HashMap<>();
             int id = 0;
             for (Map.Entry<VectorSelector, long[]> r : ranges.entrySet()) {
@@ -216,11 +251,16 @@ public final class SelectorIndex {
                 int[] keys = users.get(s).stream().mapToInt(Integer::intValue).toArray();
                 Entry e = new Entry(id++, s, r.getValue()[0], keys);
                 bySelector.put(s, e);
-                byMetric.computeIfAbsent(s.metric(), m -> new ArrayList<>()).add(e);
+                if (s.hasMetric()) {
+                    byMetric.computeIfAbsent(s.metric(), m -> new ArrayList<>()).add(e);
+                } else {
+                    nameless.add(e);
+                }
             }
             Map<String, Entry[]> frozen = new HashMap<>();
             byMetric.forEach((m, list) -> frozen.put(m, list.toArray(new Entry[0])));
-            return new SelectorIndex(Map.copyOf(frozen), Map.copyOf(bySelector), List.copyOf(keyIds.keySet()));
+            return new SelectorIndex(Map.copyOf(frozen), nameless.toArray(new Entry[0]), Map.copyOf(bySelector),
+                    List.copyOf(keyIds.keySet()));
         }
     }
 }

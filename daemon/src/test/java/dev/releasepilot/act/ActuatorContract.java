@@ -1,12 +1,19 @@
 package dev.releasepilot.act;
 
+import static dev.releasepilot.act.UnreachableLbContract.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.releasepilot.peers.EndlessReply;
 import dev.releasepilot.peers.NamedUpstream;
 import dev.releasepilot.peers.Traffic;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -43,6 +50,25 @@ public abstract class ActuatorContract {
     protected abstract String canaryServer();
 
     protected abstract void stop();
+
+    /**
+     * Puts the running LB into a state its read-back cannot judge (weights that match no known state, a
+     * generation the include files do not hold, a command that prints no weights). Returns false for a
+     * kind whose reads always judge (HAProxy and Caddy report what they hold, whatever it is).
+     */
+    protected abstract boolean makeReadsUnjudgeable() throws Exception;
+
+    /**
+     * An actuator of this kind whose LB-facing endpoint is {@code endless} (its HTTP server, or its raw
+     * TCP port for HAProxy's runtime API) or, for exec, a command printing more than 1 MiB.
+     */
+    protected abstract Actuator withEndlessReplies(EndlessReply endless, Path dir) throws Exception;
+
+    /** Adds, on the running LB, configuration the rule does not own (a backup server, a server parameter). */
+    protected abstract void addUnmanagedConfig() throws Exception;
+
+    /** Fails unless what {@link #addUnmanagedConfig} added is still in place. */
+    protected abstract void assertUnmanagedConfigKept() throws Exception;
 
     @BeforeEach
     public void startPeers() {
@@ -99,5 +125,53 @@ public abstract class ActuatorContract {
         assertEquals(first, second);
         assertEquals(Map.of("stable", REQUESTS), Traffic.count(frontendPort(), REQUESTS));
         assertEquals(first, apply(new Command.Read("checkout")));
+    }
+
+    @Test
+    public void readsThatCannotJudgeNeverHoldARollbackBack() throws Exception {
+        apply(new Command.Restore("checkout"));
+        boolean unjudgeable = makeReadsUnjudgeable();
+        // The strictest breaker: one counted failure would open it.
+        CircuitBreakingActuator breaker = new CircuitBreakingActuator(actuator, "checkout", "contract", 1,
+                Duration.ofHours(1), Clock.systemUTC(), new SimpleMeterRegistry());
+        for (int i = 0; i < 3; i++) {
+            Future<Weights> read = breaker.apply(new Command.Read("checkout"));
+            try {
+                read.await(20, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // judged below
+            }
+            if (unjudgeable) {
+                assertTrue(read.failed(), "the read cannot judge: " + read.result());
+                assertNotEquals(ActuationFailure.Reason.CIRCUIT_OPEN, ((ActuationFailure) read.cause()).reason());
+            }
+        }
+        assertEquals(CircuitBreakingActuator.State.CLOSED, breaker.state());
+        Weights rolledBack = breaker.apply(new Command.Rollback("checkout")).await(20, TimeUnit.SECONDS);
+        assertEquals(0, rolledBack.current().get(canaryServer()), "the rollback's first attempt went through: " + rolledBack);
+        assertEquals(Map.of("stable", REQUESTS), Traffic.count(frontendPort(), REQUESTS));
+    }
+
+    @Test
+    public void aReplyLargerThanOneMibFailsThatCallWithAClearReason() throws Exception {
+        long total = 300L << 20;
+        try (EndlessReply endless = new EndlessReply(vertx, total)) {
+            Actuator a = withEndlessReplies(endless, dir);
+            ActuationFailure f = failure(a, new Command.Read("checkout"));
+            // PROTOCOL, not TIMEOUT: the call stopped at the limit instead of reading until its deadline.
+            assertEquals(ActuationFailure.Reason.PROTOCOL, f.reason(), f.getMessage());
+            assertTrue(f.getMessage().contains("1 MiB"), f.getMessage());
+            assertTrue(endless.bytesWritten() < total, "the reply was not read to its end: " + endless.bytesWritten());
+        }
+    }
+
+    @Test
+    public void configurationTheRuleDoesNotOwnSurvivesRollbackAndRestore() throws Exception {
+        addUnmanagedConfig();
+        apply(new Command.Rollback("checkout"));
+        assertUnmanagedConfigKept();
+        assertEquals(Map.of("stable", REQUESTS), Traffic.count(frontendPort(), REQUESTS));
+        apply(new Command.Restore("checkout"));
+        assertUnmanagedConfigKept();
     }
 }

@@ -142,6 +142,47 @@ class CircuitBreakingActuatorTest {
     }
 
     @Test
+    void readsThatFailNeverOpenTheCircuitNorTakeTheTrial() {
+        for (int i = 0; i < 10; i++) {
+            Future<Weights> read = breaker.apply(new Command.Read("checkout"));
+            answerFailure(ActuationFailure.Reason.REJECTED);
+            assertTrue(read.failed());
+        }
+        assertEquals(State.CLOSED, breaker.state(), "ten failed reads are no evidence against a write");
+        assertEquals(0, breaker.consecutiveFailures());
+
+        failTimes(3);
+        clock.now = clock.now.plusSeconds(30);
+        breaker.apply(new Command.Read("checkout"));
+        lb.succeed();
+        assertEquals(State.HALF_OPEN, breaker.state(), "a read neither takes the trial nor closes the circuit");
+        Future<Weights> trial = call();
+        assertEquals(15, lb.calls, "the rollback's trial reached the LB");
+        lb.succeed();
+        assertEquals(OK, trial.result());
+        assertEquals(State.CLOSED, breaker.state());
+    }
+
+    @Test
+    void aNewDecisionGetsItsFirstAttemptWhileTheCircuitIsOpen() {
+        failTimes(3);
+        assertEquals(ActuationFailure.Reason.CIRCUIT_OPEN, ((ActuationFailure) call().cause()).reason(),
+                "a retry of the failed rollback is refused");
+        Future<Weights> other = breaker.apply(new Command.Rollback("checkout", "p95"));
+        assertEquals(4, lb.calls, "a rollback for another trigger is a new decision: its first attempt is made");
+        Future<Weights> retryOfOther = breaker.apply(new Command.Rollback("checkout", "p95"));
+        assertEquals(ActuationFailure.Reason.CIRCUIT_OPEN, ((ActuationFailure) retryOfOther.cause()).reason(),
+                "its retries are refused while its trial is in flight");
+        lb.succeed();
+        assertEquals(OK, other.result());
+        assertEquals(State.CLOSED, breaker.state());
+    }
+
+    private void answerFailure(ActuationFailure.Reason reason) {
+        lb.answers.poll().fail(new ActuationFailure(reason, "cannot judge"));
+    }
+
+    @Test
     void aNewBreakerForTheSameServiceTakesTheGaugeOver() {
         failTimes(3);
         assertEquals(1.0, gauge(State.OPEN));

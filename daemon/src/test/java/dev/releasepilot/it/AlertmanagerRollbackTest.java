@@ -52,7 +52,8 @@ class AlertmanagerRollbackTest {
                 JsonObject evidence = decision.getJsonObject("evidence").getJsonArray("alerts").getJsonObject(0);
                 assertEquals("CheckoutErrors", evidence.getJsonObject("labels").getString("alertname"));
                 assertEquals(0, s.getJsonObject("weights").getJsonObject("canary1").getInteger("weight"));
-                assertEquals(1, d.count("checkout", "action", null));
+                // The state changes in memory before the action record is on disk: wait for the record.
+                Poll.until("the action journaled", Duration.ofSeconds(5), () -> d.count("checkout", "action", null) == 1);
                 assertTrue(d.metrics().contains("release_pilot_rollbacks_executed_total{service=\"checkout\",trigger=\"paged\"} 1.0"));
                 assertTrue(d.metrics().contains("release_pilot_reaction_seconds_count 1"));
 

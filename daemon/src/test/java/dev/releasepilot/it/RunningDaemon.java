@@ -33,6 +33,15 @@ final class RunningDaemon implements AutoCloseable {
         }
     }
 
+    /** A daemon with the given config (for tests that need periodic reads or other non-defaults). */
+    static RunningDaemon start(DaemonConfig config) {
+        try {
+            return new RunningDaemon(Daemon.start(config));
+        } catch (StartupFailure e) {
+            throw new AssertionError(e.getMessage());
+        }
+    }
+
     /** Writes a rule file with one HAProxy-backed service {@code checkout}. */
     static Path rules(Path dir, String haproxyAddress, String extra) {
         String yaml = """

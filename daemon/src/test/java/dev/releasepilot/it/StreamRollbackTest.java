@@ -92,8 +92,9 @@ class StreamRollbackTest {
                 // The canary starts failing: 10 of every 60 requests are 5xx (17 %).
                 vertx.setPeriodic(1000, t -> errors.addAndGet(10));
                 Poll.until("canary drained", Duration.ofSeconds(30), () -> haproxy.weight("canary1") == 0);
-                JsonObject s = service(d);
-                assertEquals("ROLLED_BACK", s.getString("state"));
+                // HAProxy holds the new weights a moment before the daemon has read them back.
+                JsonObject s = Poll.until("ROLLED_BACK", Duration.ofSeconds(5),
+                        () -> "ROLLED_BACK".equals(service(d).getString("state")) ? service(d) : null);
                 JsonObject decision = s.getJsonObject("last_decision");
                 assertEquals("error-rate", decision.getString("trigger"));
                 double ratio = decision.getJsonObject("evidence").getJsonArray("firing").getJsonObject(0).getDouble("value");

@@ -28,6 +28,8 @@ public final class Caddy implements AutoCloseable {
     public final int frontendPort;
     private final Path dir;
     private final Path config;
+    private final JsonObject cfg;
+    private final JsonObject handler;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     private PeerProcess process;
 
@@ -40,7 +42,7 @@ public final class Caddy implements AutoCloseable {
         for (String dial : List.of(stable, stable, stable, canary)) {
             upstreams.add(new JsonObject().put("dial", dial));
         }
-        JsonObject handler = new JsonObject().put("@id", HANDLER_ID).put("handler", "reverse_proxy")
+        this.handler = new JsonObject().put("@id", HANDLER_ID).put("handler", "reverse_proxy")
                 .put("load_balancing", new JsonObject().put("selection_policy", new JsonObject().put("policy", "round_robin")))
                 .put("upstreams", upstreams);
         JsonObject server = new JsonObject().put("listen", new JsonArray().add("127.0.0.1:" + frontendPort))
@@ -50,28 +52,55 @@ public final class Caddy implements AutoCloseable {
                                 .put("handle", new JsonArray().add(new JsonObject().put("@id", STATIC_ID)
                                         .put("handler", "static_response").put("body", "static"))))
                         .add(new JsonObject().put("handle", new JsonArray().add(handler))));
-        JsonObject cfg = new JsonObject()
+        this.cfg = new JsonObject()
                 .put("admin", new JsonObject().put("listen", "127.0.0.1:" + adminPort))
                 .put("logging", new JsonObject().put("logs", new JsonObject().put("default",
                         new JsonObject().put("level", "WARN"))))
                 .put("apps", new JsonObject().put("http", new JsonObject().put("servers",
                         new JsonObject().put("srv0", server))));
+    }
+
+    /** Before {@link #start}: the handler's selection policy (null: none set, Caddy's default random). */
+    public Caddy policy(String policy) {
+        if (policy == null) {
+            handler.remove("load_balancing");
+        } else {
+            handler.put("load_balancing", new JsonObject().put("selection_policy", new JsonObject().put("policy", policy)));
+        }
+        return this;
+    }
+
+    /** Before {@link #start}: the handler's upstream entries as given (fields beyond dial included). */
+    public Caddy upstreams(JsonArray upstreams) {
+        handler.put("upstreams", upstreams);
+        return this;
+    }
+
+    /**
+     * Before {@link #start}: a hardened admin endpoint, {@code {"listen": ..., "enforce_origin": true,
+     * "origins": [...]}}; a listen address {@code unix//path} puts it on a unix socket.
+     */
+    public Caddy admin(JsonObject admin) {
+        cfg.put("admin", admin);
+        return this;
+    }
+
+    public Caddy start() {
         try {
             Files.createDirectories(dir);
             Files.writeString(config, cfg.encodePrettily());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    public Caddy start() {
         Path bin = Binaries.require("caddy", "caddy");
         process = PeerProcess.start("caddy", dir, List.of(bin.toString(), "run", "--config", config.toString()),
                 Map.of("XDG_CONFIG_HOME", dir.resolve("config").toString(), "XDG_DATA_HOME", dir.resolve("data").toString(),
                         "HOME", dir.toString()));
-        Poll.until("Caddy admin API on " + adminPort, Duration.ofSeconds(15), () -> {
+        // The frontend answers once the config is loaded, whatever the admin endpoint demands.
+        Poll.until("Caddy frontend on " + frontendPort, Duration.ofSeconds(15), () -> {
             process.assertAlive();
-            return get("/id/" + HANDLER_ID).statusCode() == 200;
+            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + frontendPort + "/static")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body().equals("static");
         });
         return this;
     }

@@ -18,9 +18,10 @@ import java.util.concurrent.TimeUnit;
  * traffic went, and its API is what such LBs typically offer:
  * <pre>
  *   PUT /api/pools/{pool}   {"weights": {"stable": 3, "canary": 1}, ...}   → 200 {"ok": true}; unknown server → 400
- *   GET /api/pools/{pool}   → {"name": pool, "servers": [{"name": "stable", "address": ..., "weight": 3}, ...]}
+ *   GET /api/pools/{pool}   → {"name": pool, "servers": [{"name": "stable", "address": ..., "weight": 3, "state": "up"}, ...]}
  * </pre>
- * {@link #failWith} makes the API answer an error status, for fault tests.
+ * {@link #failWith} makes the API answer an error status, for fault tests; {@link #maintenance} takes a
+ * server out of rotation whatever its weight (its state says {@code "maint"}), as real LBs allow.
  */
 public final class ToyLoadBalancer implements AutoCloseable {
     public final int apiPort;
@@ -29,12 +30,15 @@ public final class ToyLoadBalancer implements AutoCloseable {
     private final Map<String, Integer> ports = new LinkedHashMap<>();
     private final Map<String, Integer> weights = new ConcurrentHashMap<>();
     private final Map<String, Integer> current = new ConcurrentHashMap<>();
+    private final java.util.Set<String> maintenance = ConcurrentHashMap.newKeySet();
     private final HttpServer api;
     private final HttpServer frontend;
     private final HttpClient client;
     private volatile int failStatus;
     private volatile JsonObject lastBody;
     private volatile Map<String, String> lastHeaders = Map.of();
+    private final java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger writes = new java.util.concurrent.atomic.AtomicInteger();
 
     /** @param servers name → upstream port, in the order the pool lists them, all at weight 1 */
     public ToyLoadBalancer(Vertx vertx, String pool, Map<String, Integer> servers) {
@@ -72,6 +76,30 @@ public final class ToyLoadBalancer implements AutoCloseable {
         return lastHeaders;
     }
 
+    /** GETs of the pool the API answered. */
+    public int reads() {
+        return reads.get();
+    }
+
+    /** PUTs the API accepted. */
+    public int writes() {
+        return writes.get();
+    }
+
+    /** Sets weights as an operator would by hand, outside any actuator. */
+    public void setWeights(Map<String, Integer> w) {
+        weights.putAll(w);
+    }
+
+    /** Takes {@code server} out of rotation (true) or puts it back (false). */
+    public void maintenance(String server, boolean on) {
+        if (on) {
+            maintenance.add(server);
+        } else {
+            maintenance.remove(server);
+        }
+    }
+
     public Map<String, Integer> weights() {
         return Map.copyOf(weights);
     }
@@ -88,6 +116,7 @@ public final class ToyLoadBalancer implements AutoCloseable {
                 return;
             }
             if (req.method() == HttpMethod.GET) {
+                reads.incrementAndGet();
                 req.response().putHeader("Content-Type", "application/json").end(state().encode());
                 return;
             }
@@ -110,6 +139,7 @@ public final class ToyLoadBalancer implements AutoCloseable {
                 }
             }
             lastBody = json;
+            writes.incrementAndGet();
             Map<String, String> headers = new LinkedHashMap<>();
             req.headers().forEach(h -> headers.put(h.getKey().toLowerCase(java.util.Locale.ROOT), h.getValue()));
             lastHeaders = headers;
@@ -121,7 +151,8 @@ public final class ToyLoadBalancer implements AutoCloseable {
     private JsonObject state() {
         JsonArray servers = new JsonArray();
         ports.forEach((name, port) -> servers.add(new JsonObject().put("name", name)
-                .put("address", "127.0.0.1:" + port).put("weight", weights.get(name))));
+                .put("address", "127.0.0.1:" + port).put("weight", weights.get(name))
+                .put("state", maintenance.contains(name) ? "maint" : "up")));
         return new JsonObject().put("name", pool).put("servers", servers);
     }
 
@@ -131,7 +162,7 @@ public final class ToyLoadBalancer implements AutoCloseable {
         String best = null;
         for (String s : ports.keySet()) {
             int w = weights.get(s);
-            if (w <= 0) {
+            if (w <= 0 || maintenance.contains(s)) {
                 continue;
             }
             total += w;

@@ -265,6 +265,43 @@ class RuleLoaderTest {
         assertTrue(r.errors().get(0).message().startsWith("cannot read"), r.errors().toString());
     }
 
+    @Test
+    void probeDefaultsAreThoseOfLoadBalancersAndStatusesTakeRangesAndLists() {
+        String text = VALID.replace("cooldown: 10m", "") + """
+                      - name: health
+                        probe: {url: "https://127.0.0.1:8443/health"}
+                      - name: listed
+                        probe: {url: "http://127.0.0.1:8081/h", expect_status: [200, "300-308", 4xx], follow_redirects: true,
+                                tls: {insecure_skip_verify: true}}
+                """;
+        LoadResult r = RuleLoader.parse(FILE, text);
+        assertTrue(r.ok(), r.errors().toString());
+        List<Trigger> triggers = r.rules().services().get(0).triggers();
+        ProbeTrigger health = (ProbeTrigger) triggers.get(1);
+        assertEquals(ProbeTrigger.DEFAULT_EXPECT, health.expectStatus());
+        assertTrue(health.healthy(204) && health.healthy(301) && health.healthy(308) && !health.healthy(404) && !health.healthy(503));
+        assertFalse(health.followRedirects());
+        assertEquals(ProbeTrigger.Tls.DEFAULT, health.tls());
+        ProbeTrigger listed = (ProbeTrigger) triggers.get(2);
+        assertEquals("[200, 300-308, 400-499]", listed.expectStatus().toString());
+        assertTrue(listed.followRedirects() && listed.tls().insecureSkipVerify());
+    }
+
+    @Test
+    void badProbeSettingsPointAtTheValue() {
+        String text = VALID.replace("cooldown: 10m", "") + """
+                      - name: health
+                        probe: {url: "https://h:1/x", expect_status: [200, "399-300"], tls: {ca_file: /nonexistent/ca.pem}}
+                """;
+        LoadResult r = RuleLoader.parse(FILE, text);
+        String e = r.errors().toString();
+        assertTrue(e.contains("expect_status takes HTTP statuses (100-599): 200, \"200-399\", \"2xx\" or a list of those, got '399-300'"), e);
+        assertTrue(e.contains("ca_file must be an absolute path to a readable PEM file"), e);
+        assertEquals(2, r.errors().size(), e);
+        int line = 9;
+        assertAt(r.errors().get(0), text, line, "\"399-300\"");
+    }
+
     // --- helpers
 
     private static Problem single(String text) {

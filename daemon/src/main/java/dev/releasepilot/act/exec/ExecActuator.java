@@ -30,7 +30,8 @@ import java.util.Map;
  * stdout, that is its read-back and must equal the wanted weights; otherwise exit 0 is trusted. For a
  * Read ({@code RP_COMMAND=read}) it must print that object. Exit 75 (EX_TEMPFAIL) is a temporary failure
  * (retried), any other non-zero exit is REJECTED; past the timeout the process group is killed (TIMEOUT).
- * Failure messages carry the first bytes of stderr and stdout.
+ * The read-back is parsed from all of stdout up to {@link ProcessRun#STDOUT_LIMIT} (1 MiB); more fails
+ * PROTOCOL. Failure messages carry the first 4 KiB of stderr and of stdout.
  */
 public final class ExecActuator implements Actuator {
     static final int EX_TEMPFAIL = 75;
@@ -77,6 +78,10 @@ public final class ExecActuator implements Actuator {
             throw new ActuationFailure(r.exitCode() == EX_TEMPFAIL ? ActuationFailure.Reason.SERVER_ERROR
                     : ActuationFailure.Reason.REJECTED, what + " exited with " + r.exitCode() + ": " + r.output());
         }
+        if (r.stdoutCut()) {
+            throw new ActuationFailure(ActuationFailure.Reason.PROTOCOL, what + " printed more than the "
+                    + ProcessRun.STDOUT_LIMIT + "-byte (1 MiB) stdout limit; its read-back was not parsed. Output: " + r.output());
+        }
         Map<String, Integer> printed = printedWeights(what, r.stdout());
         if (target == null) {
             if (printed == null) {
@@ -91,7 +96,7 @@ public final class ExecActuator implements Actuator {
         for (Map.Entry<String, Integer> e : target.entrySet()) {
             if (!e.getValue().equals(printed.get(e.getKey()))) {
                 throw new ActuationFailure(ActuationFailure.Reason.VERIFY_MISMATCH, what + " reports " + e.getKey()
-                        + " at " + printed.get(e.getKey()) + ", wanted " + e.getValue() + " (printed " + r.stdout().strip() + ")");
+                        + " at " + printed.get(e.getKey()) + ", wanted " + e.getValue() + " (printed " + cut(r.stdout()) + ")");
             }
         }
         return plan.weights(printed);
@@ -110,14 +115,20 @@ public final class ExecActuator implements Actuator {
                 Object w = o.getValue(server);
                 if (!(w instanceof Integer || w instanceof Long)) {
                     throw new ActuationFailure(ActuationFailure.Reason.PROTOCOL, what + " printed a non-integer weight for "
-                            + server + ": " + s);
+                            + server + ": " + cut(s));
                 }
                 out.put(server, ((Number) w).intValue());
             }
         } catch (DecodeException e) {
             throw new ActuationFailure(ActuationFailure.Reason.PROTOCOL, what + " printed something that starts like JSON "
-                    + "but is not: " + s);
+                    + "but is not: " + cut(s));
         }
         return out;
+    }
+
+    /** Only messages are cut, never what is parsed. */
+    private static String cut(String s) {
+        String t = s.strip();
+        return t.length() > 300 ? t.substring(0, 300) + "…" : t;
     }
 }

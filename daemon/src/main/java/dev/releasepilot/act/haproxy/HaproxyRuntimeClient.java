@@ -37,7 +37,10 @@ public final class HaproxyRuntimeClient {
         }
     }
 
-    /** Sends the commands joined by ';' and answers with HAProxy's whole reply. */
+    /** The largest reply taken, in bytes (1 MiB): weights of a backend's servers are a few bytes each. */
+    public static final int MAX_REPLY = 1 << 20;
+
+    /** Sends the commands joined by ';' and answers with HAProxy's whole reply (at most {@link #MAX_REPLY} bytes). */
     public Future<String> execute(java.util.List<String> commands) {
         Promise<String> result = Promise.promise();
         String line = String.join(";", commands) + "\n";
@@ -51,7 +54,15 @@ public final class HaproxyRuntimeClient {
             }
             var socket = ar.result();
             Buffer reply = Buffer.buffer();
-            socket.handler(reply::appendBuffer);
+            socket.handler(chunk -> {
+                if (reply.length() + chunk.length() > MAX_REPLY) {
+                    // Stop here: reading on would buffer whatever the peer sends, on the event loop.
+                    result.tryFail(new ActuationFailure(ActuationFailure.Reason.PROTOCOL, "HAProxy at " + address
+                            + " sent a reply larger than the " + MAX_REPLY + "-byte (1 MiB) limit; the call was cut there"));
+                    return;
+                }
+                reply.appendBuffer(chunk);
+            });
             socket.exceptionHandler(e -> result.tryFail(new ActuationFailure(ActuationFailure.Reason.PROTOCOL,
                     "HAProxy connection error: " + e.getMessage())));
             socket.endHandler(v -> result.tryComplete(reply.toString(StandardCharsets.UTF_8)));

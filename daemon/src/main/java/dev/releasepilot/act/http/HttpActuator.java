@@ -25,8 +25,9 @@ import java.util.Map;
  * 429 and 5xx are SERVER_ERROR (retryable); other 4xx and 3xx are REJECTED.
  *
  * <p>A Read runs only the read-back request and reports whichever known state its check confirms (the
- * rolled-back weights or the configured ones); without a read-back request a Read fails REJECTED, since
- * nothing can be read.
+ * rolled-back weights or the configured ones); without a read-back request a Read fails UNREADABLE, since
+ * nothing can be read (a read that cannot judge: it never holds a rollback back, see
+ * {@link CircuitBreakingActuator}).
  */
 public final class HttpActuator implements Actuator {
     private final HttpBackend config;
@@ -67,7 +68,7 @@ public final class HttpActuator implements Actuator {
 
     private Future<Weights> read(Command command) {
         if (config.read().isEmpty()) {
-            return Future.failedFuture(new ActuationFailure(ActuationFailure.Reason.REJECTED,
+            return Future.failedFuture(new ActuationFailure(ActuationFailure.Reason.UNREADABLE,
                     "this http backend has no 'read:' request, so its weights cannot be read back"));
         }
         HttpBackend.ReadBack read = config.read().get();

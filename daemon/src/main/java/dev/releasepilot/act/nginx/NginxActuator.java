@@ -70,8 +70,8 @@ public final class NginxActuator implements Actuator {
 
     private Future<Weights> shift(Command command) {
         Map<String, Integer> target = plan.target(command);
-        String upstream = NginxIncludes.upstream(command.service(), target);
         return vertx.executeBlocking(this::readDisk, false).compose(disk -> {
+            String upstream = NginxIncludes.upstream(command.service(), config.upstreamFile(), disk.upstream(), target);
             if (!upstream.equals(disk.upstream()) || disk.generation() == null) {
                 return reload(command.service(), upstream, target);
             }
@@ -116,7 +116,15 @@ public final class NginxActuator implements Actuator {
                             + "' but the include files hold '" + disk.generation()
                             + "': a reload failed or is pending (see NGINX's error.log)");
                 }
-                return plan.weights(NginxIncludes.parseUpstream(disk.upstream()));
+                // Only the rule's servers: other lines of the include (a backup server) are not ours to report.
+                Map<String, Integer> all = NginxIncludes.parseUpstream(disk.upstream());
+                Map<String, Integer> ours = new java.util.LinkedHashMap<>();
+                plan.configured().keySet().forEach(server -> {
+                    if (all.containsKey(server)) {
+                        ours.put(server, all.get(server));
+                    }
+                });
+                return plan.weights(ours);
             });
         });
     }

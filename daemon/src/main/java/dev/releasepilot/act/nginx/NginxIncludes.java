@@ -1,14 +1,19 @@
 package dev.releasepilot.act.nginx;
 
+import dev.releasepilot.act.ActuationFailure;
+import dev.releasepilot.rules.backend.NginxUpstreamInclude;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
- * The text of the two files Release Pilot owns in an NGINX config: the upstream include ({@code server}
- * lines only, so the user's {@code upstream { }} block keeps its own directives such as keepalive) and
- * the generation include (one exact-match location answering the generation). Pure: render and parse.
+ * The text of the two files Release Pilot edits in an NGINX config: the upstream include (of which it
+ * owns only the weights of the rule's servers; other servers, their parameters and other directives
+ * stay) and the generation include (one exact-match location answering the generation, wholly owned).
+ * Pure: render and parse.
  */
 final class NginxIncludes {
     private static final Pattern SERVER = Pattern.compile("^\\s*server\\s+([^\\s;]+)([^;]*);", Pattern.MULTILINE);
@@ -20,20 +25,23 @@ final class NginxIncludes {
     }
 
     /**
-     * Server lines for the wanted weights. A server at 0 is written as {@code down}: NGINX rejects
-     * {@code weight=0}, and keeping the line (rather than omitting it) keeps the other servers' positions,
-     * which hash-based balancing depends on.
+     * The include with the wanted weights, edited from what is on disk ({@code existing}, null when there
+     * is no file yet): only the {@code weight=} and {@code down} of the rule's servers change, every other
+     * line, server and parameter is kept ({@link NginxUpstreamInclude}). A server at 0 is written as
+     * {@code down}: NGINX rejects {@code weight=0}, and keeping the line (rather than omitting it) keeps the
+     * other servers' positions, which hash-based balancing depends on.
+     *
+     * @throws ActuationFailure REJECTED, naming file:line:column, when the file cannot be edited safely
      */
-    static String upstream(String service, Map<String, Integer> weights) {
-        StringBuilder b = new StringBuilder();
-        b.append("# Managed by Release Pilot for service ").append(service)
-                .append(": rewritten on every traffic shift; change weights in the rule file, not here.\n");
-        weights.forEach((server, w) -> {
-            b.append("server ").append(server);
-            b.append(w == 0 ? " down" : " weight=" + w);
-            b.append(";\n");
-        });
-        return b.toString();
+    static String upstream(String service, Path file, String existing, Map<String, Integer> weights) {
+        NginxUpstreamInclude include = NginxUpstreamInclude.parse(file.toString(), existing == null ? "" : existing,
+                weights.keySet());
+        if (!include.problems().isEmpty()) {
+            throw new ActuationFailure(ActuationFailure.Reason.REJECTED, "NGINX upstream_file cannot be edited safely: "
+                    + include.problems().stream().map(Object::toString).collect(Collectors.joining("; ")));
+        }
+        return include.render(NginxUpstreamInclude.HEADER_PREFIX + " for service " + service
+                + ": it sets weight=/down of the rule's servers on every shift and keeps everything else.", weights);
     }
 
     /**

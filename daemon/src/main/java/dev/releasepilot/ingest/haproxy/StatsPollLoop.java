@@ -1,5 +1,7 @@
 package dev.releasepilot.ingest.haproxy;
 
+import dev.releasepilot.ingest.IngestMetrics;
+import dev.releasepilot.ingest.SampleSource;
 import dev.releasepilot.window.Sample;
 import dev.releasepilot.window.SampleSink;
 import io.micrometer.core.instrument.Counter;
@@ -46,6 +48,7 @@ final class StatsPollLoop {
     private final Counter failed;
     private final Counter skipped;
     private final Counter refused;
+    private final Counter ingested; // what the poll translated: it only decodes the columns a rule wants
     private final Counter rowsDropped;
     private final Timer pollTime;
 
@@ -87,6 +90,7 @@ final class StatsPollLoop {
         this.failed = registry.counter("release_pilot_haproxy_stats_polls_total", "address", address, "result", "failed");
         this.skipped = Counter.builder("release_pilot_haproxy_stats_skipped_ticks_total").tag("address", address)
                 .description("Poll ticks skipped: the previous poll was still in flight, or the event loop was late").register(registry);
+        this.ingested = IngestMetrics.samplesIngested(registry, SampleSource.HAPROXY_STATS);
         this.refused = Counter.builder("release_pilot_haproxy_stats_samples_refused_total").tag("address", address)
                 .description("Polled samples the window store refused (over its limits)").register(registry);
         this.rowsDropped = Counter.builder("release_pilot_haproxy_stats_rows_dropped_total").tag("address", address)
@@ -238,6 +242,7 @@ final class StatsPollLoop {
             }
         }
         List<Sample> samples = translator.finish();
+        ingested.increment(samples.size());
         if (problem != null && !problem.equals(lastError)) {
             LOG.warning("HAProxy at " + address + ": " + problem);
         }

@@ -14,7 +14,7 @@ import java.util.List;
  *                             publish is refused (and counted as a dropped event)
  * @param pendingMessages      messages received but not yet decoded; beyond it jnats drops them
  *                             (slow consumer, counted)
- * @param maxInFlightBatches   decoded batches handed to the sink but not yet taken; beyond it new
+ * @param maxInFlightBatches   decoded messages waiting for the sink or inside it; beyond it new
  *                             batches are dropped (counted) rather than queued on an event loop
  * @param eventQueueLimit      events waiting to be published; beyond it an event is dropped (counted)
  */
@@ -39,7 +39,7 @@ public record NatsSettings(String url, List<String> subjects, Duration reconnect
 
     public static NatsSettings defaults(String url, List<String> subjects) {
         return new NatsSettings(url, subjects, Duration.ofMillis(100), Duration.ofSeconds(5), 8L * 1024 * 1024,
-                10_000, 1_000, 10_000);
+                200_000, 20_000, 10_000);
     }
 
     public NatsSettings withReconnectWait(Duration min, Duration max) {

@@ -1,12 +1,12 @@
 package dev.releasepilot.ingest.remotewrite;
 
-
-
+import dev.releasepilot.http.HttpErrors;
 import dev.releasepilot.ingest.BadInput;
 import dev.releasepilot.ingest.IngestMetrics;
-import dev.releasepilot.http.HttpErrors;
+import dev.releasepilot.ingest.SampleSource;
 import dev.releasepilot.window.Appender;
 import dev.releasepilot.window.SampleSink;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
@@ -40,6 +40,7 @@ public final class RemoteWriteReceiver {
 
     private final SampleSink sink;
     private final IngestMetrics metrics;
+    private final Counter ingested;
     private final long bodyLimit;
     private final int uncompressedLimit;
     /** Series remembered by their encoded labels per event loop (12 bytes a slot; the key bytes are shared). */
@@ -68,6 +69,7 @@ public final class RemoteWriteReceiver {
     public RemoteWriteReceiver(SampleSink sink, MeterRegistry registry, long bodyLimit, int uncompressedLimit) {
         this.sink = sink;
         this.metrics = new IngestMetrics(registry, "remote_write");
+        this.ingested = IngestMetrics.samplesIngested(registry, SampleSource.REMOTE_WRITE);
         this.bodyLimit = bodyLimit;
         this.uncompressedLimit = uncompressedLimit;
         // snappy-java unpacks and loads its native library on first use: do it now, at startup, so the
@@ -127,6 +129,7 @@ public final class RemoteWriteReceiver {
             return;
         }
         metrics.received(counts.total() + counts.histograms());
+        ingested.increment(counts.total() + counts.histograms());
         metrics.samplesDropped("unmatched", counts.unmatched());
         metrics.samplesDropped("native_histogram", counts.histograms());
         if (counts.appended() == 0) {

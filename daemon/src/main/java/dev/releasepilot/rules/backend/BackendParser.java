@@ -5,8 +5,11 @@ import dev.releasepilot.rules.SyntaxError;
 import dev.releasepilot.rules.YamlNodes;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,15 +37,16 @@ public final class BackendParser {
     public static final String DEFAULT_NGINX = "/usr/sbin/nginx";
 
     private static final Set<String> HAPROXY = ordered("type", "address", "backend", "stable", "canary", "timeout",
-            "stats_poll");
+            "stats_poll", "weights");
     private static final Set<String> NGINX = ordered("type", "upstream_file", "generation_file", "generation_url",
             "stable", "canary", "nginx", "prefix", "config", "timeout", "verify_timeout");
-    private static final Set<String> CADDY = ordered("type", "admin", "handler_id", "stable", "canary", "max_entries",
-            "timeout");
+    private static final Set<String> CADDY = ordered("type", "admin", "origin", "handler_id", "stable", "canary",
+            "max_entries", "timeout");
     private static final Set<String> HTTP = ordered("type", "stable", "canary", "request", "read", "timeout");
-    private static final Set<String> EXEC = ordered("type", "command", "args", "stable", "canary", "timeout");
+    private static final Set<String> EXEC = ordered("type", "command", "args", "stable", "canary", "timeout",
+            "health_check");
     private static final Set<String> REQUEST = ordered("method", "url", "headers", "body");
-    private static final Set<String> READ = ordered("method", "url", "headers", "expect");
+    private static final Set<String> READ = ordered("method", "url", "headers", "expect", "healthy");
     private static final Set<String> SERVER = ordered("server", "weight");
     private static final List<String> KINDS = List.of("haproxy", "nginx", "caddy", "http", "exec");
     private static final Set<String> LATER = Set.of("kubernetes", "gateway-api");
@@ -123,10 +127,22 @@ public final class BackendParser {
         }
         Duration timeout = timeout(y, m, "timeout", DEFAULT_TIMEOUT);
         Duration statsPoll = StatsPollKey.parse(y, m);
+        Map<String, Integer> weights = new LinkedHashMap<>();
+        if (m.containsKey("weights")) {
+            y.stringMap(m.get("weights"), "weights").forEach((server, v) -> {
+                if (!stable.contains(server) && !canary.contains(server)) {
+                    y.error(v, "weights: '" + server + "' is not listed in stable or canary");
+                }
+                Integer w = y.intInRange(v, "weights: " + server, 1, 256); // HAProxy's range; 0 would not serve
+                if (w != null) {
+                    weights.put(server, w);
+                }
+            });
+        }
         if (address == null || be == null || timeout == null || statsPoll == null) {
             return null;
         }
-        return new HaproxyBackend(address, be, stable, canary, timeout, statsPoll);
+        return new HaproxyBackend(address, be, stable, canary, timeout, statsPoll, weights);
     }
 
     private static NginxBackend nginx(YamlNodes y, Node n) {
@@ -164,17 +180,60 @@ public final class BackendParser {
         Optional<String> config = m.containsKey("config") ? Optional.ofNullable(y.string(m.get("config"), "config")) : Optional.empty();
         Duration timeout = timeout(y, m, "timeout", DEFAULT_TIMEOUT);
         Duration verify = timeout(y, m, "verify_timeout", DEFAULT_NGINX_VERIFY_TIMEOUT);
+        if (upstream != null) {
+            checkInclude(y, upstream, stable, canary);
+        }
         if (upstream == null || generation == null || genUrl == null || nginx == null || timeout == null || verify == null) {
             return null;
         }
         return new NginxBackend(upstream, generation, genUrl, stable, canary, nginx, prefix, config, timeout, verify);
     }
 
+    /**
+     * An existing upstream include must be editable without losing what the rule does not own (see
+     * {@link NginxUpstreamInclude}); a missing one is created at the first shift. Unreadable is left to
+     * the actuator, which says so at start.
+     */
+    private static void checkInclude(YamlNodes y, Path upstream, List<WeightedServer> stable, List<WeightedServer> canary) {
+        String text;
+        try {
+            if (!Files.isRegularFile(upstream)) {
+                return;
+            }
+            text = Files.readString(upstream);
+        } catch (IOException | UncheckedIOException e) {
+            return;
+        }
+        Set<String> owned = new HashSet<>();
+        stable.forEach(s -> owned.add(s.server()));
+        canary.forEach(s -> owned.add(s.server()));
+        NginxUpstreamInclude.parse(upstream.toString(), text, owned).problems().forEach(y::error);
+    }
+
     private static CaddyBackend caddy(YamlNodes y, Node n) {
         Map<String, Node> m = y.mapping(n, "a caddy backend", CADDY);
         String admin = string(y, n, m, "admin", "caddy backend");
-        if (admin != null) {
-            url(y, m.get("admin"), "admin", admin);
+        if (admin != null && admin.startsWith(CaddyBackend.UNIX_PREFIX)) {
+            // Caddy's own form, unix//run/caddy/admin.sock: "unix/" then an absolute path.
+            if (!admin.startsWith(CaddyBackend.UNIX_PREFIX + "/") || admin.length() <= CaddyBackend.UNIX_PREFIX.length() + 1) {
+                y.error(m.get("admin"), "a unix socket admin address is written as Caddy writes it, unix//absolute/path "
+                        + "(e.g. unix//run/caddy/admin.sock), got '" + admin + "'");
+            }
+        } else if (admin != null) {
+            URI u = url(y, m.get("admin"), "admin", admin);
+            if (u != null && u.getRawPath() != null && !u.getRawPath().isEmpty() && !u.getRawPath().equals("/")) {
+                y.error(m.get("admin"), "admin is the admin endpoint's base URL without a path, e.g. http://127.0.0.1:2019, got '"
+                        + admin + "'");
+            }
+        }
+        Optional<String> origin = Optional.empty();
+        if (m.containsKey("origin")) {
+            String o = y.string(m.get("origin"), "origin");
+            if (o != null && !o.matches("[A-Za-z][A-Za-z0-9+.-]*://[^/\\s]+")) {
+                y.error(m.get("origin"), "origin is sent as the Origin header: scheme://host[:port] as listed in Caddy's "
+                        + "admin.origins, e.g. http://localhost:2019, got '" + o + "'");
+            }
+            origin = Optional.ofNullable(o);
         }
         String id = string(y, n, m, "handler_id", "caddy backend");
         if (id != null && !id.matches("[A-Za-z0-9_.-]+")) {
@@ -197,7 +256,7 @@ public final class BackendParser {
         if (admin == null || id == null || max == null || timeout == null) {
             return null;
         }
-        return new CaddyBackend(stripSlash(admin), id, stable, canary, max, timeout);
+        return new CaddyBackend(stripSlash(admin), origin, id, stable, canary, max, timeout);
     }
 
     private static HttpBackend http(YamlNodes y, Node n) {
@@ -216,8 +275,10 @@ public final class BackendParser {
             Map<String, Node> rm = y.mapping(r, "read", READ);
             HttpRequestTemplate readRequest = rm == null ? null : request(y, r, rm, "read", "GET");
             JsonCheck expect = rm == null || req(y, r, rm, "expect", "read") == null ? null : check(y, rm.get("expect"));
-            read = readRequest == null || expect == null ? Optional.empty()
-                    : Optional.of(new HttpBackend.ReadBack(readRequest, expect));
+            Map<String, JsonCheck> healthy = rm == null || !rm.containsKey("healthy") ? Map.of()
+                    : healthChecks(y, rm.get("healthy"), stable, canary);
+            read = readRequest == null || expect == null || healthy == null ? Optional.empty()
+                    : Optional.of(new HttpBackend.ReadBack(readRequest, expect, healthy));
         }
         Duration timeout = timeout(y, m, "timeout", DEFAULT_TIMEOUT);
         if (request == null || timeout == null) {
@@ -273,6 +334,40 @@ public final class BackendParser {
         return new HttpRequestTemplate(method, url, headers, body);
     }
 
+    /**
+     * {@code read.healthy}: server → a check on the read reply that holds while that server can serve,
+     * e.g. {@code stable1: '$.servers.stable1.state == "up"'}. Null after an error.
+     */
+    private static Map<String, JsonCheck> healthChecks(YamlNodes y, Node n, List<WeightedServer> stable,
+                                                       List<WeightedServer> canary) {
+        Set<String> known = new java.util.HashSet<>();
+        stable.forEach(s -> known.add(s.server()));
+        canary.forEach(s -> known.add(s.server()));
+        Map<String, JsonCheck> out = new LinkedHashMap<>();
+        int before = y.errorCount();
+        y.stringMap(n, "read healthy").forEach((server, v) -> {
+            if (!known.contains(server)) {
+                y.error(v, "healthy: '" + server + "' is not a server of this backend (stable or canary)");
+                return;
+            }
+            String text = y.string(v, "healthy");
+            if (text == null) {
+                return;
+            }
+            try {
+                JsonCheck c = JsonCheck.parse(text);
+                String sample = c.expected().render(SAMPLE::get);
+                Json.decodeValue(sample);
+                out.put(server, c);
+            } catch (SyntaxError e) {
+                y.error(y.scalarOffset(v, e.offset()), "healthy: " + e.getMessage());
+            } catch (DecodeException e) {
+                y.error(v, "healthy: the right side must be one JSON value; quote strings, e.g. == \"up\"");
+            }
+        });
+        return y.errorCount() > before ? null : out;
+    }
+
     private static JsonCheck check(YamlNodes y, Node n) {
         String text = y.string(n, "expect");
         if (text == null) {
@@ -324,10 +419,11 @@ public final class BackendParser {
         List<WeightedServer> canary = servers(y, n, m, "canary", "exec backend");
         distinct(y, m, stable, canary);
         Duration timeout = timeout(y, m, "timeout", DEFAULT_EXEC_TIMEOUT);
-        if (command == null || timeout == null) {
+        Boolean healthCheck = m.containsKey("health_check") ? y.bool(m.get("health_check"), "health_check") : Boolean.FALSE;
+        if (command == null || timeout == null || healthCheck == null) {
             return null;
         }
-        return new ExecBackend(command, args, stable, canary, timeout);
+        return new ExecBackend(command, args, stable, canary, timeout, healthCheck);
     }
 
     private static List<WeightedServer> servers(YamlNodes y, Node parent, Map<String, Node> m, String key, String what) {

@@ -8,14 +8,23 @@ import java.util.List;
  * the weights also arrive as {@code RP_*} environment variables. Exit 0 means applied; if it prints a
  * JSON object of server → weight on stdout, that is the read-back and must match.
  *
- * @param timeout the whole run; past it the command's process group is killed
+ * @param timeout     the whole run; past it the command's process group is killed
+ * @param healthCheck {@code health_check: true}: before a rollback the command also runs with
+ *                    {@code ${command}} = {@code health} and prints a JSON object of server to
+ *                    {@code true}/{@code "up"} (can serve) or anything else (cannot)
  */
 public record ExecBackend(String command, List<Template> args, List<WeightedServer> stable,
-                          List<WeightedServer> canary, Duration timeout) implements WeightedBackend {
+                          List<WeightedServer> canary, Duration timeout, boolean healthCheck) implements WeightedBackend {
     public ExecBackend {
         args = List.copyOf(args);
         stable = List.copyOf(stable);
         canary = List.copyOf(canary);
+    }
+
+    /** A command without a health check. */
+    public ExecBackend(String command, List<Template> args, List<WeightedServer> stable, List<WeightedServer> canary,
+                       Duration timeout) {
+        this(command, args, stable, canary, timeout, false);
     }
 
     @Override

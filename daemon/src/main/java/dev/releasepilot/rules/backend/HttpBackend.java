@@ -18,7 +18,18 @@ public record HttpBackend(List<WeightedServer> stable, List<WeightedServer> cana
     }
 
     /** The read-back request and what its JSON reply must show. */
-    public record ReadBack(HttpRequestTemplate request, JsonCheck expect) {
+    public record ReadBack(HttpRequestTemplate request, JsonCheck expect, java.util.Map<String, JsonCheck> healthy) {
+        /**
+         * @param healthy per server (a name from {@code stable}/{@code canary}), a check on the same reply
+         *                that holds while that server can serve ({@code read.healthy}); empty: no health check
+         */
+        public ReadBack {
+            healthy = java.util.Map.copyOf(healthy);
+        }
+
+        public ReadBack(HttpRequestTemplate request, JsonCheck expect) {
+            this(request, expect, java.util.Map.of());
+        }
     }
 
     @Override

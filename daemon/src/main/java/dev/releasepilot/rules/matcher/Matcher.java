@@ -1,12 +1,17 @@
 package dev.releasepilot.rules.matcher;
 
+import com.google.re2j.Pattern;
+import com.google.re2j.PatternSyntaxException;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * One label matcher, shared by Alertmanager matchers and PromQL selectors (both define =, !=, =~, !~
- * the same way). Regexes are anchored at both ends, and a label that is absent matches as the empty
- * string. Equality is by name, operator and value: the compiled pattern follows from them.
+ * the same way). Regexes are RE2 (re2j), as in Prometheus and Alertmanager: matching takes time
+ * linear in the label value, so no regex and no label value can hold an event loop (a backtracking
+ * engine needs seconds for {@code ((a+)+)+c} against 28 {@code a}s), and what RE2 refuses
+ * (backreferences, lookaround) is refused here too. Regexes are anchored at both ends as
+ * {@code ^(?:value)$}, and a label that is absent matches as the empty string. Equality is by name,
+ * operator and value: the compiled pattern follows from them.
  */
 public record Matcher(String name, Op op, String value, Pattern pattern) {
     public enum Op {
@@ -16,10 +21,24 @@ public record Matcher(String name, Op op, String value, Pattern pattern) {
         Op(String text) {
             this.text = text;
         }
+
+        /** The operator as written: {@code =}, {@code !=}, {@code =~} or {@code !~}. */
+        public String text() {
+            return text;
+        }
     }
 
+    /**
+     * @throws PatternSyntaxException for =~ and !~ when RE2 rejects {@code value}, or when it is beyond
+     *                                {@link RegexLimits} (its {@link PatternSyntaxException#getDescription()}
+     *                                says why)
+     */
     public static Matcher of(String name, Op op, String value) {
-        Pattern p = (op == Op.RE || op == Op.NRE) ? Pattern.compile("^(?:" + value + ")$") : null;
+        Pattern p = null;
+        if (op == Op.RE || op == Op.NRE) {
+            RegexLimits.check(value);
+            p = Pattern.compile("^(?:" + value + ")$");
+        }
         return new Matcher(name, op, value, p);
     }
 
@@ -32,9 +51,14 @@ public record Matcher(String name, Op op, String value, Pattern pattern) {
         return switch (op) {
             case EQ -> v.equals(value);
             case NEQ -> !v.equals(value);
-            case RE -> pattern.matcher(v).matches();
-            case NRE -> !pattern.matcher(v).matches();
+            case RE -> pattern.matches(v);
+            case NRE -> !pattern.matches(v);
         };
+    }
+
+    /** Whether the empty string (an absent label) satisfies this matcher: PromQL needs one that does not. */
+    public boolean matchesEmpty() {
+        return matchesValue("");
     }
 
     @Override
@@ -47,8 +71,9 @@ public record Matcher(String name, Op op, String value, Pattern pattern) {
         return (name.hashCode() * 31 + op.hashCode()) * 31 + value.hashCode();
     }
 
+    /** {@code name="value"}, quoting the name when it is not a classic label name (Prometheus 3 style). */
     @Override
     public String toString() {
-        return name + op.text + '"' + value.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
+        return LabelNames.format(name) + op.text + LabelNames.quote(value);
     }
 }

@@ -1,6 +1,8 @@
 package dev.releasepilot.rules.promql;
 
+import dev.releasepilot.rules.matcher.LabelNames;
 import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * {@code sum by (le) (expr)}: aggregates the elements of an instant vector into one element per
@@ -13,6 +15,7 @@ public record Aggregation(AggregationOp op, List<String> by, Expr argument) impl
 
     @Override
     public String toString() {
-        return op.promqlName() + (by.isEmpty() ? "" : " by (" + String.join(", ", by) + ")") + " (" + argument + ")";
+        return op.promqlName() + (by.isEmpty() ? "" : " by (" + by.stream().map(LabelNames::format)
+                .collect(Collectors.joining(", ")) + ")") + " (" + argument + ")";
     }
 }

@@ -1,17 +1,16 @@
 package dev.releasepilot.rules.promql;
 
-
-
+import com.google.re2j.PatternSyntaxException;
 import dev.releasepilot.rules.DurationParser;
-import dev.releasepilot.rules.matcher.Matcher;
 import dev.releasepilot.rules.SyntaxError;
+import dev.releasepilot.rules.matcher.LabelNames;
+import dev.releasepilot.rules.matcher.Matcher;
 import dev.releasepilot.rules.promql.PromqlLexer.Kind;
 import dev.releasepilot.rules.promql.PromqlLexer.Token;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * Recursive-descent parser for the PromQL subset (docs/windows.md lists it). The grammar, lowest
@@ -22,7 +21,13 @@ import java.util.regex.PatternSyntaxException;
  * product   := unary (('*' | '/') unary)*
  * unary     := ('-' | '+') unary | primary
  * primary   := number | '(' sum ')' | selector | aggregation | call
+ * selector  := name ['{' matchers '}'] | '{' matchers '}'    name-less: {__name__=~"x_.*"}, {"metric.name"}
  * </pre>
+ * Label names may be quoted as in Prometheus 3 ({@code {"service.name"="x"}}), and a bare quoted
+ * string inside the braces is the metric name. A selector without a metric name needs a matcher that
+ * does not match the empty string, as in Prometheus. Expressions nest at most {@link #MAX_DEPTH}
+ * levels (parentheses, operators, function and aggregation arguments), so no rule file can exhaust
+ * the stack of the parser or of anything that walks the expression afterwards.
  * PromQL features outside the subset are recognised and rejected by name, so the user learns that
  * {@code offset} is unsupported rather than that a ')' was expected. Errors carry the offset of the
  * offending character; the rule loader turns it into file:line:column.
@@ -45,10 +50,15 @@ public final class PromqlParser {
             "ts_of_min_over_time", "ts_of_last_over_time", "first_over_time");
     private static final Set<String> KEYWORDS = Set.of("by", "without", "bool", "on", "ignoring", "group_left",
             "group_right", "offset", "and", "or", "unless", "atan2");
+    private static final String NAME_LABEL = "__name__";
     private static final Set<String> COMPARISONS = Set.of("==", "!=", ">", "<", ">=", "<=");
+
+    /** Deepest nesting accepted; real rules stay below 10. */
+    public static final int MAX_DEPTH = 100;
 
     private final PromqlLexer lexer;
     private Token tok;
+    private int depth; // of the parser's recursion: parentheses, unary signs, arguments
 
     private PromqlParser(String text) {
         this.lexer = new PromqlLexer(text);
@@ -92,7 +102,8 @@ public final class PromqlParser {
             ArithmeticOp op = tok.isOp("+") ? ArithmeticOp.ADD : ArithmeticOp.SUB;
             advance();
             rejectModifiers("operator");
-            e = new Arithmetic(op, e, product());
+            int at = tok.start();
+            e = arithmetic(at, op, e, product());
         }
         return e;
     }
@@ -107,21 +118,24 @@ public final class PromqlParser {
             ArithmeticOp op = tok.isOp("*") ? ArithmeticOp.MUL : ArithmeticOp.DIV;
             advance();
             rejectModifiers("operator");
-            e = new Arithmetic(op, e, unary());
+            int at = tok.start();
+            e = arithmetic(at, op, e, unary());
         }
     }
 
     private Expr unary() throws SyntaxError {
         if (tok.isOp("-") || tok.isOp("+")) {
             boolean negate = tok.isOp("-");
+            enter(tok);
             advance();
             Expr e = unary();
+            depth--;
             if (!negate) {
                 return e;
             }
             // PromQL's unary minus on a vector negates each element and drops the metric name: 0 - v does both.
             return e instanceof NumberLiteral n ? new NumberLiteral(-n.value()) : new Arithmetic(ArithmeticOp.SUB,
-                    new NumberLiteral(0), e);
+                    new NumberLiteral(0), e); // one level deeper than e, counted by the enter() above
         }
         Expr e = primary();
         rejectSelectorModifiers(e);
@@ -135,8 +149,10 @@ public final class PromqlParser {
                 advance();
                 return new NumberLiteral(t.number());
             case LPAREN: {
+                enter(t);
                 advance();
                 Expr e = sum();
+                depth--;
                 if (isComparison()) {
                     throw new SyntaxError(tok.start(), "a comparison is only allowed once, at the top of the expression");
                 }
@@ -144,7 +160,7 @@ public final class PromqlParser {
                 return e;
             }
             case LBRACE:
-                throw new SyntaxError(t.start(), "a metric name is required before '{', e.g. http_requests_total{job=\"x\"}");
+                return selector(null);
             case STRING:
                 throw new SyntaxError(t.start(), "a string is not an expression; strings only appear as label values");
             case IDENT:
@@ -183,8 +199,10 @@ public final class PromqlParser {
 
     private Expr aggregation(AggregationOp op, Token at) throws SyntaxError {
         List<String> by = grouping(null);
+        enter(tok);
         expect(Kind.LPAREN, "'(' after " + op.promqlName());
         Expr arg = sum();
+        depth--;
         if (isComparison()) {
             throw new SyntaxError(tok.start(), "a comparison is only allowed once, at the top of the expression");
         }
@@ -214,11 +232,7 @@ public final class PromqlParser {
         expect(Kind.LPAREN, "'(' and a list of label names after 'by'");
         List<String> labels = new ArrayList<>();
         while (!tok.is(Kind.RPAREN)) {
-            if (!tok.is(Kind.IDENT) || tok.text().indexOf(':') >= 0) {
-                throw unexpected("a label name");
-            }
-            labels.add(tok.text());
-            advance();
+            labels.add(labelName());
             if (tok.is(Kind.COMMA)) {
                 advance();
             } else if (!tok.is(Kind.RPAREN)) {
@@ -249,14 +263,17 @@ public final class PromqlParser {
 
     private Expr rangeCall(RangeFunction fn, Token name) throws SyntaxError {
         String f = fn.promqlName();
-        if (!tok.is(Kind.IDENT) || KEYWORDS.contains(tok.text())) {
-            throw new SyntaxError(tok.start(), f + "() needs a range selector such as http_requests_total[1m]");
-        }
-        Token metric = tok;
-        advance();
-        if (tok.is(Kind.LPAREN)) {
-            throw new SyntaxError(metric.start(), f + "() needs a range selector such as http_requests_total[1m], not a"
-                    + " function call (subqueries are not supported)");
+        Token metric = null;
+        if (!tok.is(Kind.LBRACE)) {
+            if (!tok.is(Kind.IDENT) || KEYWORDS.contains(tok.text())) {
+                throw new SyntaxError(tok.start(), f + "() needs a range selector such as http_requests_total[1m]");
+            }
+            metric = tok;
+            advance();
+            if (tok.is(Kind.LPAREN)) {
+                throw new SyntaxError(metric.start(), f + "() needs a range selector such as http_requests_total[1m], not"
+                        + " a function call (subqueries are not supported)");
+            }
         }
         VectorSelector sel = selector(metric);
         if (tok.isIdent("offset") || tok.is(Kind.AT)) {
@@ -327,7 +344,9 @@ public final class PromqlParser {
         advance();
         expect(Kind.COMMA, "',' and the bucket series after the quantile");
         Token argAt = tok;
+        enter(argAt);
         Expr buckets = sum();
+        depth--;
         if (isComparison()) {
             throw new SyntaxError(tok.start(), "a comparison is only allowed once, at the top of the expression");
         }
@@ -341,12 +360,25 @@ public final class PromqlParser {
         return new HistogramQuantile(phi, buckets);
     }
 
+    /** {@code metric} is the name token before the braces, or null when the selector starts at '{'. */
     private VectorSelector selector(Token metric) throws SyntaxError {
+        int at = metric != null ? metric.start() : tok.start();
+        String name = metric == null ? null : metric.text();
         List<Matcher> matchers = new ArrayList<>();
         if (tok.is(Kind.LBRACE)) {
             advance();
             while (!tok.is(Kind.RBRACE)) {
-                matchers.add(matcher());
+                Token start = tok;
+                Matcher m = matcher();
+                if (m == null) { // a bare quoted string: the metric name, as in {"metric.name"}
+                    name = metricName(name, start.text(), start);
+                } else if (m.name().equals(NAME_LABEL) && name != null) {
+                    throw twice(name, m.value(), start);
+                } else if (m.name().equals(NAME_LABEL) && m.op() == Matcher.Op.EQ && name == null) {
+                    name = m.value(); // {__name__="x"} is x, as in Prometheus
+                } else {
+                    matchers.add(m);
+                }
                 if (tok.is(Kind.COMMA)) {
                     advance();
                 } else if (!tok.is(Kind.RBRACE)) {
@@ -355,18 +387,35 @@ public final class PromqlParser {
             }
             advance();
         }
-        return new VectorSelector(metric.text(), matchers);
+        if (name == null && matchers.stream().allMatch(Matcher::matchesEmpty)) {
+            throw new SyntaxError(at, "a selector without a metric name needs at least one matcher that does not match"
+                    + " the empty string, e.g. {job=\"api\"} or {__name__=~\"http_.*\"}");
+        }
+        if (name != null && name.isEmpty()) {
+            throw new SyntaxError(at, "the metric name must not be empty");
+        }
+        return new VectorSelector(name, matchers);
     }
 
+    private SyntaxError twice(String first, String second, Token at) {
+        return new SyntaxError(at.start(), "the metric name is given twice (\"" + first + "\" and \"" + second
+                + "\"): name it either before the braces or inside them");
+    }
+
+    private String metricName(String earlier, String name, Token at) throws SyntaxError {
+        if (earlier != null) {
+            throw twice(earlier, name, at);
+        }
+        return name;
+    }
+
+    /** One label matcher, or null for a lone quoted string (a metric name inside the braces). */
     private Matcher matcher() throws SyntaxError {
-        if (!tok.is(Kind.IDENT) || tok.text().indexOf(':') >= 0) {
-            throw unexpected("a label name");
-        }
         Token label = tok;
-        if (label.text().equals("__name__")) {
-            throw new SyntaxError(label.start(), "__name__ matchers are not supported: write the metric name before the braces");
+        String name = labelName();
+        if (label.is(Kind.STRING) && (tok.is(Kind.COMMA) || tok.is(Kind.RBRACE))) {
+            return null;
         }
-        advance();
         Matcher.Op op;
         if (tok.isOp("=")) {
             op = Matcher.Op.EQ;
@@ -377,7 +426,7 @@ public final class PromqlParser {
         } else if (tok.isOp("!~")) {
             op = Matcher.Op.NRE;
         } else {
-            throw unexpected("one of =, !=, =~, !~ after label '" + label.text() + "'");
+            throw unexpected("one of =, !=, =~, !~ after label '" + name + "'");
         }
         advance();
         if (!tok.is(Kind.STRING)) {
@@ -386,10 +435,25 @@ public final class PromqlParser {
         Token value = tok;
         advance();
         try {
-            return Matcher.of(label.text(), op, value.text());
+            return Matcher.of(name, op, value.text());
         } catch (PatternSyntaxException e) {
-            throw new SyntaxError(value.start(), "invalid regex for " + label.text() + ": " + e.getDescription());
+            throw new SyntaxError(value.start(), "invalid regex for " + LabelNames.format(name)
+                    + " (RE2 syntax: no backreferences or lookaround): " + e.getDescription());
         }
+    }
+
+    /** A label name: classic ({@code job}) or quoted as in Prometheus 3 ({@code "service.name"}). */
+    private String labelName() throws SyntaxError {
+        Token t = tok;
+        boolean classic = t.is(Kind.IDENT) && t.text().indexOf(':') < 0;
+        if (!classic && !t.is(Kind.STRING)) {
+            throw unexpected("a label name");
+        }
+        if (t.text().isEmpty()) {
+            throw new SyntaxError(t.start(), "a label name must not be empty");
+        }
+        advance();
+        return t.text();
     }
 
     // After a selector or a parenthesised expression: PromQL modifiers the subset leaves out.
@@ -445,6 +509,41 @@ public final class PromqlParser {
             case "and", "or", "unless" -> new SyntaxError(t.start(), "set operator '" + t.text() + "' is not supported");
             default -> new SyntaxError(t.start(), "unexpected keyword '" + t.text() + "'");
         };
+    }
+
+    // Entering one more level of nesting at token t: parentheses, a unary sign, a function or aggregation argument.
+    private void enter(Token t) throws SyntaxError {
+        if (++depth > MAX_DEPTH) {
+            throw tooDeep(t.start());
+        }
+    }
+
+    // A binary operation, refused when the tree it makes would nest deeper than MAX_DEPTH (a long chain
+    // such as 1 + 1 + ... + x nests one level per operator although the parser does not recurse).
+    private Expr arithmetic(int at, ArithmeticOp op, Expr lhs, Expr rhs) throws SyntaxError {
+        Arithmetic a = new Arithmetic(op, lhs, rhs);
+        if (Math.max(height(lhs), height(rhs)) + 1 + depth > MAX_DEPTH) {
+            throw tooDeep(at);
+        }
+        return a;
+    }
+
+    // The height of an expression tree that is at most MAX_DEPTH high (so the recursion is bounded).
+    private static int height(Expr e) {
+        if (e instanceof HistogramQuantile h) {
+            return 1 + height(h.buckets());
+        }
+        if (e instanceof Aggregation a) {
+            return 1 + height(a.argument());
+        }
+        if (e instanceof Arithmetic a) {
+            return 1 + Math.max(height(a.lhs()), height(a.rhs()));
+        }
+        return e instanceof RangeFunctionCall ? 1 : 0;
+    }
+
+    private static SyntaxError tooDeep(int at) {
+        return new SyntaxError(at, "the expression nests deeper than " + MAX_DEPTH + " levels");
     }
 
     private boolean isComparison() {

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A real Caddy refusing the actuator: its 500s and 404s become REJECTED with Caddy's own words. */
+/** A real Caddy refusing the actuator: a wrong handler and Caddy's 404s become REJECTED with a hint. */
 class CaddyActuatorFaultTest {
     @TempDir
     Path dir;
@@ -60,12 +60,13 @@ class CaddyActuatorFaultTest {
     }
 
     @Test
-    void caddyAnswering500IsRejectedWithItsErrorAndTheOldConfigKeepsServing() throws Exception {
-        // The @id exists but names a static_response handler: Caddy answers 500 "key does not exist".
+    void aHandlerThatIsNoReverseProxyIsRejectedBeforeAnyWriteAndTheOldConfigKeepsServing() throws Exception {
+        // The @id exists but names a static_response handler. The shift reads the handler first (to keep what
+        // the rule does not own), so it stops there instead of PATCHing a path Caddy answers 500 for.
         ActuationFailure f = failure(actuator(Caddy.STATIC_ID), new Command.Rollback("checkout"));
         assertEquals(ActuationFailure.Reason.REJECTED, f.reason(), f.getMessage());
         assertFalse(f.retryable());
-        assertTrue(f.getMessage().contains("500") && f.getMessage().contains("key does not exist"), f.getMessage());
+        assertTrue(f.getMessage().contains("'static_response' handler, not reverse_proxy"), f.getMessage());
         Map<String, Integer> traffic = Traffic.count(caddy.frontendPort, 40);
         assertEquals(Map.of("stable", 30, "canary", 10), traffic, "Caddy still runs its previous config");
     }

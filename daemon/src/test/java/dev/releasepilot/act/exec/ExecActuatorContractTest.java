@@ -5,7 +5,13 @@ import dev.releasepilot.act.Actuator;
 import dev.releasepilot.act.ActuatorContract;
 import dev.releasepilot.act.Actuators;
 import dev.releasepilot.act.BackendYaml;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.releasepilot.act.Command;
+import dev.releasepilot.act.Weights;
 import dev.releasepilot.peers.Binaries;
+import dev.releasepilot.peers.EndlessReply;
+import java.util.concurrent.TimeUnit;
 import dev.releasepilot.peers.Caddy;
 import dev.releasepilot.rules.backend.ExecBackend;
 import java.io.IOException;
@@ -38,15 +44,20 @@ class ExecActuatorContractTest extends ActuatorContract {
             up=$(%1$s -sS -f "$url")
             s=$(printf '%%s' "$up" | grep -o "\\"$stable\\"" | wc -l)
             c=$(printf '%%s' "$up" | grep -o "\\"$canary\\"" | wc -l)
-            printf '{"stable": %%d, "canary": %%d}\\n' "$s" "$c"
+            # Test switches beside the script: a read that prints no weights, a pool member the rule does not list.
+            if [ "$RP_COMMAND" = read ] && [ -f "$0.unjudgeable" ]; then echo "busy, try later"; exit 0; fi
+            other=""
+            if [ -f "$0.other" ]; then other=', "other": 4'; fi
+            printf '{"stable": %%d, "canary": %%d%%s}\\n' "$s" "$c" "$other"
             """;
 
     private Caddy caddy;
+    private Path script;
 
     @Override
     protected Actuator start(Path dir) {
         caddy = new Caddy(dir.resolve("caddy"), stable.address(), canary.address()).start();
-        Path script = writeScript(dir.resolve("shift-caddy.sh"),
+        script = writeScript(dir.resolve("shift-caddy.sh"),
                 SCRIPT.formatted(Binaries.require("curl", "curl")));
         ExecBackend b = BackendYaml.parse("""
                 type: exec
@@ -57,6 +68,44 @@ class ExecActuatorContractTest extends ActuatorContract {
                 timeout: 5s
                 """.formatted(script, caddy.admin(), stable.address(), canary.address()));
         return Actuators.create(vertx, b);
+    }
+
+    @Override
+    protected boolean makeReadsUnjudgeable() throws Exception {
+        Files.writeString(script.resolveSibling(script.getFileName() + ".unjudgeable"), "");
+        return true;
+    }
+
+    @Override
+    protected Actuator withEndlessReplies(EndlessReply endless, Path dir) {
+        Path big = writeScript(dir.resolve("big.sh"), "#!/bin/sh\nprintf '{\"stable\": 1, \"pad\": \"'\n"
+                + "head -c 2000000 /dev/zero | tr '\\0' x\nprintf '\"}'\n");
+        return Actuators.create(vertx, BackendYaml.parse("""
+                type: exec
+                command: %s
+                stable: [{server: stable, weight: 3}]
+                canary: [{server: canary, weight: 1}]
+                timeout: 20s
+                """.formatted(big)));
+    }
+
+    @Override
+    protected void addUnmanagedConfig() throws Exception {
+        Files.writeString(script.resolveSibling(script.getFileName() + ".other"), "");
+    }
+
+    @Override
+    protected void assertUnmanagedConfigKept() throws Exception {
+        Weights read = Actuators.create(vertx, BackendYaml.parse("""
+                type: exec
+                command: %s
+                args: ["%s", "%s", "%s"]
+                stable: [{server: stable, weight: 3}]
+                canary: [{server: canary, weight: 1}]
+                timeout: 5s
+                """.formatted(script, caddy.admin(), stable.address(), canary.address())))
+                .apply(new Command.Read("checkout")).await(20, TimeUnit.SECONDS);
+        assertEquals(4, read.current().get("other"), "a pool member the rule does not list is reported as the command prints it: " + read);
     }
 
     static Path writeScript(Path file, String text) {

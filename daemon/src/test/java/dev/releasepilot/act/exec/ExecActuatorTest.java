@@ -133,8 +133,36 @@ class ExecActuatorTest {
         ActuationFailure f = failure(actuator("#!/bin/sh\nhead -c 200000 /dev/zero | tr '\\0' x\nexit 1\n", "[]", "5s"),
                 new Command.Rollback("checkout"));
         assertEquals(ActuationFailure.Reason.REJECTED, f.reason());
-        assertTrue(f.getMessage().length() < 2 * ProcessRun.CAPTURE + 500, "message length " + f.getMessage().length());
+        assertTrue(f.getMessage().length() < 2 * ProcessRun.STDERR_LIMIT + 500, "message length " + f.getMessage().length());
         assertTrue(f.getMessage().contains("xxxx"));
+    }
+
+    @Test
+    void aReadBackLongerThanFourKibIsParsedWhole() throws Exception {
+        // A pool shared with other services: 300 members of about 20 bytes each, then ours at the end.
+        Path pool = dir.resolve("pool.json");
+        StringBuilder json = new StringBuilder("{");
+        for (int i = 0; i < 300; i++) {
+            json.append("\"other-service-").append(i).append("\": 5, ");
+        }
+        json.append("\"stable\": 9, \"canary\": 0}");
+        Files.writeString(pool, json);
+        assertTrue(json.length() > 5_000, "the read-back is " + json.length() + " bytes");
+        Actuator a = actuator("#!/bin/sh\ncat " + pool + "\n", "[]", "5s");
+        Weights w = a.apply(new Command.Rollback("checkout")).await(10, TimeUnit.SECONDS);
+        assertEquals(0, w.current().get("canary"));
+        assertEquals(9, w.current().get("stable"));
+        assertEquals(5, w.current().get("other-service-299"), "the last member of the pool was parsed");
+        assertEquals(w, a.apply(new Command.Read("checkout")).await(10, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void stdoutPastTheOneMibLimitFailsWithThatReason() {
+        ActuationFailure f = failure(actuator("#!/bin/sh\nprintf '{\"stable\": 9, \"canary\": 0, \"pad\": \"'\n"
+                + "head -c 1100000 /dev/zero | tr '\\0' x\nprintf '\"}'\n", "[]", "5s"), new Command.Read("checkout"));
+        assertEquals(ActuationFailure.Reason.PROTOCOL, f.reason(), f.getMessage());
+        assertTrue(f.getMessage().contains("1 MiB"), f.getMessage());
+        assertTrue(f.getMessage().length() < 2 * ProcessRun.STDERR_LIMIT + 500, "message length " + f.getMessage().length());
     }
 
     @Test

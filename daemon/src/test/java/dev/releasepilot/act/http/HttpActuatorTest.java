@@ -116,12 +116,13 @@ class HttpActuatorTest {
     }
 
     @Test
-    void withoutAReadRequestReadIsRejectedAndShiftsTrustThe2xx() throws Exception {
+    void withoutAReadRequestReadIsUnreadableAndShiftsTrustThe2xx() throws Exception {
         Actuator a = actuator(null, false);
         assertEquals(Map.of("stable", 3, "canary", 0),
                 a.apply(new Command.Rollback("checkout")).await(10, TimeUnit.SECONDS).current());
         assertEquals(Map.of("stable", 3, "canary", 0), lb.weights());
         ActuationFailure f = failure(a, new Command.Read("checkout"));
-        assertEquals(ActuationFailure.Reason.REJECTED, f.reason());
+        assertEquals(ActuationFailure.Reason.UNREADABLE, f.reason(), "a read that cannot judge, not a refusal");
+        assertFalse(f.retryable());
     }
 }

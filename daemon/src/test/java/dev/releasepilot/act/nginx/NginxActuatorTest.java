@@ -72,6 +72,51 @@ class NginxActuatorTest {
     }
 
     @Test
+    void aRollbackKeepsTheServersAndParametersTheRuleDoesNotOwn() throws Exception {
+        NamedUpstream backup = new NamedUpstream(vertx, "backup");
+        try {
+            Files.writeString(nginx.upstreamFile, """
+                    # hand-written: the backup answers when both others are down
+                    server %s weight=3 max_fails=0;
+                    server %s weight=1 max_fails=0 fail_timeout=5s;
+                    server %s backup;
+                    """.formatted(stable.address(), canary.address(), backup.address()));
+            nginx.start();
+            Weights rolledBack = await(good(), new Command.Rollback("checkout"));
+            assertEquals(Map.of(stable.address(), 3, canary.address(), 0), rolledBack.current());
+            String after = Files.readString(nginx.upstreamFile);
+            assertTrue(after.contains("server " + stable.address() + " weight=3 max_fails=0;"), after);
+            assertTrue(after.contains("server " + canary.address() + " down max_fails=0 fail_timeout=5s;"), after);
+            assertTrue(after.contains("server " + backup.address() + " backup;"), after);
+            assertTrue(after.contains("# hand-written"), after);
+            assertEquals(Map.of("stable", 50), Traffic.count(nginx.frontendPort, 50));
+            assertEquals(rolledBack, await(good(), new Command.Read("checkout")), "a read reports the rule's servers only");
+
+            // What the backup line is for: with stable gone, NGINX answers from it instead of 502.
+            stable.close();
+            assertEquals(Map.of("backup", 20), Traffic.count(nginx.frontendPort, 20));
+
+            Weights restored = await(good(), new Command.Restore("checkout"));
+            assertEquals(1, restored.current().get(canary.address()));
+            assertTrue(Files.readString(nginx.upstreamFile).contains("server " + canary.address() + " weight=1 max_fails=0 fail_timeout=5s;"));
+        } finally {
+            backup.close();
+        }
+    }
+
+    @Test
+    void anIncludeThatCannotBeEditedSafelyIsRefusedWithFileLineColumn() throws Exception {
+        Files.writeString(nginx.upstreamFile, "server %s weight=3;\nserver %s\n    weight=1;\n"
+                .formatted(stable.address(), canary.address()));
+        nginx.start();
+        ActuationFailure f = failure(good(), new Command.Rollback("checkout"));
+        assertEquals(ActuationFailure.Reason.REJECTED, f.reason(), f.getMessage());
+        assertTrue(f.getMessage().contains(nginx.upstreamFile + ":2:1: a server directive must stand alone on one line"),
+                f.getMessage());
+        assertTrue(Files.readString(nginx.upstreamFile).contains("\n    weight=1;"), "the file was left alone");
+    }
+
+    @Test
     void whenNginxTestFailsTheLastGoodIncludesComeBackAndTrafficKeepsFlowing() throws Exception {
         nginx.start();
         await(good(), new Command.Restore("checkout"));

@@ -114,6 +114,9 @@ class HaproxyStatsPollerTest {
         assertTrue(st.workerPid() > 0);
         assertEquals(0, st.reloadsDetected());
         assertEquals(1.0, registry.get("release_pilot_haproxy_stats_up").tag("address", haproxy.address()).gauge().value());
+        int handed = sink.all().size(); // counted before each hand-over, so never fewer than handed
+        double ingested = registry.get("release_pilot_samples_ingested_total").tag("source", "haproxy_stats").counter().count();
+        assertTrue(handed > 0 && ingested >= handed, "ingested " + ingested + ", handed " + handed);
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.releasepilot.ingest.nats;
 
 import dev.releasepilot.ingest.BadInput;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -31,17 +32,19 @@ class NatsSampleDecoderTest {
     @Test
     void decodesAnArrayKeepingTheValidSamplesAndReportingTheRest() throws BadInput {
         NatsSampleDecoder.Decoded d = decode("""
-                [{"metric":"a","value":1,"timestamp_ms":10},
-                 {"metric":"up","value":1,"timestamp_ms":10},
-                 {"metric":"b","value":"oops","timestamp_ms":10},
+                [{"metric":"a","value":1,"timestamp_ms":1700000000010},
+                 {"metric":"up","value":1,"timestamp_ms":1700000000010},
+                 {"metric":"b","value":"oops","timestamp_ms":1700000000010},
                  42,
                  {"metric":"c","value":2}]""");
-        assertEquals(List.of(new Sample(Labels.ofSortedPairs("__name__", "a"), 10, 1),
+        assertEquals(List.of(new Sample(Labels.ofSortedPairs("__name__", "a"), 1_700_000_000_010L, 1),
                 new Sample(Labels.ofSortedPairs("__name__", "c"), ARRIVAL, 2)), d.samples());
         assertEquals(1, d.unmatched());
         assertEquals(2, d.invalid().size());
-        assertTrue(d.invalid().get(0).startsWith("[2]: 'value'"), d.invalid().toString());
-        assertTrue(d.invalid().get(1).startsWith("[3]: a sample must be a JSON object"), d.invalid().toString());
+        assertTrue(d.invalid().get(0).detail().startsWith("[2]: 'value'"), d.invalid().toString());
+        assertEquals(NatsSampleProblem.INVALID_VALUE, d.invalid().get(0).problem());
+        assertTrue(d.invalid().get(1).detail().startsWith("[3]: a sample must be a JSON object"), d.invalid().toString());
+        assertEquals(NatsSampleProblem.NOT_AN_OBJECT, d.invalid().get(1).problem());
     }
 
     @Test
@@ -80,13 +83,61 @@ class NatsSampleDecoderTest {
                 {"{\"metric\":\"m\",\"value\":true}", "'value' must be a number"},
                 {"{\"metric\":\"m\",\"value\":1,\"timestamp_ms\":1.5}", "'timestamp_ms' must be an integer"},
                 {"{\"metric\":\"m\",\"value\":1,\"timestamp_ms\":\"now\"}", "'timestamp_ms' must be an integer"},
+                {"{\"metric\":\"m\",\"value\":\"1.5d\"}", "'value' must be a number"},
+                {"{\"metric\":\"m\",\"value\":\"0x10\"}", "'value' must be a number"},
+                {"{\"metric\":\"m\",\"value\":[1]}", "'value' must be a number"},
         };
         for (String[] c : cases) {
             NatsSampleDecoder.Decoded d = decode(c[0]);
             assertTrue(d.samples().isEmpty(), c[0]);
             assertEquals(1, d.invalid().size(), c[0]);
-            assertTrue(d.invalid().get(0).contains(c[1]), c[0] + " -> " + d.invalid());
+            assertTrue(d.invalid().get(0).detail().contains(c[1]), c[0] + " -> " + d.invalid());
         }
+    }
+
+    @Test
+    void pythonsBareNaNAndInfinityAreValuesAndDoNotSpoilTheBatch() throws BadInput {
+        // json.dumps([{"metric": "m", "value": float("nan")}, ...]) writes these bare tokens.
+        NatsSampleDecoder.Decoded d = decode("[{\"metric\":\"m\",\"value\":NaN},{\"metric\":\"m\",\"value\":Infinity},"
+                + "{\"metric\":\"m\",\"value\":-Infinity},{\"metric\":\"m\",\"value\":7}]");
+        assertEquals(4, d.samples().size(), d.invalid().toString());
+        assertTrue(Double.isNaN(d.samples().get(0).value()));
+        assertEquals(Double.POSITIVE_INFINITY, d.samples().get(1).value());
+        assertEquals(Double.NEGATIVE_INFINITY, d.samples().get(2).value());
+        assertEquals(7, d.samples().get(3).value());
+        assertFalse(d.truncated());
+    }
+
+    @Test
+    void numericStringsAsPrometheusHttpApiWritesThem() throws BadInput {
+        List<Sample> s = decode("[{\"metric\":\"m\",\"value\":\"1.5\"},{\"metric\":\"m\",\"value\":\"-2e3\"},"
+                + "{\"metric\":\"m\",\"value\":\"Inf\"},{\"metric\":\"m\",\"value\":\"+Inf\"},"
+                + "{\"metric\":\"m\",\"value\":\".5\"},{\"metric\":\"m\",\"value\":\"7\"}]").samples();
+        assertEquals(List.of(1.5, -2000.0, Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY, 0.5, 7.0),
+                s.stream().map(Sample::value).toList());
+    }
+
+    @Test
+    void timestampsNotInMillisecondsAreRefusedWithTheirOwnReason() throws BadInput {
+        long ms = 1_700_000_000_000L;
+        NatsSampleDecoder.Decoded d = decode("[{\"metric\":\"m\",\"value\":1,\"timestamp_ms\":" + ms / 1000 + "},"
+                + "{\"metric\":\"m\",\"value\":1,\"timestamp_ms\":" + ms * 1000 + "},"
+                + "{\"metric\":\"m\",\"value\":1,\"timestamp_ms\":" + ms * 1_000_000 + "},"
+                + "{\"metric\":\"m\",\"value\":1,\"timestamp_ms\":0},"
+                + "{\"metric\":\"m\",\"value\":1,\"timestamp_ms\":" + ms + "}]");
+        assertEquals(List.of(ms), d.samples().stream().map(Sample::timestampMs).toList(), "only the milliseconds");
+        assertEquals(4, d.invalid().size());
+        assertTrue(d.invalid().stream().allMatch(i -> i.problem() == NatsSampleProblem.TIMESTAMP_UNIT), d.invalid().toString());
+        assertTrue(d.invalid().get(0).detail().contains("seconds, micro- or nanoseconds"), d.invalid().get(0).detail());
+    }
+
+    @Test
+    void aBatchWhoseJsonBreaksKeepsTheSamplesBeforeTheBreak() throws BadInput {
+        NatsSampleDecoder.Decoded d = decode("[{\"metric\":\"m\",\"value\":1},{\"metric\":\"m\",\"value\":2},"
+                + "{\"metric\":\"m\",\"value\":nan}]"); // lower-case nan is no JSON any parser takes
+        assertEquals(List.of(1.0, 2.0), d.samples().stream().map(Sample::value).toList());
+        assertTrue(d.truncated());
+        assertTrue(decode("{\"metric\":\"m\",\"value\":1} trailing").truncated());
     }
 
     @Test

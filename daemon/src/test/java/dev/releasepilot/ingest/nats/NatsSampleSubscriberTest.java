@@ -31,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The subscriber against a real nats-server started by the test: delivery, bad input, a server crash. */
 class NatsSampleSubscriberTest {
     private static final Clock CLOCK = Clock.fixed(Instant.ofEpochMilli(1_700_000_999_000L), ZoneOffset.UTC);
+    private static final long T0 = 1_700_000_000_000L;
 
     @TempDir
     Path dir;
@@ -89,9 +90,9 @@ class NatsSampleSubscriberTest {
                      CLOCK, registry).start()) {
             Connection c = client(server.url());
 
-            Sample first = deliver(c, "rp_before", 1000);
+            Sample first = deliver(c, "rp_before", T0);
             assertEquals(Labels.ofSortedPairs("__name__", "rp_before", "service", "checkout"), first.labels());
-            assertTrue(first.timestampMs() >= 1000, "one of the timestamps sent");
+            assertTrue(first.timestampMs() >= T0, "one of the timestamps sent");
             assertEquals((double) first.timestampMs(), first.value(), "value and timestamp of the same message");
             assertEquals(1.0, state("connected"));
             assertTrue(sink.acceptThreads().stream().allMatch(t -> t.getName().startsWith("vert.x-eventloop")),
@@ -109,7 +110,7 @@ class NatsSampleSubscriberTest {
             assertEquals(CLOCK.millis(), after.timestampMs(), "no timestamp_ms: the arrival time");
             assertEquals(1, sink.samples("rp_batch").size());
             assertEquals(1, counter("release_pilot_samples_dropped_total", "reason", "unmatched"));
-            assertEquals(1, counter("release_pilot_signals_rejected_total", "source", "nats", "reason", "invalid_sample"));
+            assertEquals(1, counter("release_pilot_signals_rejected_total", "source", "nats", "reason", "invalid_value"));
             assertEquals(2, counter("release_pilot_signals_rejected_total", "source", "nats", "reason", "malformed"));
             assertTrue(counter("release_pilot_signals_received_total", "source", "nats") >= 4);
             c.close();
@@ -121,7 +122,7 @@ class NatsSampleSubscriberTest {
 
             Poll.until("the connector reconnects", Duration.ofSeconds(20), () -> state("connected") == 1);
             Connection c2 = client(server.url());
-            Sample again = deliver(c2, "rp_after_restart", 5000);
+            Sample again = deliver(c2, "rp_after_restart", T0 + 5000);
             assertEquals(Labels.ofSortedPairs("__name__", "rp_after_restart", "service", "checkout"), again.labels());
             assertTrue(registry.get("release_pilot_nats_reconnects_total").counter().count() >= 1);
             c2.close();
@@ -139,7 +140,7 @@ class NatsSampleSubscriberTest {
             assertEquals(0.0, state("connected"));
             server.start();
             Connection c = client(server.url());
-            assertEquals(Labels.ofSortedPairs("__name__", "rp_late", "service", "checkout"), deliver(c, "rp_late", 1).labels());
+            assertEquals(Labels.ofSortedPairs("__name__", "rp_late", "service", "checkout"), deliver(c, "rp_late", T0).labels());
             c.close();
         } finally {
             server.close();

@@ -74,6 +74,7 @@ class RemoteWriteReceiverTest {
     void acceptsAWriteRequestWith204AndHandsOnTheWantedSamples() throws Exception {
         double receivedBefore = server.counter("release_pilot_signals_received_total", "source", "remote_write");
         double unmatchedBefore = server.counter("release_pilot_samples_dropped_total", "reason", "unmatched");
+        double ingestedBefore = server.counter("release_pilot_samples_ingested_total", "source", "remote_write");
         byte[] body = new WriteRequestBuilder()
                 .sample(T, 5, "__name__", "rp_requests_total", "code", "500", "job", "app")
                 .sample(T, 1, "__name__", "up", "job", "app")
@@ -88,6 +89,8 @@ class RemoteWriteReceiverTest {
         assertEquals(List.of(new Sample(l, T, 5), new Sample(l, T + 1000, 6)), sink.samples());
         assertEquals(3, server.counter("release_pilot_signals_received_total", "source", "remote_write") - receivedBefore);
         assertEquals(1, server.counter("release_pilot_samples_dropped_total", "reason", "unmatched") - unmatchedBefore);
+        assertEquals(3, server.counter("release_pilot_samples_ingested_total", "source", "remote_write") - ingestedBefore,
+                "every decoded sample, the unwanted one too");
         assertTrue(sink.acceptThreads().stream().allMatch(t -> t.getName().startsWith("vert.x-eventloop")),
                 "decoded and handed over on the event loop");
     }

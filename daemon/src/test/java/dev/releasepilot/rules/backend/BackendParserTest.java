@@ -130,6 +130,53 @@ class BackendParserTest {
     }
 
     @Test
+    void anNginxIncludeThatCannotBeEditedSafelyIsAnErrorAtItsOwnPosition(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        Path include = dir.resolve("checkout.upstream.conf");
+        java.nio.file.Files.writeString(include, "server 127.0.0.1:8081 weight=3 max_fails=0;\nserver 127.0.0.1:9 backup;\n"
+                + "  keepalive 8; server 127.0.0.1:8082;\n");
+        String backend = """
+                type: nginx
+                upstream_file: %s
+                generation_file: /etc/nginx/rp/g.conf
+                generation_url: http://127.0.0.1:8099/__rp_gen/checkout
+                stable: [{server: 127.0.0.1:8081}]
+                canary: [{server: 127.0.0.1:8082}]
+                """.formatted(include);
+        String e = errors(load(backend));
+        assertTrue(e.contains(include + ":3:16: a server directive must stand alone on one line"), e);
+        java.nio.file.Files.writeString(include, "server 127.0.0.1:8081 weight=3 max_fails=0;\nserver 127.0.0.1:9 backup;\n");
+        assertTrue(load(backend).ok(), "backup servers and parameters the rule does not own are fine");
+    }
+
+    @Test
+    void caddyAdminTakesCaddysUnixSocketFormAndAnOrigin() {
+        LoadResult ok = load("""
+                type: caddy
+                admin: unix//run/caddy/admin.sock
+                origin: http://localhost:2019
+                handler_id: rp
+                stable: [{server: "127.0.0.1:9081"}]
+                canary: [{server: "127.0.0.1:9082"}]
+                """);
+        assertTrue(ok.ok(), errors(ok));
+        CaddyBackend b = (CaddyBackend) ok.rules().services().get(0).backend();
+        assertEquals(Optional.of(Path.of("/run/caddy/admin.sock")), b.adminSocket());
+        assertEquals(Optional.of("http://localhost:2019"), b.origin());
+        assertEquals("http://localhost", b.adminUrl());
+        String e = errors(load("""
+                type: caddy
+                admin: unix/run/caddy/admin.sock
+                origin: localhost:2019
+                handler_id: rp
+                stable: [{server: "127.0.0.1:9081"}]
+                canary: [{server: "127.0.0.1:9082"}]
+                """));
+        assertTrue(e.contains("r.yaml:5:14: a unix socket admin address is written as Caddy writes it, unix//absolute/path"), e);
+        assertTrue(e.contains("r.yaml:6:15: origin is sent as the Origin header: scheme://host[:port]"), e);
+    }
+
+    @Test
     void nginxAddressesThatWouldBreakTheConfigAreRejected() {
         LoadResult r = load("""
                 type: nginx

@@ -124,7 +124,11 @@ class MatcherParserTest {
         assertOffset("{a=\"1\"", 6, "expected ',' or '}'");
         assertOffset("a=\"unterminated", 2, "unterminated");
         assertOffset("{=\"x\"}", 1, "expected a label name");
-        assertOffset("{1a=\"x\"}", 1, "cannot start with a digit");
+        assertOffset("{a=~\"(a)\\\\1\"}", 4, "RE2 syntax");
+        assertOffset("{a=~\"x(?!y)\"}", 4, "RE2 syntax");
+        assertOffset("{\"a\\qb\"=\"x\"}", 3, "unknown escape sequence");
+        assertOffset("{\"\"=\"x\"}", 1, "expected a label name");
+        assertOffset("{\"service.name=\"x\"}", 16, "expected one of");
         assertOffset("a=\"1\" }", 6, "unexpected '}'");
         assertOffset("{a=~\"(\"}", 4, "invalid regex");
         assertOffset("{}", 0, "at least one matcher");

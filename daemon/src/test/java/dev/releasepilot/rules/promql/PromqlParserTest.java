@@ -144,8 +144,14 @@ class PromqlParserTest {
             sum(a > 1) > 2                     | 6  | only allowed once
             a                                  | 1  | must end in one comparison
             1 > 2                              | 0  | both sides of the comparison are numbers
-            {job="x"} > 1                    | 0  | a metric name is required
-            x{__name__="y"} > 1              | 2  | __name__ matchers are not supported
+            {job=~".*"} > 1                  | 0  | at least one matcher that does not match the empty string
+            {job!="x"} > 1                   | 0  | at least one matcher that does not match the empty string
+            x{__name__="y"} > 1              | 2  | the metric name is given twice
+            {"x", __name__="y"} > 1          | 6  | the metric name is given twice
+            {"x", "y"} > 1                   | 6  | the metric name is given twice
+            x{""="y"} > 1                    | 2  | a label name must not be empty
+            x{a=~"(a)\\\\1"} > 1             | 5  | RE2 syntax
+            x{a=~"(?=a)"} > 1                | 5  | RE2 syntax
             x{a=~"("} > 1                    | 5  | invalid regex
             x{a="\\d"} > 1                   | 5  | unknown escape sequence
             x % 2 > 1                          | 2  | operator '%' is not supported

@@ -1,0 +1,211 @@
+package dev.releasepilot.decide;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The one place where decide's events and evidence become JSON and back: the journal's record bodies
+ * (written live, read on replay), the events announced to the {@link EventSink}, and the service view
+ * of the API. The shapes are the journal's on-disk format: change them only compatibly.
+ */
+public final class EventCodec {
+    private EventCodec() {
+    }
+
+    /** The journal body of an event. */
+    public static JsonObject toJson(Event e) {
+        if (e instanceof Event.AlertSeen a) {
+            return new JsonObject().put("at", a.at().toString()).put("fingerprint", a.fingerprint())
+                    .put("startsAt", a.startsAt().toString()).put("status", a.firing() ? "firing" : "resolved")
+                    .put("stale", a.stale()).put("trigger", a.trigger()).put("labels", map(a.labels()));
+        }
+        if (e instanceof Event.ProbeResult p) {
+            return new JsonObject().put("at", p.at().toString()).put("trigger", p.trigger()).put("healthy", p.healthy())
+                    .put("status", p.status()).put("error", p.error()).put("millis", p.millis());
+        }
+        if (e instanceof Event.Decided d) {
+            return new JsonObject().put("at", d.at().toString()).put("kind", d.kind().label()).put("trigger", d.trigger())
+                    .put("reason", d.reason()).put("evidence", toJson(d.evidence()));
+        }
+        if (e instanceof Event.Actuated a) {
+            JsonObject o = new JsonObject().put("at", a.at().toString()).put("result", "ok").put("weights", a.weights().toJson())
+                    .put("millis", a.millis()).put("attempts", a.attempts());
+            if (a.risk() != null) {
+                o.put("risk", a.risk());
+            }
+            return o;
+        }
+        if (e instanceof Event.ActuationFailed f) {
+            return new JsonObject().put("at", f.at().toString()).put("result", "failed").put("reason", f.reason())
+                    .put("error", f.error()).put("attempts", f.attempts()).put("repeats", f.repeats())
+                    .put("next_retry_ms", f.nextRetryMs());
+        }
+        if (e instanceof Event.DriftFound d) {
+            return new JsonObject().put("at", d.at().toString()).put("observed", d.observed().toJson()).put("detail", d.detail())
+                    .put("direction", d.direction().label());
+        }
+        if (e instanceof Event.ReleaseStarted r) {
+            JsonObject o = new JsonObject().put("at", r.at().toString()).put("version", r.version())
+                    .put("detail", r.detail());
+            if (!r.watermarks().isEmpty()) {
+                JsonObject marks = new JsonObject();
+                new java.util.TreeMap<>(r.watermarks()).forEach((t, w) -> marks.put(t, w.toString()));
+                o.put("watermarks", marks);
+            }
+            return o;
+        }
+        throw new IllegalStateException("unhandled event " + e); // unreachable: Event is sealed
+    }
+
+    /** An event from a journal record; IllegalArgumentException (or a parse error) when it is not one. */
+    public static Event fromJournal(String type, JsonObject b) {
+        Instant at = Instant.parse(b.getString("at"));
+        return switch (type) {
+            case "alert" -> new Event.AlertSeen(at, b.getString("fingerprint"), Instant.parse(b.getString("startsAt")),
+                    "firing".equals(b.getString("status")), b.getBoolean("stale", false), b.getString("trigger"),
+                    strings(b.getJsonObject("labels", new JsonObject())));
+            case "decision" -> new Event.Decided(at, DecisionKind.valueOf(b.getString("kind").toUpperCase(Locale.ROOT)),
+                    b.getString("trigger"), b.getString("reason"), evidence(b.getJsonObject("evidence", new JsonObject())));
+            case "action" -> new Event.Actuated(at, weights(b.getJsonObject("weights", new JsonObject())), b.getLong("millis", 0L),
+                    b.getInteger("attempts", 1), b.getString("risk"));
+            case "action_failed" -> new Event.ActuationFailed(at, b.getString("reason"), b.getString("error"),
+                    b.getInteger("attempts", 1), b.getInteger("repeats", 1), b.getLong("next_retry_ms", 0L));
+            case "drift" -> new Event.DriftFound(at, weights(b.getJsonObject("observed", new JsonObject())), b.getString("detail"),
+                    DriftDirection.fromLabel(b.getString("direction", DriftDirection.LB_LOST_ROLLBACK.label())));
+            case "release" -> new Event.ReleaseStarted(at, b.getString("version"), b.getJsonObject("detail", new JsonObject()),
+                    watermarks(b.getJsonObject("watermarks", new JsonObject())));
+            default -> throw new IllegalArgumentException("unknown journal record type '" + type + "'");
+        };
+    }
+
+    /** The JSON of a decision's evidence, in the journal's shapes. */
+    public static JsonObject toJson(Evidence evidence) {
+        if (evidence instanceof Evidence.FiringAlert a) {
+            return new JsonObject().put("alerts", new JsonArray().add(new JsonObject()
+                    .put("fingerprint", a.fingerprint()).put("startsAt", a.startsAt().toString())
+                    .put("labels", map(a.labels())).put("annotations", map(a.annotations()))
+                    .put("sender", a.sender()).put("receivedAt", a.receivedAt().toString())));
+        }
+        if (evidence instanceof Evidence.FailedProbes p) {
+            JsonArray results = new JsonArray();
+            p.results().forEach(r -> results.add(toJson(r)));
+            return new JsonObject().put("probe", new JsonObject().put("url", p.url())
+                    .put("consecutive_failures", p.consecutiveFailures()).put("results", results));
+        }
+        if (evidence instanceof Evidence.ExprHeld x) {
+            return new JsonObject().put("expr", x.expr()).put("event_time", x.eventTime().toString())
+                    .put("for", x.forDuration().toString()).put("firing", groups(x.firing()))
+                    .put("requires", x.requires() == null ? null : groups(x.requires()));
+        }
+        if (evidence instanceof Evidence.Operator o) {
+            return new JsonObject().put("operator", o.reason());
+        }
+        if (evidence instanceof Evidence.StableUnavailable u) {
+            return new JsonObject().put("when_stable_unavailable", u.whenStableUnavailable())
+                    .put("observed", u.observed() == null ? null : u.observed().toJson());
+        }
+        if (evidence instanceof Evidence.Recorded r) {
+            return r.json().copy();
+        }
+        throw new IllegalStateException("unhandled evidence " + evidence); // unreachable: Evidence is sealed
+    }
+
+    /** Evidence from its journaled JSON; a shape this version does not know is kept as {@link Evidence.Recorded}. */
+    static Evidence evidence(JsonObject o) {
+        JsonArray alerts = o.getJsonArray("alerts");
+        if (o.size() == 1 && alerts != null && alerts.size() == 1) {
+            JsonObject a = alerts.getJsonObject(0);
+            return new Evidence.FiringAlert(a.getString("fingerprint"), Instant.parse(a.getString("startsAt")),
+                    strings(a.getJsonObject("labels", new JsonObject())), strings(a.getJsonObject("annotations", new JsonObject())),
+                    a.getString("sender"), Instant.parse(a.getString("receivedAt")));
+        }
+        JsonObject probe = o.getJsonObject("probe");
+        if (o.size() == 1 && probe != null) {
+            List<Event.ProbeResult> results = new ArrayList<>();
+            for (Object r : probe.getJsonArray("results", new JsonArray())) {
+                JsonObject j = (JsonObject) r;
+                results.add(new Event.ProbeResult(Instant.parse(j.getString("at")), j.getString("trigger"),
+                        j.getBoolean("healthy", false), j.getInteger("status", 0), j.getString("error"), j.getLong("millis", 0L)));
+            }
+            return new Evidence.FailedProbes(probe.getString("url"), probe.getInteger("consecutive_failures", 0), results);
+        }
+        if (o.containsKey("expr") && o.containsKey("event_time") && o.containsKey("firing")) {
+            JsonArray requires = o.getJsonArray("requires");
+            return new Evidence.ExprHeld(o.getString("expr"), Instant.parse(o.getString("event_time")),
+                    Duration.parse(o.getString("for")), groups(o.getJsonArray("firing")),
+                    requires == null ? null : groups(requires));
+        }
+        if (o.size() == 1 && o.getValue("operator") instanceof String reason) {
+            return new Evidence.Operator(reason);
+        }
+        if (o.size() <= 2 && o.getValue("when_stable_unavailable") instanceof String policy) {
+            JsonObject observed = o.getJsonObject("observed");
+            return new Evidence.StableUnavailable(policy, observed == null ? null : weights(observed));
+        }
+        return new Evidence.Recorded(o.copy());
+    }
+
+    private static JsonArray groups(List<Evidence.Group> groups) {
+        JsonArray a = new JsonArray();
+        for (Evidence.Group g : groups) {
+            a.add(new JsonObject().put("labels", map(g.labels())).put("value", g.value()));
+        }
+        return a;
+    }
+
+    private static List<Evidence.Group> groups(JsonArray a) {
+        List<Evidence.Group> out = new ArrayList<>(a.size());
+        for (Object g : a) {
+            JsonObject j = (JsonObject) g;
+            out.add(new Evidence.Group(strings(j.getJsonObject("labels", new JsonObject())), j.getDouble("value")));
+        }
+        return out;
+    }
+
+    private static JsonObject map(Map<String, String> m) {
+        return new JsonObject(new LinkedHashMap<>(m));
+    }
+
+    private static Map<String, String> strings(JsonObject o) {
+        Map<String, String> out = new LinkedHashMap<>();
+        o.forEach(e -> out.put(e.getKey(), String.valueOf(e.getValue())));
+        return out;
+    }
+
+    /**
+     * Weights as {@link dev.releasepilot.act.Weights#toJson} writes them: {@code {server: {weight, initial}}},
+     * with {@code up} and {@code state} where the LB reported health.
+     */
+    private static dev.releasepilot.act.Weights weights(JsonObject o) {
+        Map<String, Integer> current = new LinkedHashMap<>();
+        Map<String, Integer> initial = new LinkedHashMap<>();
+        Map<String, dev.releasepilot.act.ServerHealth> health = new LinkedHashMap<>();
+        o.forEach(e -> {
+            if (e.getValue() instanceof JsonObject w) {
+                current.put(e.getKey(), w.getInteger("weight"));
+                if (w.getInteger("initial") != null) {
+                    initial.put(e.getKey(), w.getInteger("initial"));
+                }
+                if (w.getValue("up") instanceof Boolean up) {
+                    health.put(e.getKey(), new dev.releasepilot.act.ServerHealth(up, w.getString("state", ""), ""));
+                }
+            } else if (e.getValue() instanceof Number n) { // a bare weight: read as the current one
+                current.put(e.getKey(), n.intValue());
+            }
+        });
+        return new dev.releasepilot.act.Weights(current, initial, health);
+    }
+
+    private static Map<String, Instant> watermarks(JsonObject o) {
+        Map<String, Instant> out = new LinkedHashMap<>();
+        o.forEach(e -> out.put(e.getKey(), Instant.parse((String) e.getValue())));
+        return out;
+    }
+}

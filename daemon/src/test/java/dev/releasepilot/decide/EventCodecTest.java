@@ -1,0 +1,64 @@
+package dev.releasepilot.decide;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Typed evidence goes to the journal's JSON shapes and comes back equal; unknown shapes are kept as recorded. */
+class EventCodecTest {
+    private static final Instant AT = Instant.parse("2026-11-23T15:00:00Z");
+
+    private static Event roundTrip(Event e) {
+        return EventCodec.fromJournal(e.type(), new JsonObject(EventCodec.toJson(e).encode()));
+    }
+
+    @Test
+    void exprEvidenceKeepsItsShapeAndComesBackEqual() {
+        Event.Decided d = new Event.Decided(AT, DecisionKind.ROLLBACK, "error-rate", "expr error-rate held",
+                new Evidence.ExprHeld("sum(rate(x[1m])) > 0.05", AT.minusSeconds(2), Duration.ofSeconds(30),
+                        List.of(new Evidence.Group(Map.of("service", "checkout"), 0.5)),
+                        List.of(new Evidence.Group(Map.of(), null))));
+        JsonObject evidence = EventCodec.toJson(d).getJsonObject("evidence");
+        assertEquals("sum(rate(x[1m])) > 0.05", evidence.getString("expr"));
+        assertEquals("2026-11-23T14:59:58Z", evidence.getString("event_time"));
+        assertEquals("PT30S", evidence.getString("for"));
+        assertEquals(0.5, evidence.getJsonArray("firing").getJsonObject(0).getDouble("value"));
+        assertEquals("checkout", evidence.getJsonArray("firing").getJsonObject(0).getJsonObject("labels").getString("service"));
+        assertEquals(null, evidence.getJsonArray("requires").getJsonObject(0).getValue("value"), "NaN is written as null");
+        assertEquals(d, roundTrip(d));
+    }
+
+    @Test
+    void probeEvidenceAndReleaseWatermarksComeBackEqual() {
+        Event.Decided d = new Event.Decided(AT, DecisionKind.ROLLBACK, "health", "3 consecutive failed probes",
+                new Evidence.FailedProbes("http://127.0.0.1:1/health", 3, List.of(
+                        new Event.ProbeResult(AT, "health", false, 503, null, 4),
+                        new Event.ProbeResult(AT.plusSeconds(1), "health", false, 0, "connection refused", 1))));
+        assertEquals(d, roundTrip(d));
+        assertEquals(503, EventCodec.toJson(d).getJsonObject("evidence").getJsonObject("probe").getJsonArray("results")
+                .getJsonObject(0).getInteger("status"));
+        Event.ReleaseStarted r = new Event.ReleaseStarted(AT, "v2", new JsonObject().put("weight", 5),
+                Map.of("error-rate", AT.minusSeconds(1)));
+        assertEquals(r, roundTrip(r));
+        dev.releasepilot.act.Weights lb = new dev.releasepilot.act.Weights(Map.of("stable1", 9, "canary1", 1),
+                Map.of("stable1", 9, "canary1", 1));
+        Event.DriftFound drift = new Event.DriftFound(AT, lb, "load balancer lost the rollback: canary1=1 (want 0)");
+        assertEquals(drift, roundTrip(drift));
+        assertEquals(lb.toJson(), EventCodec.toJson(drift).getJsonObject("observed"), "weights as the actuators show them");
+    }
+
+    @Test
+    void evidenceOfAShapeThisVersionDoesNotKnowIsKeptAsRecorded() {
+        JsonObject body = new JsonObject().put("at", AT.toString()).put("kind", "notify").put("trigger", "t")
+                .put("reason", "r").put("evidence", new JsonObject().put("something_new", 1));
+        Event.Decided d = assertInstanceOf(Event.Decided.class, EventCodec.fromJournal("decision", body));
+        assertInstanceOf(Evidence.Recorded.class, d.evidence());
+        assertEquals(body, EventCodec.toJson(d), "written back exactly as read");
+    }
+}

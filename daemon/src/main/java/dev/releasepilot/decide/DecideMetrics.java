@@ -1,10 +1,12 @@
 package dev.releasepilot.decide;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /** The decide stage's metrics. Label values come from enums or from names in the rule file (bounded). */
 final class DecideMetrics {
@@ -12,6 +14,7 @@ final class DecideMetrics {
     private final Timer reaction;
     final Counter duplicates;
     final Counter unmatched;
+    private final AtomicLong longestTurnNanos = new AtomicLong();
 
     DecideMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -26,6 +29,29 @@ final class DecideMetrics {
                 .register(registry);
         this.unmatched = Counter.builder("release_pilot_signals_unmatched_total")
                 .description("Valid alerts that matched no trigger of any service").register(registry);
+        Gauge.builder("release_pilot_evaluation_longest_turn_seconds", longestTurnNanos, n -> n.get() / 1e9)
+                .description("The longest turn of expr-trigger evaluation since start, over every service")
+                .register(registry);
+    }
+
+    /**
+     * One turn of a service's trigger evaluation (TriggerEvaluations): the time an event loop was held by
+     * evaluation at once. Its max is the "longest evaluation step" the 50 ms bound is about.
+     */
+    void evaluationTurn(String service, long nanos) {
+        Timer.builder("release_pilot_evaluation_seconds").tag("service", service)
+                .description("One turn of expr-trigger evaluation on a service's event loop (bounded work per turn)")
+                .serviceLevelObjectives(Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(10),
+                        Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100))
+                .register(registry).record(nanos, TimeUnit.NANOSECONDS);
+        longestTurnNanos.accumulateAndGet(nanos, Math::max);
+    }
+
+    /** Backlog instants not evaluated because more than ExprTriggerRun.MAX_INSTANTS were due at once. */
+    void evaluationSkipped(String service, long instants) {
+        if (instants > 0) {
+            registry.counter("release_pilot_evaluation_instants_skipped_total", "service", service).increment(instants);
+        }
     }
 
     void decision(String service, DecisionKind kind) {

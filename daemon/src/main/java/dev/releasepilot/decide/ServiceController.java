@@ -72,11 +72,11 @@ final class ServiceController extends VerticleBase {
     private Event.DriftFound reportedRolledBackByOthers;
     private final long baseRetryDelayMs;
     private final long reconcileIntervalMs;
-    // This service's own evaluator (its own scratch space), made for it by the pipeline's factory; it binds
-    // to this context's thread on first use and refuses calls from any other thread.
+    // This service's own evaluator (its own scratch space and windows), made for it by the pipeline's factory;
+    // it binds to this context's thread on first use and refuses calls from any other thread.
     private final dev.releasepilot.window.Evaluator evaluator;
     private final dev.releasepilot.window.EvaluationGrid grid;
-    private java.util.Map<String, ExprTriggerRun> exprRuns = java.util.Map.of();
+    private final TriggerEvaluations exprs; // this service's expr triggers and their windows
 
     ServiceController(ServiceRule rule, Journal journal, Clock clock, DecideMetrics metrics, long baseRetryDelayMs,
                       long reconcileIntervalMs, dev.releasepilot.window.Evaluator evaluator,
@@ -85,7 +85,9 @@ final class ServiceController extends VerticleBase {
         this.reconcileIntervalMs = reconcileIntervalMs;
         this.evaluator = evaluator;
         this.grid = grid;
-        this.exprRuns = exprRuns(rule, java.util.Map.of(), grid, metrics);
+        this.exprs = new TriggerEvaluations(rule.name(), task -> context.runOnContext(v -> task.run()), evaluator, grid,
+                rule, metrics, clock::millis, TriggerEvaluations.SERIES_PER_TURN, TriggerEvaluations.NANOS_PER_TURN,
+                this::conditionFired);
         this.machine = new ServiceMachine(rule);
         this.ruleSnapshot = rule;
         this.journal = journal;
@@ -117,7 +119,7 @@ final class ServiceController extends VerticleBase {
     /** A release starts every expr trigger afresh at the watermark it carries (the machine resets the others). */
     private void startRelease(Event e) {
         if (e instanceof Event.ReleaseStarted r) {
-            exprRuns.forEach((name, run) -> {
+            exprs.runs().forEach((name, run) -> {
                 java.time.Instant w = r.watermarks().get(name);
                 run.startRelease(w == null ? Long.MIN_VALUE : w.toEpochMilli());
             });
@@ -130,7 +132,7 @@ final class ServiceController extends VerticleBase {
             return e;
         }
         java.util.Map<String, java.time.Instant> marks = new java.util.LinkedHashMap<>();
-        exprRuns.forEach((name, run) -> {
+        exprs.runs().forEach((name, run) -> {
             long w = run.watermarkMs(clock.millis());
             if (w != Long.MIN_VALUE) {
                 marks.put(name, java.time.Instant.ofEpochMilli(w));
@@ -184,41 +186,14 @@ final class ServiceController extends VerticleBase {
         return onContext(() -> Future.succeededFuture(view()));
     }
 
-    /** Trigger runs for the rule; an unchanged trigger keeps its run (its pending {@code for} survives a reload). */
-    private static java.util.Map<String, ExprTriggerRun> exprRuns(ServiceRule rule, java.util.Map<String, ExprTriggerRun> old,
-                                                                   dev.releasepilot.window.EvaluationGrid grid,
-                                                                   DecideMetrics metrics) {
-        java.util.Map<String, ExprTriggerRun> out = new java.util.LinkedHashMap<>();
-        for (dev.releasepilot.rules.Trigger t : rule.triggers()) {
-            if (t instanceof dev.releasepilot.rules.ExprTrigger e) {
-                ExprTriggerRun previous = old.get(e.name());
-                if (previous != null && previous.trigger.equals(e)) {
-                    out.put(e.name(), previous);
-                    continue;
-                }
-                ExprTriggerRun run = new ExprTriggerRun(e, grid, rule.name(), metrics);
-                if (previous != null) {
-                    run.startRelease(previous.releaseStartMs()); // a changed trigger still belongs to the current release
-                }
-                out.put(e.name(), run);
-            }
-        }
-        return out;
+    private void conditionFired(ExprTriggerRun run, ExprTriggerRun.Fired fired) {
+        handle(machine.onConditionFired(run.trigger, run.evidence(fired), clock.instant()), run.lastTouchNanos());
     }
 
     /** New samples moved an expr trigger's windows (called from ingest threads): evaluate on this context. */
     void touched(String trigger, long oldestMs, long newestMs) {
         long arrived = System.nanoTime();
-        context.runOnContext(v -> {
-            ExprTriggerRun run = exprRuns.get(trigger);
-            if (run == null) {
-                return; // removed by a reload
-            }
-            ExprTriggerRun.Fired fired = run.touched(evaluator, oldestMs, newestMs, arrived, clock.millis());
-            if (fired != null) {
-                handle(machine.onConditionFired(run.trigger, run.evidence(fired), clock.instant()), arrived);
-            }
-        });
+        context.runOnContext(v -> exprs.touched(trigger, oldestMs, newestMs, arrived));
     }
 
     /**
@@ -227,26 +202,14 @@ final class ServiceController extends VerticleBase {
      * NO_DATA.
      */
     private void checkSilence() {
-        long now = System.nanoTime();
-        long hostNowMs = clock.millis();
-        long silence = Math.max(1_000, 4 * grid.stepMs()) * 1_000_000L;
-        for (ExprTriggerRun run : exprRuns.values()) {
-            ExprTriggerRun.Fired held = run.heldBack(evaluator, hostNowMs);
-            if (held != null) {
-                handle(machine.onConditionFired(run.trigger, run.evidence(held), clock.instant()), now);
-            }
-            ExprTriggerRun.Fired fired = run.silent(evaluator, now, silence, hostNowMs);
-            if (fired != null) {
-                handle(machine.onConditionFired(run.trigger, run.evidence(fired), clock.instant()), now);
-            }
-        }
+        exprs.checkSilence(System.nanoTime());
     }
 
     /** @param newActuator the actuator for a changed backend, or null to keep the current one */
     void reload(ServiceRule rule, Actuator newActuator) {
         ruleSnapshot = rule;
         context.runOnContext(v -> {
-            exprRuns = exprRuns(rule, exprRuns, grid, metrics);
+            exprs.rules(rule);
             machine.rule(rule);
             if (newActuator != null) {
                 this.actuator = newActuator;
@@ -504,7 +467,7 @@ final class ServiceController extends VerticleBase {
                 .put("failed_steps", retries.failures()) : null);
         v.put("journal_backlog", backlog.size());
         JsonObject triggers = new JsonObject();
-        exprRuns.forEach((n, r) -> triggers.put(n, r.view()));
+        exprs.runs().forEach((n, r) -> triggers.put(n, r.view()));
         v.put("expr_triggers", triggers);
         actuator.circuit().ifPresent(c -> v.put("circuit", new JsonObject().put("state", c.state())
                 .put("consecutive_failures", c.consecutiveFailures())));

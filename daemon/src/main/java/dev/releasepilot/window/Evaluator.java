@@ -1,24 +1,27 @@
 package dev.releasepilot.window;
 
+import dev.releasepilot.rules.ExprTrigger;
 import dev.releasepilot.rules.promql.Aggregation;
+import dev.releasepilot.rules.promql.AggregationOp;
 import dev.releasepilot.rules.promql.Arithmetic;
 import dev.releasepilot.rules.promql.ArithmeticOp;
 import dev.releasepilot.rules.promql.ComparisonOp;
 import dev.releasepilot.rules.promql.Condition;
 import dev.releasepilot.rules.promql.Expr;
-import dev.releasepilot.rules.ExprTrigger;
 import dev.releasepilot.rules.promql.HistogramQuantile;
 import dev.releasepilot.rules.promql.NumberLiteral;
-import dev.releasepilot.rules.promql.RangeFunction;
 import dev.releasepilot.rules.promql.RangeFunctionCall;
 import dev.releasepilot.rules.promql.VectorSelector;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Evaluates parsed PromQL-subset expressions over a {@link SeriesStore} at an event time {@code t}
@@ -26,38 +29,69 @@ import java.util.Set;
  * selectors the newest sample within the 5-minute lookback unless a stale marker ended the series.
  * Every expression it evaluates must have been registered in the store's {@link SelectorIndex}.
  *
- * <p>Single owner (it reuses one scratch buffer): the first thread that evaluates owns it, and a call
- * from any other thread throws {@link IllegalStateException} instead of corrupting the scratch space
- * of the owner's evaluation. Each service's context gets its own evaluator; a Vert.x event-loop context
- * always runs on the same thread, so "owner thread" and "owner context" coincide. The store itself may
- * be written concurrently meanwhile; a sample newer than {@code t} never changes the answer for
- * {@code t}, which is why a replayed stream gives the same answers as a live one.
+ * <p>Cost follows the samples, not the windows: range functions keep a running state per series
+ * ({@link WindowState}, held in a {@link Windows}) that moves to the next instant by taking in the
+ * samples that arrived and dropping those that left, so a step costs O(1) per selected series plus
+ * O(samples that entered or left). {@link #start} splits an evaluation into slices of bounded work
+ * ({@link Evaluation}); the {@code evaluate} methods run one to the end, with this evaluator's own
+ * {@link Windows}. docs/windows.md, "Incremental evaluation", has the design and its invariants.
+ *
+ * <p>Single owner (its windows and scratch space are not shared): the first thread that evaluates owns
+ * it, and a call from any other thread throws {@link IllegalStateException}. The store itself may be
+ * written concurrently meanwhile; a sample newer than {@code t} never changes the answer for {@code t},
+ * which is why a replayed stream gives the same answers as a live one.
  */
 public final class Evaluator {
     /** Prometheus' default lookback delta for instant selectors. */
     public static final long LOOKBACK_MS = 5 * 60_000L;
 
     private final SeriesStore store;
-    private final SampleBuffer scratch = new SampleBuffer(64);
-    private final java.util.concurrent.atomic.AtomicReference<Thread> owner = new java.util.concurrent.atomic.AtomicReference<>();
+    private final SampleBuffer scratch = new SampleBuffer(2);
+    private final Windows own = new Windows();
+    private final AtomicReference<Thread> owner = new AtomicReference<>();
 
     public Evaluator(SeriesStore store) {
         this.store = store;
     }
 
+    SeriesStore store() {
+        return store;
+    }
+
     /**
      * Binds this evaluator to the calling thread on first use; throws IllegalStateException when called
-     * from another thread later (two services sharing one evaluator gave each other's values and
-     * ArrayIndexOutOfBoundsExceptions from the shared scratch buffer).
+     * from another thread later (two services sharing one evaluator once gave each other's values).
      */
-    private void checkOwner() {
+    void checkOwner() {
         Thread current = Thread.currentThread();
         Thread o = owner.get();
-        if (o == current || (o == null && owner.compareAndSet(null, current))) {
+        if (o == current || o == null && owner.compareAndSet(null, current)) {
             return;
         }
         throw new IllegalStateException("Evaluator owned by thread '" + owner.get().getName()
                 + "' called from thread '" + current.getName() + "': each service context needs its own Evaluator");
+    }
+
+    /**
+     * Starts evaluating a trigger at t with the given windows (one {@link Windows} per trigger, kept by
+     * the caller between instants, which should come in non-decreasing order: going back rebuilds),
+     * counting only samples newer than {@code notBeforeMs} (event time, ms): every window's start becomes
+     * max(t - range, notBeforeMs) — a shorter window, to whose start rate and increase extrapolate — and
+     * instant selectors see only newer samples. A release starts a trigger afresh this way, at the newest
+     * sample time the trigger had seen when the release arrived. Long.MIN_VALUE: no bound.
+     */
+    public Evaluation<TriggerVerdict> start(ExprTrigger trigger, long t, long notBeforeMs, Windows windows) {
+        checkOwner();
+        Condition requires = trigger.requires();
+        List<Expr> roots = new ArrayList<>(List.of(trigger.condition().lhs(), trigger.condition().rhs()));
+        if (requires != null) {
+            roots.add(requires.lhs());
+            roots.add(requires.rhs());
+        }
+        return new Evaluation<>(this, windows, t, notBeforeMs, leaves(roots), v -> {
+            Verdict expr = verdict(trigger.condition(), v, windows);
+            return TriggerVerdict.of(expr, requires == null ? null : verdict(requires, v, windows));
+        });
     }
 
     /** A trigger's expr gated by its requires guard (NO_DATA while the guard does not hold). */
@@ -65,17 +99,9 @@ public final class Evaluator {
         return evaluate(trigger, t, Long.MIN_VALUE);
     }
 
-    /**
-     * As {@link #evaluate(ExprTrigger, long)}, counting only samples newer than {@code notBeforeMs}
-     * (event time, ms): every window's lower bound becomes max(t - range, notBeforeMs) and instant
-     * selectors see only newer samples. A release starts a trigger afresh this way, at the newest sample
-     * time the trigger had seen when the release arrived. Long.MIN_VALUE: no bound.
-     */
+    /** As {@link #evaluate(ExprTrigger, long)}, counting only samples newer than {@code notBeforeMs} (see {@link #start}). */
     public TriggerVerdict evaluate(ExprTrigger trigger, long t, long notBeforeMs) {
-        checkOwner();
-        Verdict expr = evaluate(trigger.condition(), t, notBeforeMs);
-        Verdict requires = trigger.requires() == null ? null : evaluate(trigger.requires(), t, notBeforeMs);
-        return TriggerVerdict.of(expr, requires);
+        return start(trigger, t, notBeforeMs, own).runToEnd();
     }
 
     /**
@@ -83,13 +109,57 @@ public final class Evaluator {
      * the groups for which the condition holds. NaN elements count as missing data.
      */
     public Verdict evaluate(Condition c, long t) {
-        return evaluate(c, t, Long.MIN_VALUE);
+        checkOwner();
+        return new Evaluation<>(this, own, t, Long.MIN_VALUE, leaves(List.of(c.lhs(), c.rhs())), v -> verdict(c, v, own)).runToEnd();
     }
 
-    private Verdict evaluate(Condition c, long t, long notBeforeMs) {
+    /** The value of an expression at t: a number, or an instant vector (empty: no data). */
+    public Value evaluate(Expr e, long t) {
         checkOwner();
-        Value lhs = evaluate(c.lhs(), t, notBeforeMs);
-        Value rhs = evaluate(c.rhs(), t, notBeforeMs);
+        return new Evaluation<>(this, own, t, Long.MIN_VALUE, leaves(List.of(e)), v -> value(e, v, own)).runToEnd();
+    }
+
+    /** The distinct selector leaves (range-function calls, instant selectors) of the expressions, in order. */
+    private static List<Expr> leaves(List<Expr> roots) {
+        Set<Expr> out = new LinkedHashSet<>();
+        for (Expr r : roots) {
+            collectLeaves(r, out);
+        }
+        return List.copyOf(out);
+    }
+
+    private static void collectLeaves(Expr e, Set<Expr> out) {
+        if (e instanceof VectorSelector || e instanceof RangeFunctionCall) {
+            out.add(e);
+        } else if (e instanceof Aggregation a) {
+            collectLeaves(a.argument(), out);
+        } else if (e instanceof HistogramQuantile h) {
+            collectLeaves(h.buckets(), out);
+        } else if (e instanceof Arithmetic a) {
+            collectLeaves(a.lhs(), out);
+            collectLeaves(a.rhs(), out);
+        } else if (!(e instanceof NumberLiteral)) {
+            throw new IllegalArgumentException("unknown expression node " + e.getClass());
+        }
+    }
+
+    /**
+     * An instant selector's element for one series: its newest sample in (t - lookback, t], the start
+     * raised to notBeforeMs when later, unless the series has ended.
+     */
+    Element latest(Series s, long t, long notBeforeMs) {
+        synchronized (s) {
+            if (s.removed) {
+                return null;
+            }
+            s.copyLatest(Math.max(t - LOOKBACK_MS, notBeforeMs), t, scratch);
+        }
+        return scratch.size > 0 ? new Element(s.labels, scratch.values[0]) : null;
+    }
+
+    private static Verdict verdict(Condition c, Map<Expr, Value> leaves, Windows windows) {
+        Value lhs = value(c.lhs(), leaves, windows);
+        Value rhs = value(c.rhs(), leaves, windows);
         ComparisonOp op = c.op();
         if (lhs instanceof Value.Scalar l && rhs instanceof Value.Scalar r) {
             if (Double.isNaN(l.value()) || Double.isNaN(r.value())) {
@@ -145,63 +215,43 @@ public final class Evaluator {
         return new Verdict(passing.isEmpty() ? Outcome.FALSE : Outcome.TRUE, compared, passing);
     }
 
-    /** The value of an expression at t: a number, or an instant vector (empty: no data). */
-    public Value evaluate(Expr e, long t) {
-        return evaluate(e, t, Long.MIN_VALUE);
-    }
-
-    private Value evaluate(Expr e, long t, long notBeforeMs) {
-        checkOwner();
+    private static Value value(Expr e, Map<Expr, Value> leaves, Windows windows) {
         if (e instanceof NumberLiteral n) {
             return new Value.Scalar(n.value());
         }
-        if (e instanceof VectorSelector s) {
-            return instant(s, t, notBeforeMs);
-        }
-        if (e instanceof RangeFunctionCall c) {
-            return rangeFunction(c, t, notBeforeMs);
+        if (e instanceof VectorSelector || e instanceof RangeFunctionCall) {
+            return leaves.get(e);
         }
         if (e instanceof Aggregation a) {
-            return aggregate(a, (Value.InstantVector) evaluate(a.argument(), t, notBeforeMs));
+            return aggregate(a, (Value.InstantVector) value(a.argument(), leaves, windows), windows);
         }
         if (e instanceof HistogramQuantile h) {
-            return histogramQuantile(h.phi(), (Value.InstantVector) evaluate(h.buckets(), t, notBeforeMs));
+            return histogramQuantile(h.phi(), (Value.InstantVector) value(h.buckets(), leaves, windows));
         }
         if (e instanceof Arithmetic a) {
-            return arithmetic(a.op(), evaluate(a.lhs(), t, notBeforeMs), evaluate(a.rhs(), t, notBeforeMs));
+            return arithmetic(a.op(), value(a.lhs(), leaves, windows), value(a.rhs(), leaves, windows));
         }
         throw new IllegalArgumentException("unknown expression node " + e.getClass());
     }
 
-    private Value instant(VectorSelector s, long t, long notBeforeMs) {
-        List<Element> out = new ArrayList<>();
-        store.forEachWindow(s, Math.max(t - LOOKBACK_MS, notBeforeMs), t, true, scratch, (labels, buf) -> {
-            if (buf.size > 0) {
-                out.add(new Element(labels, buf.values[0]));
-            }
-        });
-        return new Value.InstantVector(out);
-    }
-
-    private Value rangeFunction(RangeFunctionCall c, long t, long notBeforeMs) {
-        // A bounded window is a shorter window: rate and increase extrapolate to its own start.
-        long start = Math.max(t - c.range().toMillis(), notBeforeMs);
-        RangeFunction f = c.function();
-        List<Element> out = new ArrayList<>();
-        store.forEachWindow(c.selector(), start, t, false, scratch, (labels, buf) -> {
-            if (RangeFunctions.hasValue(f, buf.size)) {
-                double v = RangeFunctions.apply(f, buf.ts, buf.values, buf.size, start, t);
-                // PromQL drops the metric name from computed values; last_over_time returns a sample as it was.
-                out.add(new Element(f == RangeFunction.LAST_OVER_TIME ? labels : labels.without(Labels.METRIC_NAME), v));
-            }
-        });
-        return new Value.InstantVector(out);
-    }
-
-    private static Value aggregate(Aggregation a, Value.InstantVector v) {
+    private static Value aggregate(Aggregation a, Value.InstantVector v, Windows windows) {
         Map<Labels, Group> groups = new LinkedHashMap<>();
+        IdentityHashMap<Labels, Labels> keys = a.by().isEmpty() ? null : windows.groupKeys(a, v.elements().size());
+        Group all = null;
         for (Element e : v.elements()) {
-            Labels key = a.by().isEmpty() ? Labels.empty() : e.labels().keep(a.by());
+            if (keys == null) { // no by (): one group, no lookup
+                if (all == null) {
+                    all = new Group();
+                    groups.put(Labels.empty(), all);
+                }
+                all.add(e.value());
+                continue;
+            }
+            Labels key = keys.get(e.labels());
+            if (key == null) {
+                key = e.labels().keep(a.by());
+                keys.put(e.labels(), key);
+            }
             groups.computeIfAbsent(key, k -> new Group()).add(e.value());
         }
         List<Element> out = new ArrayList<>(groups.size());
@@ -209,15 +259,22 @@ public final class Evaluator {
         return new Value.InstantVector(out);
     }
 
-    /** Accumulates one aggregation group the way Prometheus does (compensated sums, NaN-tolerant min/max). */
+    /**
+     * Accumulates one aggregation group: NaN-tolerant min/max as Prometheus does; sums exact
+     * ({@link ExactSum}) rather than compensated, so a group's sum does not depend on the order the
+     * series are visited in (which follows the store's hash table, not the data). The compensated sum
+     * answers only if the exact one overflows.
+     */
     private static final class Group {
-        private final KahanSum sum = new KahanSum();
+        private final ExactSum sum = new ExactSum();
+        private final KahanSum fallback = new KahanSum();
         private int count;
         private double min = Double.NaN;
         private double max = Double.NaN;
 
         void add(double v) {
             sum.add(v);
+            fallback.add(v);
             count++;
             if (v < min || Double.isNaN(min)) {
                 min = v;
@@ -227,10 +284,11 @@ public final class Evaluator {
             }
         }
 
-        double result(dev.releasepilot.rules.promql.AggregationOp op) {
+        double result(AggregationOp op) {
+            double total = sum.overflowed() ? fallback.value() : sum.value();
             return switch (op) {
-                case SUM -> sum.value();
-                case AVG -> sum.value() / count;
+                case SUM -> total;
+                case AVG -> total / count;
                 case MIN -> min;
                 case MAX -> max;
                 case COUNT -> count;

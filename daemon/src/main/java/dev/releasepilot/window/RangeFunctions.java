@@ -78,9 +78,19 @@ final class RangeFunctions {
                 result += v[i - 1];
             }
         }
-        double durationToStart = (ts[0] - rangeStart) / 1000.0;
-        double durationToEnd = (rangeEnd - ts[n - 1]) / 1000.0;
-        double sampledInterval = (ts[n - 1] - ts[0]) / 1000.0;
+        return extrapolate(result, ts[0], v[0], ts[n - 1], n, rangeStart, rangeEnd, isRate);
+    }
+
+    /**
+     * The second half of {@link #extrapolatedRate}: given the reset-corrected increase between the first
+     * and the last of n samples, extrapolate it to the window's edges. {@link WindowState} calls it with
+     * the increase it maintains incrementally, so both paths give the same bits.
+     */
+    static double extrapolate(double result, long firstTs, double firstValue, long lastTs, int n, long rangeStart,
+                              long rangeEnd, boolean isRate) {
+        double durationToStart = (firstTs - rangeStart) / 1000.0;
+        double durationToEnd = (rangeEnd - lastTs) / 1000.0;
+        double sampledInterval = (lastTs - firstTs) / 1000.0;
         double averageDurationBetweenSamples = sampledInterval / (n - 1);
 
         double extrapolationThreshold = averageDurationBetweenSamples * 1.1;
@@ -89,8 +99,8 @@ final class RangeFunctions {
         }
         // Counters cannot be negative: do not extrapolate to before the point where it would have been 0.
         double durationToZero = durationToStart;
-        if (result > 0 && v[0] >= 0) {
-            durationToZero = sampledInterval * (v[0] / result);
+        if (result > 0 && firstValue >= 0) {
+            durationToZero = sampledInterval * (firstValue / result);
         }
         if (durationToZero < durationToStart) {
             durationToStart = durationToZero;

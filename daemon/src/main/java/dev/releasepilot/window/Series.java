@@ -18,6 +18,10 @@ final class Series extends SeriesRef {
     enum Append { APPENDED, COALESCED, OUT_OF_ORDER, DUPLICATE }
 
     final Labels labels;
+    // The labels without __name__, the labels of a computed value (rate, sum_over_time, ...): made once and
+    // shared by every evaluator's state for this series. Read and written without the lock: Labels is
+    // immutable (final fields), so a racing thread at worst makes its own equal copy.
+    private Labels withoutName;
     SelectorIndex.Interest interest;
     SelectorIndex interestFrom; // the index the interest was computed under; another one after a reload
     SelectorIndex postedIn;     // the index whose posting lists hold this series; null until the first sample
@@ -26,6 +30,13 @@ final class Series extends SeriesRef {
     private long[] ring;        // t0, bits(v0), t1, bits(v1), ... from slot 0; the oldest at slot `head`
     private int head;
     private int size;
+    // Samples ever removed from the front (ring rotation, a shrinking resize): with it, a sample has a
+    // stable position, `dropped + i` for the i-th oldest, which incremental window state keeps as its
+    // cursor (WindowState) instead of copying samples.
+    private long dropped;
+    // How many times a full ring replaced its newest sample (COALESCED): incremental state that read that
+    // sample before checks the ring again only when this moved, so the usual step touches no old sample.
+    private long rewrites;
     // The newest sample's timestamp and whether it is a stale marker, kept beside the ring so the
     // eviction sweep can skip live series without taking their locks (it reads them racily as a hint,
     // then re-checks under the lock).
@@ -38,6 +49,16 @@ final class Series extends SeriesRef {
         this.interest = interest;
         this.retentionMs = retentionMs;
         this.ring = new long[2 * capacity];
+    }
+
+    /** These labels without the metric name, made once. Safe from any thread. */
+    Labels labelsWithoutName() {
+        Labels l = withoutName;
+        if (l == null) {
+            l = labels.without(Labels.METRIC_NAME);
+            withoutName = l;
+        }
+        return l;
     }
 
     @Override
@@ -62,9 +83,11 @@ final class Series extends SeriesRef {
         if (ring[2 * head] <= t - retentionMs) {
             put(head, t, v);
             head = slot(1);
+            dropped++;
             return Append.APPENDED;
         }
         put(slot(size - 1), t, v);
+        rewrites++;
         return Append.COALESCED;
     }
 
@@ -124,7 +147,10 @@ final class Series extends SeriesRef {
         return ring.length >> 1;
     }
 
-    /** Copies the samples with fromExclusive < t <= toInclusive, stale markers left out, into out. */
+    /**
+     * Copies the samples with fromExclusive < t <= toInclusive, stale markers left out, into out: the
+     * direct computation's input, which the tests keep as the reference for {@link WindowState}.
+     */
     void copyRange(long fromExclusive, long toInclusive, SampleBuffer out) {
         out.clear();
         int i = size - 1;
@@ -161,6 +187,31 @@ final class Series extends SeriesRef {
         }
     }
 
+    /** The position of the oldest sample held (samples before it were dropped from the ring). */
+    long firstPosition() {
+        return dropped;
+    }
+
+    /** One past the position of the newest sample held. */
+    long endPosition() {
+        return dropped + size;
+    }
+
+    /** How many times the newest sample was replaced in a full ring (see {@link #append}). */
+    long rewrites() {
+        return rewrites;
+    }
+
+    /** The timestamp of the sample at a position in [firstPosition, endPosition). */
+    long tsAt(long position) {
+        return ts((int) (position - dropped));
+    }
+
+    /** The raw value bits of the sample at a position in [firstPosition, endPosition). */
+    long bitsAt(long position) {
+        return bits((int) (position - dropped));
+    }
+
     /** After a rule reload: a new retention, and a ring of the new capacity keeping the newest samples. */
     void resize(long newRetentionMs, int capacity) {
         retentionMs = newRetentionMs;
@@ -176,6 +227,7 @@ final class Series extends SeriesRef {
         }
         ring = next;
         head = 0;
+        dropped += size - keep;
         size = keep;
     }
 }

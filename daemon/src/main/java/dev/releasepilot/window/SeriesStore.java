@@ -9,7 +9,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BiConsumer;
 
 /**
  * The in-memory windows: one bounded ring per series, keyed by its labels, kept only for series some
@@ -17,7 +16,7 @@ import java.util.function.BiConsumer;
  *
  * <p>Threading (docs/windows.md explains the choice): appenders may be used on any thread at once.
  * There is no global lock: the series map is a {@link ConcurrentHashMap} (lock-free lookups), each
- * series is guarded by its own monitor held for an O(1) append or one window copy, and the shared
+ * series is guarded by its own monitor held for an O(1) append or one window step of an evaluation, and the shared
  * counters are atomics. Two threads only wait for each other when they touch the same series at the
  * same moment.
  *
@@ -346,30 +345,19 @@ public final class SeriesStore implements SampleSink {
     }
 
     /**
-     * Visits every series the selector selects with its samples in (fromExclusive, toInclusive] copied
-     * into {@code scratch} (stale markers left out); {@code latestOnly} copies just the newest one and
-     * none when the series has ended. The visitor runs after the series' lock is released.
+     * The series a registered selector selects right now: a concurrent set, which the caller iterates
+     * (weakly consistent: a series added or evicted meanwhile may or may not be seen) and reads each
+     * series of under its monitor.
+     *
+     * @throws IllegalArgumentException when no loaded rule registered the selector
      */
-    void forEachWindow(dev.releasepilot.rules.promql.VectorSelector selector, long fromExclusive, long toInclusive,
-                       boolean latestOnly, SampleBuffer scratch, BiConsumer<Labels, SampleBuffer> visitor) {
+    Set<Series> selected(dev.releasepilot.rules.promql.VectorSelector selector) {
         Generation g = generation;
         int id = g.index().selectorId(selector);
         if (id < 0) {
             throw new IllegalArgumentException("selector " + selector + " is not registered in the store's index");
         }
-        for (Series ser : g.postings().get(id)) {
-            synchronized (ser) {
-                if (ser.removed) {
-                    continue;
-                }
-                if (latestOnly) {
-                    ser.copyLatest(fromExclusive, toInclusive, scratch);
-                } else {
-                    ser.copyRange(fromExclusive, toInclusive, scratch);
-                }
-            }
-            visitor.accept(ser.labels, scratch);
-        }
+        return g.postings().get(id);
     }
 
     /** For tests and the memory harness: the ring capacity of the series with these labels, or -1. */

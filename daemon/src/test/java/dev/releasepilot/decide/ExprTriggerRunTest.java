@@ -1,8 +1,10 @@
 package dev.releasepilot.decide;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.releasepilot.rules.promql.Condition;
 import dev.releasepilot.rules.ExprTrigger;
@@ -14,6 +16,7 @@ import dev.releasepilot.window.Sample;
 import dev.releasepilot.window.SelectorIndex;
 import dev.releasepilot.window.SeriesStore;
 import dev.releasepilot.window.StoreLimits;
+import dev.releasepilot.window.WorkBudget;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
@@ -45,7 +48,18 @@ class ExprTriggerRunTest {
 
         ExprTriggerRun.Fired feed(Sample s, long nowMs) {
             store.accept(List.of(s));
-            return run.touched(evaluator, s.timestampMs(), s.timestampMs(), nowMs * NANOS, nowMs);
+            run.touched(s.timestampMs(), s.timestampMs(), nowMs * NANOS, nowMs);
+            return drain();
+        }
+
+        /** Evaluates everything due, as the service's turns would; the first firing, if any. */
+        ExprTriggerRun.Fired drain() {
+            ExprTriggerRun.Fired first = null;
+            while (run.pending()) {
+                ExprTriggerRun.Fired f = run.step(evaluator, WorkBudget.unlimited());
+                first = first == null ? f : first;
+            }
+            return first;
         }
     }
 
@@ -79,9 +93,11 @@ class ExprTriggerRunTest {
             Sample bad = new Sample(Labels.of(Map.of("__name__", "inflight", "code", "500")), ts, scale);
             Sample ok = new Sample(Labels.of(Map.of("__name__", "inflight", "code", "200")), ts, 9 * scale);
             f.store.accept(List.of(bad));
-            assertNull(f.run.touched(f.evaluator, ts, ts, ts * NANOS, ts), "half of scrape " + i);
+            f.run.touched(ts, ts, ts * NANOS, ts);
+            assertNull(f.drain(), "half of scrape " + i);
             f.store.accept(List.of(ok));
-            assertNull(f.run.touched(f.evaluator, ts, ts, ts * NANOS, ts), "all of scrape " + i);
+            f.run.touched(ts, ts, ts * NANOS, ts);
+            assertNull(f.drain(), "all of scrape " + i);
         }
         assertEquals("OK", f.run.view().getString("state"));
     }
@@ -105,9 +121,23 @@ class ExprTriggerRunTest {
         }
         assertEquals("OK", f.run.view().getString("state"));
         long lastArrival = 10_037 + 7 * STEP;
-        assertNull(f.run.silent(f.evaluator, (lastArrival + 500) * NANOS, 1_000 * NANOS, lastArrival + 500), "not silent yet");
+        assertFalse(f.run.silent((lastArrival + 500) * NANOS, 1_000 * NANOS, lastArrival + 500), "not silent yet");
         assertEquals("OK", f.run.view().getString("state"));
-        f.run.silent(f.evaluator, (lastArrival + 5_000) * NANOS, 1_000 * NANOS, lastArrival + 5_000);
+        assertTrue(f.run.silent((lastArrival + 5_000) * NANOS, 1_000 * NANOS, lastArrival + 5_000));
+        f.drain();
         assertEquals("NO_DATA", f.run.view().getString("state"), "5 s without samples empties a [2s] window");
+    }
+
+    @Test
+    void aPeriodicCheckBeforeAnySampleEvaluatesNothing() throws Exception {
+        Fixture f = new Fixture("increase(errors_total[2s]) > 0", Duration.ZERO);
+        assertFalse(f.run.heldBack(10_000), "nothing held back, nothing due");
+        assertFalse(f.run.silent(10_000 * NANOS, 1_000 * NANOS, 10_000));
+        assertFalse(f.run.pending());
+        // The first samples are then evaluated from their own time on (an instant once a newer sample completes it).
+        f.feed(errors(10_037, 1), 10_037);
+        f.feed(errors(10_037 + STEP, 2), 10_037 + STEP);
+        f.feed(errors(10_037 + 2 * STEP, 3), 10_037 + 2 * STEP);
+        assertEquals("FIRING", f.run.view().getString("state"), f.run.view().encode());
     }
 }

@@ -37,6 +37,28 @@ public final class Haproxy implements AutoCloseable {
      * second frontend on {@link #promexPort} serves HAProxy's own Prometheus exporter at /metrics.
      */
     public Haproxy(Path dir, List<String> serverLines, boolean promex) {
+        this(dir, promex);
+        rewriteServers(serverLines);
+    }
+
+    /**
+     * An HAProxy with one backend per name in {@code backends}, each holding {@code stable1} (weight
+     * 100) and {@code canary1} (weight 10); the frontend routes to the first one. For tests with many
+     * services on one load balancer; read weights with {@link #weight(String, String)}.
+     */
+    public static Haproxy withBackends(Path dir, List<String> backends) {
+        Haproxy h = new Haproxy(dir, false);
+        StringBuilder cfg = new StringBuilder(h.globalAndFrontend(backends.get(0), ""));
+        for (String b : backends) {
+            cfg.append("backend ").append(b).append("\n    balance roundrobin\n")
+                    .append("    server stable1 127.0.0.1:1 weight 100\n")
+                    .append("    server canary1 127.0.0.1:2 weight 10\n");
+        }
+        h.writeConfig(cfg.toString());
+        return h;
+    }
+
+    private Haproxy(Path dir, boolean promex) {
         this.dir = dir;
         this.apiPort = FreePort.get();
         this.frontendPort = FreePort.get();
@@ -48,7 +70,6 @@ public final class Haproxy implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        rewriteServers(serverLines);
     }
 
     /** Rewrites {@code be_checkout}'s server lines in the config file; a {@link #reload()} applies them. */
@@ -58,7 +79,12 @@ public final class Haproxy implements AutoCloseable {
                     bind 127.0.0.1:%d
                     http-request use-service prometheus-exporter
                 """.formatted(promexPort);
-        String cfg = """
+        writeConfig(globalAndFrontend("be_checkout", promex) + "backend be_checkout\n    balance roundrobin\n"
+                + serverLines.stream().map(l -> "    " + l + "\n").collect(java.util.stream.Collectors.joining()));
+    }
+
+    private String globalAndFrontend(String defaultBackend, String extraFrontends) {
+        return """
                 global
                     stats socket ipv4@127.0.0.1:%d level admin
                     stats socket %s mode 600 level admin
@@ -69,11 +95,11 @@ public final class Haproxy implements AutoCloseable {
                     timeout server 5s
                 frontend fe
                     bind 127.0.0.1:%d
-                    default_backend be_checkout
-                %sbackend be_checkout
-                    balance roundrobin
-                """.formatted(apiPort, socket, frontendPort, promex)
-                + serverLines.stream().map(l -> "    " + l + "\n").collect(java.util.stream.Collectors.joining());
+                    default_backend %s
+                %s""".formatted(apiPort, socket, frontendPort, defaultBackend, extraFrontends);
+    }
+
+    private void writeConfig(String cfg) {
         try {
             Files.writeString(config, cfg);
         } catch (IOException e) {
@@ -109,7 +135,12 @@ public final class Haproxy implements AutoCloseable {
 
     /** The current weight of {@code be_checkout/<server>}, read over the runtime API. */
     public int weight(String server) {
-        String r = command("get weight be_checkout/" + server).strip();
+        return weight("be_checkout", server);
+    }
+
+    /** The current weight of {@code <backend>/<server>}, read over the runtime API. */
+    public int weight(String backend, String server) {
+        String r = command("get weight " + backend + "/" + server).strip();
         return Integer.parseInt(r.substring(0, r.indexOf(' ')));
     }
 

@@ -24,6 +24,7 @@ import dev.releasepilot.rules.Problem;
 import dev.releasepilot.rules.RuleLoader;
 import dev.releasepilot.rules.RuleSet;
 import dev.releasepilot.telemetry.Telemetry;
+import dev.releasepilot.telemetry.Tracing;
 import dev.releasepilot.window.EvaluationGrid;
 import dev.releasepilot.window.Evaluator;
 import dev.releasepilot.window.SampleSink;
@@ -61,6 +62,7 @@ public final class Daemon implements AutoCloseable {
     private final Telemetry telemetry;
     private final Pilot pilot;
     private final SeriesStore store;
+    private final Tracing tracing;
     private final Notifier notifier;
     private final AtomicReference<RuleSet> rules; // the rules in force, for the status page
     private final HttpServer server;
@@ -71,7 +73,8 @@ public final class Daemon implements AutoCloseable {
 
     private Daemon(DaemonConfig config, Vertx vertx, FileJournal journal, Telemetry telemetry, Pilot pilot,
                    SeriesStore store, HttpServer server, HaproxyStatsPoller stats, NatsLink nats, Notifier notifier,
-                   AtomicReference<RuleSet> rules) {
+                   AtomicReference<RuleSet> rules, Tracing tracing) {
+        this.tracing = tracing;
         this.rules = rules;
         this.store = store;
         this.notifier = notifier;
@@ -99,6 +102,12 @@ public final class Daemon implements AutoCloseable {
         }
         rules.warnings().forEach(w -> LOG.warning(w.toString()));
         Telemetry telemetry = new Telemetry(VERSION);
+        Tracing tracing;
+        try {
+            tracing = config.otlpEndpoint() == null ? Tracing.off() : Tracing.otlp(config.otlpEndpoint(), VERSION);
+        } catch (IllegalArgumentException e) {
+            throw new StartupFailure(e.getMessage());
+        }
         FileJournal journal;
         try {
             journal = FileJournal.open(config.dataDir(), config.clock(), telemetry.registry(), journalOptions);
@@ -120,7 +129,7 @@ public final class Daemon implements AutoCloseable {
             // Always deployed; it idles while no service has notify targets, and picks them up on reload.
             Notifier notifier = new Notifier(rules.rules(), telemetry.registry());
             vertx.deployVerticle(notifier).await(30, TimeUnit.SECONDS);
-            Pilot pilot = new Pilot(vertx, journal, config.clock(), telemetry.registry(),
+            Pilot pilot = new Pilot(vertx, journal, config.clock(), telemetry.registry(), tracing,
                     r -> new RetryingActuator(new CircuitBreakingActuator(Actuators.create(vertx, r.backend()), r.name(),
                             r.backend().kind(), CIRCUIT_THRESHOLD, CIRCUIT_OPEN_FOR, config.clock(), telemetry.registry()),
                             RetryPolicy.QUICK, Scheduler.of(vertx)),
@@ -160,7 +169,7 @@ public final class Daemon implements AutoCloseable {
                     .setIdleTimeout((int) guards.idleTimeout().toMillis()).setIdleTimeoutUnit(TimeUnit.MILLISECONDS));
             new ConnectionGuard(vertx, guards.headerTimeout().toMillis(), telemetry.registry()).install(server, router);
             server.listen(config.port(), config.host()).await(30, TimeUnit.SECONDS);
-            Daemon d = new Daemon(config, vertx, journal, telemetry, pilot, store, server, stats, nats, notifier, current);
+            Daemon d = new Daemon(config, vertx, journal, telemetry, pilot, store, server, stats, nats, notifier, current, tracing);
             d.startProbes(rules.rules()).await(30, TimeUnit.SECONDS);
             holder.daemon = d;
             LOG.info("release-pilot " + VERSION + " listening on " + config.host() + ":" + server.actualPort()
@@ -346,6 +355,7 @@ public final class Daemon implements AutoCloseable {
             LOG.warning("shutdown: " + e.getMessage());
         } finally {
             journal.close();
+            tracing.close(); // exports what is queued
         }
     }
 }

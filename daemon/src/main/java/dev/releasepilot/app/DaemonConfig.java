@@ -12,33 +12,35 @@ import java.time.Clock;
  * @param maxSampleFuture       how far ahead of {@code clock} a sample may be stamped and still be kept
  *                              (further: refused, counted {@code too_far_in_future}); default 10 min
  * @param guards                tokens for the receivers, timeouts and memory limits of the HTTP server
+ * @param otlpEndpoint          base URL of an OTLP/HTTP receiver for one trace per decision, or null (off)
  */
 public record DaemonConfig(Path rules, Path dataDir, String host, int port, String readToken,
                            String adminToken, long bodyLimitBytes, long actuationRetryDelayMs,
                            long reconcileIntervalMs, String natsUrl, java.util.List<String> natsSubjects, Clock clock,
-                           java.time.Duration maxSampleFuture, HttpGuards guards) {
+                           java.time.Duration maxSampleFuture, HttpGuards guards,
+                           String otlpEndpoint) {
     public static final long DEFAULT_BODY_LIMIT = 4L * 1024 * 1024;
 
     public static DaemonConfig defaults(Path rules, Path dataDir, String host, int port) {
         return new DaemonConfig(rules, dataDir, host, port, null, null, DEFAULT_BODY_LIMIT, 5_000, 5_000,
                 null, java.util.List.of(), Clock.systemUTC(), dev.releasepilot.window.HostTime.DEFAULT_MAX_SAMPLE_FUTURE,
-                HttpGuards.DEFAULTS);
+                HttpGuards.DEFAULTS, null);
     }
 
     public DaemonConfig withTokens(String read, String admin) {
         return new DaemonConfig(rules, dataDir, host, port, read, admin, bodyLimitBytes, actuationRetryDelayMs,
-                reconcileIntervalMs, natsUrl, natsSubjects, clock, maxSampleFuture, guards);
+                reconcileIntervalMs, natsUrl, natsSubjects, clock, maxSampleFuture, guards, otlpEndpoint);
     }
 
     public DaemonConfig withActuationRetryDelayMs(long ms) {
         return new DaemonConfig(rules, dataDir, host, port, readToken, adminToken, bodyLimitBytes, ms,
-                reconcileIntervalMs, natsUrl, natsSubjects, clock, maxSampleFuture, guards);
+                reconcileIntervalMs, natsUrl, natsSubjects, clock, maxSampleFuture, guards, otlpEndpoint);
     }
 
     /** How often every service's weights are read back and drift repaired; 0 turns it off. */
     public DaemonConfig withReconcileIntervalMs(long ms) {
         return new DaemonConfig(rules, dataDir, host, port, readToken, adminToken, bodyLimitBytes,
-                actuationRetryDelayMs, ms, natsUrl, natsSubjects, clock, maxSampleFuture, guards);
+                actuationRetryDelayMs, ms, natsUrl, natsSubjects, clock, maxSampleFuture, guards, otlpEndpoint);
     }
 
     /**
@@ -48,18 +50,24 @@ public record DaemonConfig(Path rules, Path dataDir, String host, int port, Stri
     public DaemonConfig withNats(String url, java.util.List<String> subjects) {
         return new DaemonConfig(rules, dataDir, host, port, readToken, adminToken, bodyLimitBytes,
                 actuationRetryDelayMs, reconcileIntervalMs, url, java.util.List.copyOf(subjects), clock, maxSampleFuture,
-                guards);
+                guards, otlpEndpoint);
     }
 
     /** How far ahead of the host's clock a sample may be stamped (remote_write, NATS, stats) and still be kept. */
     public DaemonConfig withMaxSampleFuture(java.time.Duration d) {
         return new DaemonConfig(rules, dataDir, host, port, readToken, adminToken, bodyLimitBytes,
-                actuationRetryDelayMs, reconcileIntervalMs, natsUrl, natsSubjects, clock, d, guards);
+                actuationRetryDelayMs, reconcileIntervalMs, natsUrl, natsSubjects, clock, d, guards, otlpEndpoint);
     }
 
     /** Tokens for the receivers and {@code /metrics}, timeouts and memory limits of the HTTP server. */
     public DaemonConfig withGuards(HttpGuards g) {
         return new DaemonConfig(rules, dataDir, host, port, readToken, adminToken, bodyLimitBytes,
-                actuationRetryDelayMs, reconcileIntervalMs, natsUrl, natsSubjects, clock, maxSampleFuture, g);
+                actuationRetryDelayMs, reconcileIntervalMs, natsUrl, natsSubjects, clock, maxSampleFuture, g, otlpEndpoint);
+    }
+
+    /** Export one OpenTelemetry trace per decision to this OTLP/HTTP base URL; null: tracing off. */
+    public DaemonConfig withOtlpEndpoint(String url) {
+        return new DaemonConfig(rules, dataDir, host, port, readToken, adminToken, bodyLimitBytes, actuationRetryDelayMs,
+                reconcileIntervalMs, natsUrl, natsSubjects, clock, maxSampleFuture, guards, url);
     }
 }

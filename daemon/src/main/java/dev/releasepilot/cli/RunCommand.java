@@ -57,6 +57,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--nats-subject", description = "A NATS subject carrying JSON samples {metric, labels, value, timestamp_ms}; repeatable.")
     java.util.List<String> natsSubjects = new java.util.ArrayList<>();
 
+    @Option(names = "--otlp-endpoint", description = "Base URL of an OTLP/HTTP receiver (e.g. http://127.0.0.1:4318): one OpenTelemetry trace per decision goes to <url>/v1/traces (default: no tracing).")
+    String otlpEndpoint;
+
     @Option(names = "--max-sample-future", defaultValue = "10m",
             description = "Refuse samples (remote_write, NATS, HAProxy stats) stamped further ahead of this host's clock, counted as release_pilot_samples_dropped_total{reason=\"too_far_in_future\"} (default: ${DEFAULT-VALUE}).")
     String maxSampleFuture;
@@ -122,7 +125,8 @@ final class RunCommand implements Callable<Integer> {
                     .withReconcileIntervalMs(dev.releasepilot.rules.DurationParser.parse(reconcileInterval).toMillis())
                     .withNats(natsUrl, natsSubjects)
                     .withMaxSampleFuture(future)
-                    .withGuards(guards);
+                    .withGuards(guards)
+                    .withOtlpEndpoint(otlpEndpoint);
         } catch (IllegalArgumentException e) {
             System.err.println("NATS: " + e.getMessage());
             return 2;

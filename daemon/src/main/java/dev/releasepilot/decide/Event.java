@@ -47,9 +47,22 @@ public sealed interface Event {
         }
     }
 
-    /** A decision, with the evidence that caused it. */
-    record Decided(Instant at, DecisionKind kind, String trigger, String reason, Evidence evidence)
+    /**
+     * A decision, with the evidence that caused it.
+     *
+     * @param traceId the OpenTelemetry trace of this decision (32 hex digits), or null when tracing is off
+     */
+    record Decided(Instant at, DecisionKind kind, String trigger, String reason, Evidence evidence, String traceId)
             implements Event {
+        /** A decision not traced (yet): the service that journals it adds the trace id. */
+        public Decided(Instant at, DecisionKind kind, String trigger, String reason, Evidence evidence) {
+            this(at, kind, trigger, reason, evidence, null);
+        }
+
+        public Decided traced(String id) {
+            return new Decided(at, kind, trigger, reason, evidence, id);
+        }
+
         public String type() {
             return "decision";
         }

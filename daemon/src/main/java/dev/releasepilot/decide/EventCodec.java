@@ -31,8 +31,12 @@ public final class EventCodec {
                     .put("status", p.status()).put("error", p.error()).put("millis", p.millis());
         }
         if (e instanceof Event.Decided d) {
-            return new JsonObject().put("at", d.at().toString()).put("kind", d.kind().label()).put("trigger", d.trigger())
+            JsonObject o = new JsonObject().put("at", d.at().toString()).put("kind", d.kind().label()).put("trigger", d.trigger())
                     .put("reason", d.reason()).put("evidence", toJson(d.evidence()));
+            if (d.traceId() != null) {
+                o.put("trace_id", d.traceId());
+            }
+            return o;
         }
         if (e instanceof Event.Actuated a) {
             JsonObject o = new JsonObject().put("at", a.at().toString()).put("result", "ok").put("weights", a.weights().toJson())
@@ -72,7 +76,8 @@ public final class EventCodec {
                     "firing".equals(b.getString("status")), b.getBoolean("stale", false), b.getString("trigger"),
                     strings(b.getJsonObject("labels", new JsonObject())));
             case "decision" -> new Event.Decided(at, DecisionKind.valueOf(b.getString("kind").toUpperCase(Locale.ROOT)),
-                    b.getString("trigger"), b.getString("reason"), evidence(b.getJsonObject("evidence", new JsonObject())));
+                    b.getString("trigger"), b.getString("reason"), evidence(b.getJsonObject("evidence", new JsonObject())),
+                    b.getString("trace_id"));
             case "action" -> new Event.Actuated(at, weights(b.getJsonObject("weights", new JsonObject())), b.getLong("millis", 0L),
                     b.getInteger("attempts", 1), b.getString("risk"));
             case "action_failed" -> new Event.ActuationFailed(at, b.getString("reason"), b.getString("error"),

@@ -8,6 +8,7 @@ import dev.releasepilot.rules.ProbeTrigger;
 import dev.releasepilot.rules.RuleSet;
 import dev.releasepilot.rules.ServiceRule;
 import dev.releasepilot.rules.Trigger;
+import dev.releasepilot.telemetry.Tracing;
 import dev.releasepilot.window.EvaluationGrid;
 import dev.releasepilot.window.Evaluator;
 import dev.releasepilot.window.Touch;
@@ -43,6 +44,7 @@ public final class Pilot implements SignalPort, ControlPort, TouchListener {
     private final Journal journal;
     private final Clock clock;
     private final DecideMetrics metrics;
+    private final Tracing tracing;
     private final Function<ServiceRule, Actuator> actuators;
     private final long retryDelayMs;
     private final long reconcileIntervalMs;
@@ -56,12 +58,13 @@ public final class Pilot implements SignalPort, ControlPort, TouchListener {
      * @param retryDelayMs the first delay before a failed rollback is tried again
      * @param reconcileIntervalMs how often each service reads its weights back (0: never)
      */
-    public Pilot(Vertx vertx, Journal journal, Clock clock, MeterRegistry registry,
+    public Pilot(Vertx vertx, Journal journal, Clock clock, MeterRegistry registry, Tracing tracing,
                  Function<ServiceRule, Actuator> actuators, long retryDelayMs, long reconcileIntervalMs) {
         this.vertx = vertx;
         this.journal = journal;
         this.clock = clock;
         this.metrics = new DecideMetrics(registry);
+        this.tracing = tracing;
         this.actuators = actuators;
         this.retryDelayMs = retryDelayMs;
         this.reconcileIntervalMs = reconcileIntervalMs;
@@ -111,7 +114,7 @@ public final class Pilot implements SignalPort, ControlPort, TouchListener {
     }
 
     private ServiceController controller(ServiceRule r) {
-        ServiceController c = new ServiceController(r, journal, clock, metrics, retryDelayMs, reconcileIntervalMs,
+        ServiceController c = new ServiceController(r, journal, clock, metrics, tracing, retryDelayMs, reconcileIntervalMs,
                 evaluators.get(), grid, events);
         c.actuator(actuators.apply(r));
         return c;

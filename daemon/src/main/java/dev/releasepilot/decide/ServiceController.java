@@ -14,6 +14,7 @@ import dev.releasepilot.journal.JournalEntry;
 import dev.releasepilot.journal.RecordTooLarge;
 import dev.releasepilot.rules.AlertTrigger;
 import dev.releasepilot.rules.ServiceRule;
+import dev.releasepilot.telemetry.Tracing;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -22,9 +23,11 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -87,11 +90,16 @@ final class ServiceController extends VerticleBase {
     private final dev.releasepilot.window.Evaluator evaluator;
     private final dev.releasepilot.window.EvaluationGrid grid;
     private final TriggerEvaluations exprs; // this service's expr triggers and their windows
+    private final Tracing tracing;
+    // The trace of the rollback in flight: ended when the LB confirms it (or a resume ends the episode).
+    private Tracing.Trace rollbackTrace = Tracing.Trace.NONE;
+    private long actuationStartEpochNanos;
 
-    ServiceController(ServiceRule rule, Journal journal, Clock clock, DecideMetrics metrics, long baseRetryDelayMs,
-                      long reconcileIntervalMs, dev.releasepilot.window.Evaluator evaluator,
+    ServiceController(ServiceRule rule, Journal journal, Clock clock, DecideMetrics metrics, Tracing tracing,
+                      long baseRetryDelayMs, long reconcileIntervalMs, dev.releasepilot.window.Evaluator evaluator,
                       dev.releasepilot.window.EvaluationGrid grid, EventSink events) {
         this.events = events;
+        this.tracing = tracing;
         this.reconcileIntervalMs = reconcileIntervalMs;
         this.evaluator = evaluator;
         this.grid = grid;
@@ -242,7 +250,32 @@ final class ServiceController extends VerticleBase {
         });
     }
 
-    private Future<Void> handle(List<Event> events, long startNanos) {
+    private Future<Void> handle(List<Event> decided, long startNanos) {
+        List<Event> events = decided;
+        List<Tracing.Trace> traces = List.of();
+        if (tracing.enabled()) {
+            // One trace per decision: the evaluation step ends now; the journal step when it is durable.
+            long arrived = epochNanos(startNanos == 0 ? System.nanoTime() : startNanos);
+            long now = epochNanos(System.nanoTime());
+            events = new ArrayList<>(decided.size());
+            traces = new ArrayList<>();
+            for (Event e : decided) {
+                if (e instanceof Event.Decided d) {
+                    Tracing.Trace t = tracing.decision(name(), d.trigger(), d.kind().label(), arrived);
+                    t.step("evaluate", arrived, now, Map.of("reason", String.valueOf(d.reason())));
+                    traces.add(t);
+                    if (d.kind() == DecisionKind.ROLLBACK) {
+                        rollbackTrace.end(now, false, "superseded by another rollback decision");
+                        rollbackTrace = t;
+                    } else if (d.kind() == DecisionKind.RESUME) {
+                        rollbackTrace.end(now, false, "resumed before the load balancer confirmed the rollback");
+                        rollbackTrace = Tracing.Trace.NONE;
+                    }
+                    e = d.traced(t.id());
+                }
+                events.add(e);
+            }
+        }
         boolean rollback = false;
         for (Event e : events) {
             machine.apply(e);
@@ -266,6 +299,19 @@ final class ServiceController extends VerticleBase {
         }
         published = machine.state();
         Future<Void> durable = persist(events);
+        if (!traces.isEmpty()) {
+            long decidedAt = epochNanos(System.nanoTime());
+            List<Tracing.Trace> done = traces;
+            durable.onComplete(ar -> {
+                long at = epochNanos(System.nanoTime());
+                for (Tracing.Trace t : done) {
+                    t.step("journal", decidedAt, at, Map.of("durable", String.valueOf(ar.succeeded())));
+                    if (t != rollbackTrace) {
+                        t.end(at, true, "decided"); // a rollback's trace goes on to the actuation
+                    }
+                }
+            });
+        }
         if (rollback) {
             // Act once the decision is on disk, or has failed to get there: safety first either way.
             durable.onComplete(x -> actuate(startNanos));
@@ -387,6 +433,7 @@ final class ServiceController extends VerticleBase {
         retries.cancelTimer();
         actuations++;
         long t0 = System.nanoTime();
+        actuationStartEpochNanos = epochNanos(t0);
         String backendKind = machine.rule().backend().kind();
         String trigger = machine.lastTrigger();
         // Quick retries happen inside the actuator chain (act's RetryingActuator); this is one step of
@@ -418,6 +465,11 @@ final class ServiceController extends VerticleBase {
         actuations = 0;
         retries.reset();
         metrics.rollbackExecuted(name(), trigger, reaction);
+        long verified = epochNanos(System.nanoTime());
+        rollbackTrace.step("actuate", actuationStartEpochNanos, verified,
+                Map.of("weights", weights.toJson().encode(), "attempts", String.valueOf(took)));
+        rollbackTrace.end(verified, true, "verified: " + weights.toJson().encode());
+        rollbackTrace = Tracing.Trace.NONE;
         if (driftRepairPending) {
             driftRepairPending = false;
             metrics.drift(name());
@@ -439,6 +491,8 @@ final class ServiceController extends VerticleBase {
         int attempts = c instanceof ActuationFailure f ? f.attempts() : 1;
         // Never forgotten: the rollback stays pending and is tried again after the next backoff step.
         RetrySchedule.Step step = retries.failed(reason, String.valueOf(c.getMessage()), () -> actuate(0));
+        rollbackTrace.step("actuate", actuationStartEpochNanos, epochNanos(System.nanoTime()),
+                Map.of("error", reason + ": " + c.getMessage(), "attempts", String.valueOf(attempts)));
         LOG.warning(() -> "service " + name() + ": rollback not applied (" + step.failures() + " steps, "
                 + attempts + " tries in the last): " + c.getMessage() + "; retrying in " + step.nextRetry().toMillis() + " ms");
         handle(List.of(new Event.ActuationFailed(clock.instant(), reason, step.error(), attempts, step.repeats(),
@@ -546,6 +600,12 @@ final class ServiceController extends VerticleBase {
         actuator.circuit().ifPresent(c -> v.put("circuit", new JsonObject().put("state", c.state())
                 .put("consecutive_failures", c.consecutiveFailures())));
         return v;
+    }
+
+    /** A monotonic {@code System.nanoTime()} reading as wall-clock epoch nanoseconds, for trace timestamps. */
+    private long epochNanos(long monotonicNanos) {
+        Instant now = clock.instant();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano() - (System.nanoTime() - monotonicNanos);
     }
 
     /** Runs {@code work} on this service's context and delivers the result on the caller's context. */

@@ -110,7 +110,8 @@ public final class Tracing implements AutoCloseable {
 
     /** One decision's trace. Not thread-safe: the service that made the decision owns it. */
     public static final class Trace {
-        static final Trace NONE = new Trace(null, null);
+        /** No trace: every call does nothing. */
+        public static final Trace NONE = new Trace(null, null);
 
         private final Tracer tracer;
         private final Span root;

@@ -32,13 +32,20 @@ import java.util.Locale;
  * rollback visible on HAProxy. Side by side, the floor: one runtime-API round trip doing the same
  * set+get from this JVM. Between trials the service is resumed and the canary weight restored.
  *
- * <p>Run: {@code k6/bench.sh ReactionBench [trials]}
+ * <p>Run: {@code k6/bench.sh ReactionBench [trials] [traced]}. With {@code traced} the daemon exports one
+ * OpenTelemetry trace per decision to an OTLP/HTTP sink in this JVM (which accepts and drops them), to
+ * compare the reaction with tracing on and off.
  */
 public final class ReactionBench {
     public static void main(String[] args) throws Exception {
         int trials = args.length > 0 ? Integer.parseInt(args[0]) : 200;
+        boolean traced = args.length > 1 && args[1].equals("traced");
         int warmup = 20;
         Path dir = Files.createTempDirectory("rp-bench");
+        io.vertx.core.Vertx sinkVertx = io.vertx.core.Vertx.vertx();
+        io.vertx.core.http.HttpServer sink = sinkVertx.createHttpServer()
+                .requestHandler(req -> req.body().onComplete(b -> req.response().setStatusCode(200).end()))
+                .listen(0, "127.0.0.1").await(10, java.util.concurrent.TimeUnit.SECONDS);
         try (Haproxy haproxy = new Haproxy(dir.resolve("haproxy"), FreePort.get(), FreePort.get()).start()) {
             Path rules = dir.resolve("rules.yaml");
             Files.writeString(rules, """
@@ -51,7 +58,8 @@ public final class ReactionBench {
                         on_trigger: rollback
                         cooldown: 0s
                     """.formatted(haproxy.address()));
-            DaemonConfig cfg = DaemonConfig.defaults(rules, dir.resolve("data"), "127.0.0.1", 0).withTokens(null, "bench");
+            DaemonConfig cfg = DaemonConfig.defaults(rules, dir.resolve("data"), "127.0.0.1", 0).withTokens(null, "bench")
+                    .withOtlpEndpoint(traced ? "http://127.0.0.1:" + sink.actualPort() : null);
             try (Daemon daemon = Daemon.start(cfg)) {
                 HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
                 String base = "http://127.0.0.1:" + daemon.port();
@@ -102,7 +110,8 @@ public final class ReactionBench {
                         floor.add((t1 - t0) / 1e6);
                     }
                 }
-                System.out.printf(Locale.ROOT, "%n%d trials after %d warm-up, HAProxy %s, %d cores%n", trials, warmup,
+                System.out.printf(Locale.ROOT, "%n%d trials after %d warm-up, tracing %s, HAProxy %s, %d cores%n", trials, warmup,
+                        traced ? "on (OTLP/HTTP to a local sink)" : "off",
                         haproxy.command("show info").lines().filter(l -> l.startsWith("Version:")).findFirst().orElse("?"),
                         Runtime.getRuntime().availableProcessors());
                 System.out.printf(Locale.ROOT, "| %-62s | %8s | %8s | %8s |%n", "path", "p50 ms", "p99 ms", "max ms");
@@ -111,6 +120,8 @@ public final class ReactionBench {
                 row("client: POST sent -> canary weight 0 seen on HAProxy", client);
                 row("floor: one runtime-API set+get round trip from this JVM", floor);
             }
+        } finally {
+            sinkVertx.close().await(10, java.util.concurrent.TimeUnit.SECONDS);
         }
     }
 

@@ -197,7 +197,7 @@ class JournalCrashTest {
     private static Life start(Path dir, SegmentIo io) throws Exception {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         FileJournal journal = FileJournal.open(dir, Clock.systemUTC(), registry, FileJournal.Options.defaults().withIo(io));
-        Pilot pilot = new Pilot(vertx, journal, Clock.systemUTC(), registry, r -> Actuators.create(vertx, r.backend()),
+        Pilot pilot = new Pilot(vertx, journal, Clock.systemUTC(), registry, dev.releasepilot.telemetry.Tracing.off(), r -> Actuators.create(vertx, r.backend()),
                 50, 0);
         SeriesStore store = new SeriesStore(SelectorIndex.builder().build(), StoreLimits.defaults(), registry, pilot,
                 new HostTime(Clock.systemUTC(), HostTime.DEFAULT_MAX_SAMPLE_FUTURE));

@@ -82,7 +82,7 @@ final class PilotHarness implements AutoCloseable {
             vertx = Vertx.vertx();
             journal = FileJournal.open(dir, clock, registry);
             // Assembled as app assembles the daemon: router, window stage reporting to it, one evaluator per service.
-            pilot = new Pilot(vertx, journal, clock, registry, b -> Actuators.create(vertx, b.backend()), 100, 0);
+            pilot = new Pilot(vertx, journal, clock, registry, dev.releasepilot.telemetry.Tracing.off(), b -> Actuators.create(vertx, b.backend()), 100, 0);
             SelectorIndex.Builder index = SelectorIndex.builder();
             for (ServiceRule s : rules.services()) {
                 for (Trigger t : s.triggers()) {

@@ -61,7 +61,7 @@ final class PromqlLexer {
         }
         int start = pos;
         char c = in.charAt(pos);
-        if (Character.isDigit(c) || (c == '.' && pos + 1 < in.length() && Character.isDigit(in.charAt(pos + 1)))) {
+        if (isDigit(c) || (c == '.' && pos + 1 < in.length() && isDigit(in.charAt(pos + 1)))) {
             return number(start);
         }
         if (isIdentStart(c)) {
@@ -132,22 +132,23 @@ final class PromqlLexer {
         if (in.startsWith("0x", pos) || in.startsWith("0X", pos)) {
             pos += 2;
             int digits = pos;
-            while (pos < in.length() && Character.digit(in.charAt(pos), 16) >= 0) {
+            while (pos < in.length() && hexValue(in.charAt(pos)) >= 0) {
                 pos++;
             }
             if (digits == pos) {
                 throw new SyntaxError(start, "malformed hexadecimal number");
             }
             rejectTrailingLetters(start);
+            // As a float, like Go's ParseFloat: a hex literal past 2^63 is a large number, not an error.
             return new Token(Kind.NUMBER, start, in.substring(start, pos),
-                    (double) Long.parseLong(in.substring(digits, pos), 16));
+                    new java.math.BigInteger(in.substring(digits, pos), 16).doubleValue());
         }
-        while (pos < in.length() && Character.isDigit(in.charAt(pos))) {
+        while (pos < in.length() && isDigit(in.charAt(pos))) {
             pos++;
         }
         if (pos < in.length() && in.charAt(pos) == '.') {
             pos++;
-            while (pos < in.length() && Character.isDigit(in.charAt(pos))) {
+            while (pos < in.length() && isDigit(in.charAt(pos))) {
                 pos++;
             }
         }
@@ -157,7 +158,7 @@ final class PromqlLexer {
                 pos++;
             }
             int digits = pos;
-            while (pos < in.length() && Character.isDigit(in.charAt(pos))) {
+            while (pos < in.length() && isDigit(in.charAt(pos))) {
                 pos++;
             }
             if (digits == pos) {
@@ -238,7 +239,7 @@ final class PromqlLexer {
         }
         long v = 0;
         for (int i = pos; i < pos + digits; i++) {
-            int d = Character.digit(in.charAt(i), 16);
+            int d = hexValue(in.charAt(i));
             if (d < 0) {
                 throw new SyntaxError(at, "malformed escape sequence");
             }
@@ -267,6 +268,22 @@ final class PromqlLexer {
             throw new SyntaxError(at, "octal escape value above 255");
         }
         return v;
+    }
+
+    // ASCII only, as Go's lexer: Character.isDigit and Character.digit also take other scripts' digits,
+    // which Double.parseDouble then refuses.
+    private static boolean isDigit(char c) {
+        return c >= '0' && c <= '9';
+    }
+
+    private static int hexValue(char c) {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        if (c >= 'a' && c <= 'f') {
+            return c - 'a' + 10;
+        }
+        return c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
     }
 
     private void skipSpaceAndComments() {

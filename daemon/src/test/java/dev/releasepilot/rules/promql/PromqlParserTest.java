@@ -190,6 +190,23 @@ class PromqlParserTest {
         assertEquals("empty expression", e.getMessage());
     }
 
+    /** Fuzzing findings: each number prints as text that parses back to the same value, or is refused with a position. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {"x > -0", "x > Inf", "x > -Inf", "x < NaN", "x > 0x1FFFFFFFFFFFFFFFFFF", "-------0 - x > 1"})
+    void numbersPrintAsTextThatParsesBackToTheSameValue(String text) throws SyntaxError {
+        Condition c = PromqlParser.parse(text);
+        assertEquals(c, PromqlParser.parse(c.lhs() + " " + c.op().symbol() + " " + c.rhs()), c.toString());
+    }
+
+    @Test
+    void digitsOfOtherScriptsAreRefusedWithTheirPosition() {
+        // Arabic-Indic four, fullwidth zero: Character.isDigit says yes, Double.parseDouble says no.
+        for (String text : List.of("\u06641 > x", "x > \uff10", "x > 1\u0664")) {
+            SyntaxError e = assertThrows(SyntaxError.class, () -> PromqlParser.parse(text), text);
+            assertTrue(e.offset() >= 0 && e.offset() <= text.length(), e.getMessage());
+        }
+    }
+
     private static String value(VectorSelector s, String label) {
         return s.matchers().stream().filter(m -> m.name().equals(label)).findFirst().orElseThrow().value();
     }

@@ -56,16 +56,16 @@ final class Messages {
         String kind = r.getString("kind", "");
         String trigger = r.getString("trigger");
         return "Release Pilot, " + service + ": " + switch (type) {
-            case "decision" -> kind.replace('_', ' ') + (trigger == null ? "" : " (trigger " + trigger + ")")
-                    + ": " + r.getString("reason", "");
+            case "decision" -> ("rollback_blocked".equals(kind) ? "rollback BLOCKED, no stable server can serve"
+                    : kind.replace('_', ' ')) + (trigger == null ? "" : " (trigger " + trigger + ")") + ": " + r.getString("reason", "");
             case "action" -> "ok".equals(r.getString("result")) ? "rollback verified on the load balancer, weights "
                     + weights(r.getJsonObject("weights")) + " (" + r.getValue("millis") + " ms)"
                     : "action " + r.getString("result", "");
-            case "failure" -> "rollback not applied yet (" + r.getString("reason", "") + "): " + r.getString("error", "")
+            case "action_failed" -> ("circuit_open".equals(r.getString("reason")) ? "the load balancer's circuit is OPEN; "
+                    : "") + "rollback not applied yet (" + r.getString("reason", "") + "): " + r.getString("error", "")
                     + "; retrying";
-            case "drift" -> "the load balancer drifted from the rollback: " + r.getString("detail", "") + "; repairing";
-            case "rollback_blocked" -> "rollback BLOCKED, no stable server can serve: " + r.getString("detail", r.getString("reason", ""));
-            case "drift_unresolved" -> "drift NOT repaired: " + r.getString("detail", "");
+            case "drift" -> "the load balancer drifted from the rollback: " + r.getString("detail", "");
+            case "release" -> "release " + r.getString("version", "") + " started";
             default -> type.toLowerCase(Locale.ROOT);
         };
     }

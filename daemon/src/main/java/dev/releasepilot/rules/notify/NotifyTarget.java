@@ -12,9 +12,13 @@ import java.util.Set;
  * rollbacks.
  */
 public sealed interface NotifyTarget permits NotifyTarget.Slack, NotifyTarget.Webhook, NotifyTarget.Incident {
-    /** The journal record types worth telling people about (docs/configuration.md, "Notifications"). */
-    Set<String> EVENT_TYPES = new LinkedHashSet<>(List.of(
-            "decision", "action", "failure", "drift", "rollback_blocked", "drift_unresolved"));
+    /**
+     * The journal record types worth telling people about (docs/configuration.md, "Notifications"): a
+     * blocked rollback is a {@code decision} of kind {@code rollback_blocked}; an open circuit shows as
+     * {@code action_failed} records with reason {@code circuit_open}; drift that repairs do not fix as
+     * repeated {@code drift} records.
+     */
+    Set<String> EVENT_TYPES = new LinkedHashSet<>(List.of("decision", "action", "action_failed", "drift", "release"));
 
     /** Placeholders a message template may use; each is filled from the record ("" when it has none). */
     Set<String> PLACEHOLDERS = new LinkedHashSet<>(List.of(

@@ -144,6 +144,29 @@ class StatusPageTest {
         }
     }
 
+    @Test
+    void withAReadTokenTheBrowserSignsInOnceAndTheTokenNeverEntersAUrl() throws Exception {
+        try (Haproxy haproxy = new Haproxy(tmp.resolve("haproxy"), 1, 2).start();
+             RunningDaemon d = RunningDaemon.start(RunningDaemon.rules(tmp, haproxy.address(), null), tmp.resolve("data"),
+                     null, c -> c.withTokens("read-secret", null));
+             Chromium browser = Chromium.start(tmp.resolve("chromium"), 1200, 800)) {
+            browser.open(d.url() + "/");
+            assertEquals(Boolean.TRUE, browser.execute("return !!document.querySelector('form input[name=token]');"),
+                    "a sign-in form, not the page");
+            browser.execute("""
+                    document.querySelector('form input[name=token]').value = 'read-secret';
+                    document.querySelector('form').submit();""");
+            Poll.until("the live page after signing in", Duration.ofSeconds(15),
+                    () -> "STEADY".equals(browser.execute(STATE, "checkout")));
+            String url = (String) browser.execute("return location.href;");
+            assertTrue(!url.contains("read-secret"), url);
+            d.post("/api/v1/alerts/alertmanager", "application/json",
+                    Payloads.firing("CheckoutErrors", "07b7d17d274ba13e", "2026-11-23T10:00:00Z"), null);
+            Poll.until("the stream, authorised by the cookie, brings the rollback", Duration.ofSeconds(10),
+                    () -> "ROLLED_BACK".equals(browser.execute(STATE, "checkout")));
+        }
+    }
+
     /** Pixels a canvas of the service's card has drawn on. */
     private static int inkedPixels(Chromium browser, String service) {
         return ((Number) browser.execute("""

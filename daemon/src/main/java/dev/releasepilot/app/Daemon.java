@@ -231,7 +231,8 @@ public final class Daemon implements AutoCloseable {
                 StringBuilder unreached = new StringBuilder();
                 for (Object o : ar.result()) {
                     JsonObject s = (JsonObject) o;
-                    if (s.getString("backend_unreachable") != null) {
+                    // A dry-run service never writes to its load balancer: its reach does not gate readiness.
+                    if (s.getString("backend_unreachable") != null && !s.getBoolean("dry_run", false)) {
                         unreached.append("\n  service ").append(s.getString("name"))
                                 .append(": backend not reached (GET /api/v1/services/").append(s.getString("name"))
                                 .append(" says why)");

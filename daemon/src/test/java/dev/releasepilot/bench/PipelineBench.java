@@ -126,7 +126,11 @@ public final class PipelineBench {
         List<Row> rows = new ArrayList<>();
         Map<String, Long> startup = new TreeMap<>();
         try (Haproxy haproxy = new Haproxy(dir.resolve("haproxy"), FreePort.get(), FreePort.get()).start()) {
-            startup.put("release-pilot, rules/example.yaml", DaemonProcess.startupMillis(jvmOpts, Path.of("rules/example.yaml"),
+            // The example rules as shipped, pointed at this run's HAProxy: /-/ready waits until every
+            // backend has been reached once, so a missing load balancer would never let it be ready.
+            Path example = dir.resolve("example.yaml");
+            Files.writeString(example, Files.readString(Path.of("rules/example.yaml")).replace("127.0.0.1:9999", haproxy.address()));
+            startup.put("release-pilot, rules/example.yaml", DaemonProcess.startupMillis(jvmOpts, example,
                     dir.resolve("startup")));
             Path rules = dir.resolve("rules.yaml");
             Files.writeString(rules, ourRules(haproxy.address()));

@@ -170,4 +170,24 @@ class BackendReachTest {
             }
         }
     }
+
+    /** A dry-run service never writes to its load balancer, so an unreachable one does not hold readiness back. */
+    @Test
+    void aDryRunServicesUnreachableBackendDoesNotHoldReadiness(@TempDir Path dir) throws Exception {
+        Path rules = dir.resolve("rules.yaml");
+        java.nio.file.Files.writeString(rules, """
+                services:
+                  - name: rehearsal
+                    backend: {type: haproxy, address: "127.0.0.1:1", backend: be, stable: [s], canary: [c], timeout: 200ms}
+                    dry_run: true
+                    triggers:
+                      - {name: paged, alert: '{alertname="X"}'}
+                """);
+        try (RunningDaemon d = RunningDaemon.start(rules, dir.resolve("data"), null)) {
+            Poll.until("the read-back failed", Duration.ofSeconds(10),
+                    () -> d.service("rehearsal").getString("backend_unreachable") != null
+                            && !d.service("rehearsal").getString("backend_unreachable").startsWith("not reached yet"));
+            assertEquals(200, d.get("/-/ready").statusCode(), "the unreachable backend is reported, not waited for");
+        }
+    }
 }

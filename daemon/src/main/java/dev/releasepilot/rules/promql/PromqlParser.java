@@ -370,11 +370,20 @@ public final class PromqlParser {
             while (!tok.is(Kind.RBRACE)) {
                 Token start = tok;
                 Matcher m = matcher();
+                // The name is set once, whichever way and in whichever order: a bare string or __name__="x"
+                // after a __name__ matcher is the same conflict as one before it (the printed form puts
+                // the name first, so both orders must be refused alike).
+                Matcher nameMatcher = matchers.stream().filter(x -> x.name().equals(NAME_LABEL)).findFirst().orElse(null);
                 if (m == null) { // a bare quoted string: the metric name, as in {"metric.name"}
+                    if (nameMatcher != null) {
+                        throw twice(nameMatcher.value(), start.text(), start);
+                    }
                     name = metricName(name, start.text(), start);
                 } else if (m.name().equals(NAME_LABEL) && name != null) {
                     throw twice(name, m.value(), start);
-                } else if (m.name().equals(NAME_LABEL) && m.op() == Matcher.Op.EQ && name == null) {
+                } else if (m.name().equals(NAME_LABEL) && m.op() == Matcher.Op.EQ && nameMatcher != null) {
+                    throw twice(nameMatcher.value(), m.value(), start);
+                } else if (m.name().equals(NAME_LABEL) && m.op() == Matcher.Op.EQ) {
                     name = m.value(); // {__name__="x"} is x, as in Prometheus
                 } else {
                     matchers.add(m);

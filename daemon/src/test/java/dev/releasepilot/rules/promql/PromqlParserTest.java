@@ -207,6 +207,16 @@ class PromqlParserTest {
         }
     }
 
+    /** Fuzzing finding: a name given after a __name__ matcher was taken, but its printed form (name first) was refused. */
+    @Test
+    void theMetricNameIsGivenOnceWhicheverOrder() {
+        for (String text : List.of("{__name__=~\"http_.*_total\", \"x\"} > 0", "{\"x\", __name__=~\"http_.*_total\"} > 0",
+                "{__name__=~\"a.*\", __name__=\"b\"} > 1", "b{__name__=~\"a.*\"} > 1")) {
+            SyntaxError e = assertThrows(SyntaxError.class, () -> PromqlParser.parse(text), text);
+            assertTrue(e.getMessage().contains("given twice"), e.getMessage());
+        }
+    }
+
     private static String value(VectorSelector s, String label) {
         return s.matchers().stream().filter(m -> m.name().equals(label)).findFirst().orElseThrow().value();
     }

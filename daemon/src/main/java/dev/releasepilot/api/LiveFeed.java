@@ -235,10 +235,4 @@ public final class LiveFeed extends VerticleBase implements EventSink {
         // JSON has no raw newlines, so one data: line carries the whole object.
         return "event: " + event + "\ndata: " + data.encode() + "\n\n";
     }
-
-    /** For tests: how many streams are open. */
-    int clients() {
-        return clients.size();
-    }
-
 }

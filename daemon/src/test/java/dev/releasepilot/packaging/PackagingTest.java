@@ -1,6 +1,5 @@
 package dev.releasepilot.packaging;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,16 +24,9 @@ class PackagingTest {
     @TempDir
     Path tmp;
 
-    private static String run(String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertEquals(0, p.waitFor(), String.join(" ", cmd) + ":\n" + out);
-        return out;
-    }
-
     @Test
     void theSystemdUnitIsHardenedToAnExposureOfTwoOrLess() throws Exception {
-        String out = run(Binaries.require("systemd-analyze", "systemd").toString(), "security", "--offline=yes",
+        String out = Binaries.runOk(Binaries.require("systemd-analyze", "systemd").toString(), "security", "--offline=yes",
                 "--no-pager", INFRA.resolve("systemd/release-pilot.service").toString());
         Matcher m = Pattern.compile("Overall exposure level for release-pilot.service: (\\d+\\.\\d+)").matcher(out);
         assertTrue(m.find(), out);
@@ -89,7 +81,7 @@ class PackagingTest {
         }
         Path file = tmp.resolve("dashboard-rules.yml");
         Files.writeString(file, rules);
-        String out = run(Binaries.require("promtool", "prometheus").toString(), "check", "rules", file.toString());
+        String out = Binaries.runOk(Binaries.require("promtool", "prometheus").toString(), "check", "rules", file.toString());
         assertTrue(out.contains("SUCCESS: " + n + " rules found"), out);
     }
 }

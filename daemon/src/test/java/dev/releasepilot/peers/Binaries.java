@@ -27,4 +27,18 @@ public final class Binaries {
         throw new AssertionError("required peer binary '" + binary + "' is not installed: run infra/test.sh, "
                 + "or apt-get install " + debianPackage);
     }
+
+    /**
+     * Runs a tool to completion (a checker such as promtool or systemd-analyze) and returns what it
+     * printed, stdout and stderr together; a non-zero exit fails the test with that output.
+     */
+    public static String runOk(String... cmd) throws java.io.IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        int exit = p.waitFor();
+        if (exit != 0) {
+            throw new AssertionError(String.join(" ", cmd) + " exited " + exit + ":\n" + out);
+        }
+        return out;
+    }
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests need when it is missing (JDK 17, Maven, and the real peers the tests start:
-# HAProxy, Alertmanager, Prometheus, nats-server, NGINX, Caddy, headless Chromium and chromedriver for the status page,
+# HAProxy, Alertmanager, Prometheus, nats-server, PostgreSQL, NGINX, Caddy, headless Chromium and chromedriver for the status page,
 # curl and procps for the exec actuator's test script, systemd-analyze for the unit's hardening check —
 # all Debian packages),
 # then runs every test. Usage: infra/test.sh [extra maven args]
@@ -25,6 +25,8 @@ peers=(
   setsid:util-linux
   kill:procps
   systemd-analyze:systemd
+  psql:postgresql-client
+  runuser:util-linux
 )
 missing=()
 for pair in "${peers[@]}"; do
@@ -34,6 +36,10 @@ for pair in "${peers[@]}"; do
     missing+=("$pkg")
   fi
 done
+# Debian keeps the PostgreSQL server binaries off PATH; the tests start their own clusters with them.
+if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then
+  missing+=(postgresql)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

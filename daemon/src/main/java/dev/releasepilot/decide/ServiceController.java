@@ -9,6 +9,7 @@ import dev.releasepilot.act.Scheduler;
 import dev.releasepilot.act.StableGuard;
 import dev.releasepilot.act.Weights;
 import dev.releasepilot.journal.Draft;
+import dev.releasepilot.journal.Fence;
 import dev.releasepilot.journal.Journal;
 import dev.releasepilot.journal.JournalEntry;
 import dev.releasepilot.journal.RecordTooLarge;
@@ -360,7 +361,7 @@ final class ServiceController extends VerticleBase {
     private Future<List<JournalEntry>> appendGroup(List<Event> events) {
         List<Draft> group = events.stream().map(e -> new Draft(e.type(), EventCodec.toJson(e))).toList();
         appendsInFlight++;
-        return journal.append(name(), group).onComplete(ar -> {
+        return journal.append(name(), Fence.NONE, group).onComplete(ar -> {
             appendsInFlight--;
             if (ar.succeeded()) {
                 sinceSnapshot += group.size();
@@ -381,7 +382,7 @@ final class ServiceController extends VerticleBase {
         int covered = sinceSnapshot;
         sinceSnapshot = 0;
         appendsInFlight++;
-        return journal.append(name(), List.of(new Draft(Journal.SNAPSHOT, machine.snapshot()))).onComplete(ar -> {
+        return journal.append(name(), Fence.NONE, List.of(new Draft(Journal.SNAPSHOT, machine.snapshot()))).onComplete(ar -> {
             appendsInFlight--;
             if (ar.failed()) {
                 sinceSnapshot += covered;

@@ -185,7 +185,8 @@ public final class FileJournal implements Journal {
     // ---------------------------------------------------------------- appending
 
     @Override
-    public Future<List<JournalEntry>> append(String service, List<Draft> group) {
+    public Future<List<JournalEntry>> append(String service, Fence fence, List<Draft> group) {
+        // One process owns the file (it is locked): there is no other writer to fence out.
         if (group.isEmpty()) {
             return Future.succeededFuture(List.of());
         }

@@ -20,9 +20,10 @@ public interface Journal extends AutoCloseable {
      * Appends the records of {@code group} for one service atomically: after a crash either all of
      * them are there or none (one frame, one checksum, one fsync). They get consecutive seqs, in order.
      * Completes once they are on stable storage; fails with {@link JournalUnavailable} otherwise (queue
-     * full, disk error, closed), in which case none of them is there.
+     * full, disk error, closed), in which case none of them is there, or with {@link FencedOut} when a
+     * shared journal refuses {@code fence} (never with {@link Fence#NONE}).
      */
-    Future<List<JournalEntry>> append(String service, List<Draft> group);
+    Future<List<JournalEntry>> append(String service, Fence fence, List<Draft> group);
 
     /**
      * What rebuilds {@code services}: for each, its newest {@link #SNAPSHOT} and every record of it

@@ -149,7 +149,7 @@ class FileJournalDamageTest {
                         .put("alertname", "CheckoutErrors").put("pad", "x".repeat(r.nextInt(200))));
                 List<Draft> group = r.nextInt(3) == 0 ? List.of(new Draft("alert", body), new Draft("decision", body))
                         : List.of(new Draft("alert", body));
-                JournalContract.await(j.append(service, group));
+                JournalContract.await(j.append(service, Fence.NONE, group));
             }
         }
         return d;

@@ -127,7 +127,7 @@ class FileJournalTest {
             try (Stream<Path> files = Files.list(dir)) {
                 assertEquals(0, files.filter(p -> p.getFileName().toString().contains(".torn-")).count());
             }
-            Throwable refused = j.append("checkout", List.of(new Draft("decision", new JsonObject().put("n", 3))))
+            Throwable refused = j.append("checkout", Fence.NONE, List.of(new Draft("decision", new JsonObject().put("n", 3))))
                     .toCompletionStage().toCompletableFuture().handle((v, e) -> e).get(5, TimeUnit.SECONDS);
             assertTrue(refused != null && refused.getMessage().contains("No space left"), String.valueOf(refused));
             assertFalse(j.writable(), "not ready while the disk refuses writes");
@@ -156,11 +156,11 @@ class FileJournalTest {
             j.replay(SERVICES);
             // the budget counts from this open: the first frame of this run fits, the second is cut after 10 bytes
             JournalContract.append(j, "checkout", new Draft("alert", new JsonObject().put("n", 2)));
-            assertTrue(j.append("checkout", List.of(new Draft("alert", new JsonObject().put("n", 3)),
+            assertTrue(j.append("checkout", Fence.NONE, List.of(new Draft("alert", new JsonObject().put("n", 3)),
                     new Draft("decision", new JsonObject().put("n", 4)))).toCompletionStage().toCompletableFuture()
                     .handle((v, e) -> e != null).get(5, TimeUnit.SECONDS));
             full.free();
-            List<JournalEntry> again = JournalContract.await(j.append("checkout", List.of(
+            List<JournalEntry> again = JournalContract.await(j.append("checkout", Fence.NONE, List.of(
                     new Draft("alert", new JsonObject().put("n", 3)), new Draft("decision", new JsonObject().put("n", 4)))));
             assertEquals(List.of(3L, 4L), JournalContract.seqs(again));
         }
@@ -237,10 +237,10 @@ class FileJournalTest {
     void aGroupOverTheFrameLimitIsRefusedAloneAsNotRetryable(@TempDir Path dir) throws Exception {
         try (FileJournal j = open(dir)) {
             // Queued back to back, so the writer usually takes them in one batch.
-            var before = j.append("checkout", List.of(new Draft("alert", new JsonObject().put("n", 1))));
-            var huge = j.append("checkout", List.of(new Draft("decision",
+            var before = j.append("checkout", Fence.NONE, List.of(new Draft("alert", new JsonObject().put("n", 1))));
+            var huge = j.append("checkout", Fence.NONE, List.of(new Draft("decision",
                     new JsonObject().put("n", 99).put("pad", "x".repeat(Frame.MAX_PAYLOAD)))));
-            var after = j.append("checkout", List.of(new Draft("alert", new JsonObject().put("n", 2))));
+            var after = j.append("checkout", Fence.NONE, List.of(new Draft("alert", new JsonObject().put("n", 2))));
             var failure = assertThrows(java.util.concurrent.ExecutionException.class,
                     () -> huge.toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS));
             assertTrue(failure.getCause() instanceof RecordTooLarge, failure.getCause().toString());

@@ -45,8 +45,8 @@ public abstract class JournalContract {
         try (Journal j = open()) {
             append(j, "checkout", draft("alert", 1));
             // Groups of two services appended concurrently: each one's seqs stay together.
-            Future<List<JournalEntry>> a = j.append("checkout", List.of(draft("alert", 10), draft("decision", 11)));
-            Future<List<JournalEntry>> b = j.append("payments", List.of(draft("alert", 20), draft("decision", 21),
+            Future<List<JournalEntry>> a = j.append("checkout", Fence.NONE, List.of(draft("alert", 10), draft("decision", 11)));
+            Future<List<JournalEntry>> b = j.append("payments", Fence.NONE, List.of(draft("alert", 20), draft("decision", 21),
                     draft("action", 22)));
             List<JournalEntry> ga = await(a);
             List<JournalEntry> gb = await(b);
@@ -121,7 +121,7 @@ public abstract class JournalContract {
     void appendAfterCloseFailsWithJournalUnavailable() throws Exception {
         Journal j = open();
         j.close();
-        Throwable cause = j.append("checkout", List.of(draft("alert", 1))).cause();
+        Throwable cause = j.append("checkout", Fence.NONE, List.of(draft("alert", 1))).cause();
         assertTrue(cause instanceof JournalUnavailable, String.valueOf(cause));
     }
 
@@ -132,7 +132,7 @@ public abstract class JournalContract {
     }
 
     protected static List<JournalEntry> append(Journal j, String service, Draft d) throws Exception {
-        return await(j.append(service, List.of(d)));
+        return await(j.append(service, Fence.NONE, List.of(d)));
     }
 
     protected static <T> T await(Future<T> f) throws Exception {

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
  */
 class PackageLayeringTest {
     private static final String ROOT = "dev.releasepilot";
-    private static final String ALL_BUT_CLI = "rules window telemetry journal act decide ingest api http notify";
+    private static final String ALL_BUT_CLI = "rules window telemetry journal act decide ingest api http notify cluster";
 
     /** Package → the other project packages it may depend on. */
     private static final Map<String, Set<String>> MAY_USE = new LinkedHashMap<>();
@@ -45,6 +45,8 @@ class PackageLayeringTest {
         MAY_USE.put("decide", Set.of("window", "act", "journal", "rules", "telemetry"));
         // notify hears decide's events (it is an EventSink) and tells people; it never decides or acts.
         MAY_USE.put("notify", Set.of("decide", "rules", "telemetry"));
+        // cluster keeps the leases that say which instance decides for a service (decide's Leadership seam).
+        MAY_USE.put("cluster", Set.of("decide", "journal", "telemetry"));
         // ingest turns wire formats into decide's Signals; never api.
         MAY_USE.put("ingest", Set.of("window", "decide", "rules", "journal", "telemetry", "http"));
         // api never bypasses decide: no act, and nothing upstream of it.
@@ -121,6 +123,11 @@ class PackageLayeringTest {
     @Test
     void notifyStage() {
         mayOnlyUse("notify").check(classes);
+    }
+
+    @Test
+    void cluster() {
+        mayOnlyUse("cluster").check(classes);
     }
 
     @Test

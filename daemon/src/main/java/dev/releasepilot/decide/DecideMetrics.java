@@ -54,6 +54,11 @@ final class DecideMetrics {
         }
     }
 
+    /** A holder put an actuation off because its lease would not outlast it (renewals are late). */
+    void leaseTooShort(String service) {
+        registry.counter("release_pilot_lease_actuation_deferred_total", "service", service).increment();
+    }
+
     void decision(String service, DecisionKind kind) {
         registry.counter("release_pilot_decisions_total", "service", service, "kind", kind.label()).increment();
     }

@@ -75,10 +75,17 @@ public sealed interface Event {
      * @param risk     null, or why users may still get errors: a rollback with
      *                 {@code when_stable_unavailable: drain} that drained the canary while no stable
      *                 server could serve
+     * @param completes null, or the journal seq of the rollback decision this action completes after a
+     *                  takeover (the instance that decided it died or lost its lease before acting)
      */
-    record Actuated(Instant at, dev.releasepilot.act.Weights weights, long millis, int attempts, String risk) implements Event {
+    record Actuated(Instant at, dev.releasepilot.act.Weights weights, long millis, int attempts, String risk,
+                    Long completes) implements Event {
+        public Actuated(Instant at, dev.releasepilot.act.Weights weights, long millis, int attempts, String risk) {
+            this(at, weights, millis, attempts, risk, null);
+        }
+
         public Actuated(Instant at, dev.releasepilot.act.Weights weights, long millis, int attempts) {
-            this(at, weights, millis, attempts, null);
+            this(at, weights, millis, attempts, null, null);
         }
 
         public String type() {
@@ -118,6 +125,20 @@ public sealed interface Event {
 
         public String type() {
             return "drift";
+        }
+    }
+
+    /**
+     * This instance took the service's lease over and caught up from the shared journal. Changes no
+     * state: it records the hand-over, and the rollback it found decided but not acted on (if any),
+     * which the next {@code action} record completes.
+     *
+     * @param previousHolder the instance that held the lease before, or null
+     * @param interrupted    the journal seq of a rollback decision without its action, or null
+     */
+    record TakenOver(Instant at, String holder, long epoch, String previousHolder, Long interrupted) implements Event {
+        public String type() {
+            return "takeover";
         }
     }
 

@@ -44,7 +44,14 @@ public final class EventCodec {
             if (a.risk() != null) {
                 o.put("risk", a.risk());
             }
+            if (a.completes() != null) {
+                o.put("completes", a.completes());
+            }
             return o;
+        }
+        if (e instanceof Event.TakenOver t) {
+            return new JsonObject().put("at", t.at().toString()).put("holder", t.holder()).put("epoch", t.epoch())
+                    .put("previous_holder", t.previousHolder()).put("interrupted", t.interrupted());
         }
         if (e instanceof Event.ActuationFailed f) {
             return new JsonObject().put("at", f.at().toString()).put("result", "failed").put("reason", f.reason())
@@ -68,6 +75,19 @@ public final class EventCodec {
         throw new IllegalStateException("unhandled event " + e); // unreachable: Event is sealed
     }
 
+    /**
+     * Records an instance journals of what it received while another instance held the service's lease
+     * ({@link ServiceController}): history for the reader, never state. Replay and catch-up skip them,
+     * so a service's state is built only from what its holders (or, while the shared store was down,
+     * any instance, in the safe direction) recorded, and an alert every instance received counts once.
+     */
+    public static final String RECEIVED = "received";
+
+    /** Whether a journal record of this type rebuilds a service's state (replay, catch-up). */
+    public static boolean formsState(String type) {
+        return !RECEIVED.equals(type);
+    }
+
     /** An event from a journal record; IllegalArgumentException (or a parse error) when it is not one. */
     public static Event fromJournal(String type, JsonObject b) {
         Instant at = Instant.parse(b.getString("at"));
@@ -79,7 +99,9 @@ public final class EventCodec {
                     b.getString("trigger"), b.getString("reason"), evidence(b.getJsonObject("evidence", new JsonObject())),
                     b.getString("trace_id"));
             case "action" -> new Event.Actuated(at, weights(b.getJsonObject("weights", new JsonObject())), b.getLong("millis", 0L),
-                    b.getInteger("attempts", 1), b.getString("risk"));
+                    b.getInteger("attempts", 1), b.getString("risk"), b.getLong("completes"));
+            case "takeover" -> new Event.TakenOver(at, b.getString("holder"), b.getLong("epoch", 0L),
+                    b.getString("previous_holder"), b.getLong("interrupted"));
             case "action_failed" -> new Event.ActuationFailed(at, b.getString("reason"), b.getString("error"),
                     b.getInteger("attempts", 1), b.getInteger("repeats", 1), b.getLong("next_retry_ms", 0L));
             case "drift" -> new Event.DriftFound(at, weights(b.getJsonObject("observed", new JsonObject())), b.getString("detail"),

@@ -175,6 +175,11 @@ final class ExprTriggerRun {
     }
 
     /** When (monotonic wall time) the newest samples arrived: the start of a reaction to them. */
+    /** Whether the condition is in a firing episode now (a watching instance decides it when it takes over). */
+    boolean firing() {
+        return last != null && last.state() == ConditionState.FIRING;
+    }
+
     long lastTouchNanos() {
         return lastTouchNanos;
     }

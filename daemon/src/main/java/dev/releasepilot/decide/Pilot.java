@@ -37,7 +37,7 @@ import java.util.logging.Logger;
  * <p>Built in two steps because the window stage reports touches to this router: create it, build the
  * series store with it as the {@link TouchListener}, then {@link #start} it.
  */
-public final class Pilot implements SignalPort, ControlPort, TouchListener {
+public final class Pilot implements SignalPort, ControlPort, TouchListener, Succession {
     private static final Logger LOG = Logger.getLogger(Pilot.class.getName());
 
     private final Vertx vertx;
@@ -52,6 +52,9 @@ public final class Pilot implements SignalPort, ControlPort, TouchListener {
     private volatile Map<String, ServiceController> services = Map.of();
     private Supplier<Evaluator> evaluators;
     private EvaluationGrid grid;
+    private Leadership leadership = Leadership.SOLE;
+    private String instanceId = "";
+    private long actWithinNanos;
 
     /**
      * @param actuators the actuator chain (adapter, circuit breaker, ...) for a service's backend
@@ -68,6 +71,18 @@ public final class Pilot implements SignalPort, ControlPort, TouchListener {
         this.actuators = actuators;
         this.retryDelayMs = retryDelayMs;
         this.reconcileIntervalMs = reconcileIntervalMs;
+    }
+
+    /**
+     * Several instances share the journal: each service decides and acts only while this instance holds
+     * its lease ({@code leadership}), and starts an actuation only if the lease lasts {@code actWithin}
+     * longer. Call before {@link #start}; without it the instance is the only one.
+     */
+    public Pilot cluster(Leadership leadership, String instanceId, java.time.Duration actWithin) {
+        this.leadership = leadership;
+        this.instanceId = instanceId;
+        this.actWithinNanos = actWithin.toNanos();
+        return this;
     }
 
     /**
@@ -93,6 +108,9 @@ public final class Pilot implements SignalPort, ControlPort, TouchListener {
         // Each service from its newest snapshot on (the journal finds it): start-up stays short as history grows.
         for (JournalEntry e : journal.replay(created.keySet())) {
             ServiceController c = created.get(e.service());
+            if (!EventCodec.formsState(e.type())) {
+                continue; // what an instance received while another held the lease: history, not state
+            }
             try {
                 if (Journal.SNAPSHOT.equals(e.type())) {
                     c.restore(e.body());
@@ -115,7 +133,7 @@ public final class Pilot implements SignalPort, ControlPort, TouchListener {
 
     private ServiceController controller(ServiceRule r) {
         ServiceController c = new ServiceController(r, journal, clock, metrics, tracing, retryDelayMs, reconcileIntervalMs,
-                evaluators.get(), grid, events);
+                evaluators.get(), grid, events, leadership, instanceId, actWithinNanos);
         c.actuator(actuators.apply(r));
         return c;
     }
@@ -244,6 +262,18 @@ public final class Pilot implements SignalPort, ControlPort, TouchListener {
             }
         }
         return Future.all(work).onSuccess(v -> services = Map.copyOf(next)).mapEmpty();
+    }
+
+    @Override
+    public Future<Void> takeOver(String service, dev.releasepilot.journal.Fence fence, String previousHolder) {
+        ServiceController c = services.get(service);
+        return c == null ? Future.succeededFuture() : c.takeOver(fence, previousHolder);
+    }
+
+    @Override
+    public Future<Void> stepDown(String service) {
+        ServiceController c = services.get(service);
+        return c == null ? Future.succeededFuture() : c.stepDown();
     }
 
     public List<String> serviceNames() {

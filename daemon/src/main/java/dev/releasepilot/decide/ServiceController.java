@@ -10,6 +10,7 @@ import dev.releasepilot.act.StableGuard;
 import dev.releasepilot.act.Weights;
 import dev.releasepilot.journal.Draft;
 import dev.releasepilot.journal.Fence;
+import dev.releasepilot.journal.FencedOut;
 import dev.releasepilot.journal.Journal;
 import dev.releasepilot.journal.JournalEntry;
 import dev.releasepilot.journal.RecordTooLarge;
@@ -27,8 +28,10 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -41,6 +44,13 @@ import java.util.logging.Logger;
  * <p>Order for a rollback: events applied in memory → journaled (fsync) → actuator applies and reads
  * back → the action's outcome journaled. A failed journal write never stops a rollback: the LB is what
  * protects users, the record follows from a backlog as soon as the disk takes it.
+ *
+ * <p>With several instances sharing a journal, only the holder of the service's lease decides and acts
+ * ({@link Leadership}): every write of its decisions and actions carries its lease's {@link Fence}, and
+ * before each actuation it re-checks that the lease lasts at least {@code actWithinNanos} longer. The
+ * others stay warm: they evaluate, remember firing alerts and expr triggers, and journal what they
+ * received (as {@link EventCodec#RECEIVED} records, which never form state). A new holder catches up from
+ * the shared journal, then acts on what is pending ({@link #takeOver}).
  */
 final class ServiceController extends VerticleBase {
     private static final Logger LOG = Logger.getLogger(ServiceController.class.getName());
@@ -56,14 +66,14 @@ final class ServiceController extends VerticleBase {
     /** And at this interval if anything was journaled since, so a quiet service's replay stays short too. */
     static final long SNAPSHOT_INTERVAL_MS = 60_000;
 
-    private final ServiceMachine machine;
+    private ServiceMachine machine; // replaced whole when a takeover catches up from the shared journal
     private volatile ServiceRule ruleSnapshot;
     private final Journal journal;
     private final Clock clock;
     private final DecideMetrics metrics;
     private final EventSink events;
     /** Groups of records the journal refused, in order; each group is appended whole (alert + decision). */
-    private final ArrayDeque<List<Event>> backlog = new ArrayDeque<>();
+    private final ArrayDeque<Pending> backlog = new ArrayDeque<>();
     private int appendsInFlight;
     private int sinceSnapshot;
     private Actuator actuator;
@@ -95,10 +105,43 @@ final class ServiceController extends VerticleBase {
     // The trace of the rollback in flight: ended when the LB confirms it (or a resume ends the episode).
     private Tracing.Trace rollbackTrace = Tracing.Trace.NONE;
     private long actuationStartEpochNanos;
+    // Leases (several instances, one shared journal). Leadership.SOLE when there is one instance.
+    private final Leadership leadership;
+    private final String instanceId;
+    private final long actWithinNanos;
+    private long caughtUpEpoch;        // the lease epoch this service caught up at; 0: not holding
+    private Fence actFence = Fence.NONE; // the fence the actuation in flight started under
+    private Long interrupted;          // seq of a rollback decision a takeover found without its action
+    private Instant releaseSeen;       // the release the expr triggers were last reset for
+    // While not the holder: firing alerts and expr firings received, decided on a takeover.
+    private final Map<String, WarmAlert> warm = new LinkedHashMap<>();
+    private final BoundedSet warmSeen = new BoundedSet(ServiceMachine.MAX_SEEN);
+    private final Map<String, ExprTriggerRun.Fired> warmExprs = new LinkedHashMap<>();
+
+    /** A group of records waiting for the journal, with the fence it was decided under. */
+    private record Pending(List<Event> events, Fence fence) {
+    }
+
+    private record WarmAlert(AlertSignal signal, AlertTrigger trigger) {
+    }
+
+    /** What this instance may do for the service now. */
+    private enum Role {
+        /** Decide and act (the holder, caught up; or the only instance). */
+        ACT,
+        /** The shared store is unreachable: decide and act in the safe direction only, unfenced. */
+        SAFE_ONLY,
+        /** Another instance holds the lease (or this one is still catching up): stay warm, do not decide. */
+        WATCH
+    }
 
     ServiceController(ServiceRule rule, Journal journal, Clock clock, DecideMetrics metrics, Tracing tracing,
                       long baseRetryDelayMs, long reconcileIntervalMs, dev.releasepilot.window.Evaluator evaluator,
-                      dev.releasepilot.window.EvaluationGrid grid, EventSink events) {
+                      dev.releasepilot.window.EvaluationGrid grid, EventSink events, Leadership leadership,
+                      String instanceId, long actWithinNanos) {
+        this.leadership = leadership;
+        this.instanceId = instanceId;
+        this.actWithinNanos = actWithinNanos;
         this.events = events;
         this.tracing = tracing;
         this.reconcileIntervalMs = reconcileIntervalMs;
@@ -149,6 +192,7 @@ final class ServiceController extends VerticleBase {
     /** A release starts every expr trigger afresh at the watermark it carries (the machine resets the others). */
     private void startRelease(Event e) {
         if (e instanceof Event.ReleaseStarted r) {
+            releaseSeen = r.at();
             exprs.runs().forEach((name, run) -> {
                 java.time.Instant w = r.watermarks().get(name);
                 run.startRelease(w == null ? Long.MIN_VALUE : w.toEpochMilli());
@@ -197,6 +241,9 @@ final class ServiceController extends VerticleBase {
 
     Future<Void> alert(AlertSignal a, AlertTrigger trigger) {
         return onContext(() -> {
+            if (role() == Role.WATCH) {
+                return watch(a, trigger);
+            }
             List<Event> events = machine.onAlert(a, trigger, clock.instant());
             if (events.isEmpty()) {
                 metrics.duplicates.increment();
@@ -206,12 +253,37 @@ final class ServiceController extends VerticleBase {
     }
 
     Future<Void> probe(ProbeSignal p, dev.releasepilot.rules.ProbeTrigger trigger) {
-        return onContext(() -> handle(machine.onProbe(p, trigger, clock.instant()), p.receivedNanos()));
+        return onContext(() -> role() == Role.WATCH ? Future.<Void>succeededFuture() // the holder probes too
+                : handle(machine.onProbe(p, trigger, clock.instant()), p.receivedNanos()));
     }
 
     Future<JsonObject> command(OperatorCommand c) {
-        return onContext(() -> handle(machine.onCommand(c, clock.instant()).stream().map(this::withWatermarks).toList(),
-                System.nanoTime()).map(v -> view()));
+        return onContext(() -> commandAllowed(c) ? handle(machine.onCommand(c, clock.instant()).stream().map(this::withWatermarks).toList(),
+                System.nanoTime()).map(v -> view()) : Future.succeededFuture(view()));
+    }
+
+    /**
+     * Operators' commands go to the holder. While the shared store is down, a rollback or a pause (the
+     * safe direction) is taken by any instance; a resume or a release (the unsafe direction: the canary
+     * gets traffic again) waits until a lease is held.
+     */
+    private boolean commandAllowed(OperatorCommand c) {
+        Role r = role();
+        if (r == Role.ACT) {
+            return true;
+        }
+        Standing s = leadership.standing(name());
+        if (r == Role.SAFE_ONLY) {
+            if (c instanceof OperatorCommand.Rollback || c instanceof OperatorCommand.Pause) {
+                return true;
+            }
+            throw new CommandRefused("service " + name() + ": no lease can be held (" + ((Standing.Disconnected) s).why()
+                    + "); only a rollback or a pause is taken now, a resume or a release waits until the journal's database is back");
+        }
+        String holder = s instanceof Standing.Follower f && !f.holder().isEmpty() ? f.holder() : null;
+        throw new CommandRefused("service " + name() + " is decided by " + (holder == null
+                ? "the instance that takes its lease next (none holds it this moment)" : "instance " + holder)
+                + ", not by this instance (" + instanceId + "); send the command there (GET /api/v1/cluster lists the instances)");
     }
 
     Future<JsonObject> status() {
@@ -219,6 +291,10 @@ final class ServiceController extends VerticleBase {
     }
 
     private void conditionFired(ExprTriggerRun run, ExprTriggerRun.Fired fired) {
+        if (role() == Role.WATCH) {
+            warmExprs.put(run.trigger.name(), fired); // decided if it still fires when this instance takes over
+            return;
+        }
         handle(machine.onConditionFired(run.trigger, run.evidence(fired), clock.instant()), run.lastTouchNanos());
     }
 
@@ -252,6 +328,10 @@ final class ServiceController extends VerticleBase {
     }
 
     private Future<Void> handle(List<Event> decided, long startNanos) {
+        return handle(decided, startNanos, currentFence());
+    }
+
+    private Future<Void> handle(List<Event> decided, long startNanos, Fence fence) {
         List<Event> events = decided;
         List<Tracing.Trace> traces = List.of();
         if (tracing.enabled()) {
@@ -299,7 +379,7 @@ final class ServiceController extends VerticleBase {
             }
         }
         published = machine.state();
-        Future<Void> durable = persist(events);
+        Future<Void> durable = persist(events, fence);
         if (!traces.isEmpty()) {
             long decidedAt = epochNanos(System.nanoTime());
             List<Tracing.Trace> done = traces;
@@ -324,7 +404,7 @@ final class ServiceController extends VerticleBase {
      * Journals the durable events of one input as one group: an alert and the decision it caused are
      * on disk together or not at all, so a crash between them cannot make a re-sent alert a "duplicate".
      */
-    private Future<Void> persist(List<Event> all) {
+    private Future<Void> persist(List<Event> all, Fence fence) {
         List<Event> events = all.stream().filter(Event::durable).toList();
         for (Event e : events) {
             if (!(e instanceof Event.AlertSeen)) { // alerts came from outside; announce what we decided and did
@@ -333,7 +413,7 @@ final class ServiceController extends VerticleBase {
         }
         if (!backlog.isEmpty()) {
             if (!events.isEmpty()) {
-                backlog.add(events); // keep journal order: nothing overtakes records still waiting
+                backlog.add(new Pending(events, fence)); // keep journal order: nothing overtakes records still waiting
             }
             scheduleFlush();
             return Future.failedFuture("journal unavailable: " + backlog.size() + " record groups waiting for disk");
@@ -341,16 +421,20 @@ final class ServiceController extends VerticleBase {
         if (events.isEmpty()) {
             return Future.succeededFuture();
         }
-        return appendGroup(events).transform(ar -> {
+        return appendGroup(events, fence).transform(ar -> {
             if (ar.succeeded()) {
                 return Future.succeededFuture();
+            }
+            if (ar.cause() instanceof FencedOut) {
+                fencedOut(fence);
+                return Future.failedFuture(ar.cause());
             }
             if (ar.cause() instanceof RecordTooLarge) {
                 // Never fits: keeping it for retry would hold every later record back behind it.
                 LOG.severe("service " + name() + ": " + ar.cause().getMessage() + "; that record group is not kept");
                 return Future.failedFuture(ar.cause());
             }
-            backlog.add(events);
+            backlog.add(new Pending(events, fence));
             LOG.log(Level.WARNING, "service " + name() + ": journal write failed, " + backlog.size()
                     + " record groups kept for retry", ar.cause());
             scheduleFlush();
@@ -358,10 +442,10 @@ final class ServiceController extends VerticleBase {
         });
     }
 
-    private Future<List<JournalEntry>> appendGroup(List<Event> events) {
+    private Future<List<JournalEntry>> appendGroup(List<Event> events, Fence fence) {
         List<Draft> group = events.stream().map(e -> new Draft(e.type(), EventCodec.toJson(e))).toList();
         appendsInFlight++;
-        return journal.append(name(), Fence.NONE, group).onComplete(ar -> {
+        return journal.append(name(), fence, group).onComplete(ar -> {
             appendsInFlight--;
             if (ar.succeeded()) {
                 sinceSnapshot += group.size();
@@ -375,17 +459,22 @@ final class ServiceController extends VerticleBase {
      * flight and nothing in the backlog (else replay would apply those records twice).
      */
     private Future<?> snapshot(boolean anyCount) {
-        if (sinceSnapshot == 0 || appendsInFlight > 0 || !backlog.isEmpty()
+        // Only the holder's (or the sole instance's) state is the journal's: nobody else writes snapshots.
+        if (role() != Role.ACT || sinceSnapshot == 0 || appendsInFlight > 0 || !backlog.isEmpty()
                 || (!anyCount && sinceSnapshot < SNAPSHOT_EVERY_RECORDS)) {
             return Future.succeededFuture();
         }
         int covered = sinceSnapshot;
         sinceSnapshot = 0;
         appendsInFlight++;
-        return journal.append(name(), Fence.NONE, List.of(new Draft(Journal.SNAPSHOT, machine.snapshot()))).onComplete(ar -> {
+        Fence fence = currentFence();
+        return journal.append(name(), fence, List.of(new Draft(Journal.SNAPSHOT, machine.snapshot()))).onComplete(ar -> {
             appendsInFlight--;
             if (ar.failed()) {
                 sinceSnapshot += covered;
+                if (ar.cause() instanceof FencedOut) {
+                    fencedOut(fence);
+                }
             }
         });
     }
@@ -406,11 +495,19 @@ final class ServiceController extends VerticleBase {
     }
 
     private void flushBacklog() {
-        List<Event> group = backlog.peek();
+        Pending group = backlog.peek();
         if (group == null) {
             return;
         }
-        appendGroup(group).onComplete(ar -> {
+        appendGroup(group.events(), group.fence()).onComplete(ar -> {
+            if (ar.failed() && ar.cause() instanceof FencedOut) {
+                // Decided under a lease that is gone: the new holder caught up without these, and decides
+                // again from what it received. Records decided unfenced (during an outage) still follow.
+                backlog.removeIf(g -> g.fence().equals(group.fence()));
+                fencedOut(group.fence());
+                flushBacklog();
+                return;
+            }
             if (ar.succeeded() || ar.cause() instanceof RecordTooLarge) {
                 if (ar.failed()) {
                     LOG.severe("service " + name() + ": " + ar.cause().getMessage() + "; that record group is not kept");
@@ -426,6 +523,21 @@ final class ServiceController extends VerticleBase {
     private void actuate(long startNanos) {
         if (actuating || !machine.state().rollbackPending()) {
             return;
+        }
+        Standing standing = leadership.standing(name());
+        if (standing instanceof Standing.Holder h && h.fence().epoch() == caughtUpEpoch) {
+            if (!h.validFor(System.nanoTime(), actWithinNanos)) {
+                // Renewals are late: acting now could outlast the lease. Look again shortly; if the lease
+                // lapses, the store is down (act unfenced, the safe direction) or another holder acts.
+                metrics.leaseTooShort(name());
+                vertx.setTimer(100, t -> actuate(startNanos));
+                return;
+            }
+            actFence = h.fence();
+        } else if (standing instanceof Standing.Sole || standing instanceof Standing.Disconnected) {
+            actFence = Fence.NONE; // a rollback is the safe direction: with the store down, any instance applies it
+        } else {
+            return; // not the caught-up holder: the holder acts
         }
         if (pendingSince == 0) {
             pendingSince = startNanos;
@@ -484,7 +596,9 @@ final class ServiceController extends VerticleBase {
             String r = risk;
             LOG.warning(() -> "service " + name() + ": " + r);
         }
-        handle(List.of(new Event.Actuated(clock.instant(), weights, tookNanos / 1_000_000, took, risk)), 0);
+        Long completes = interrupted;
+        interrupted = null;
+        handle(List.of(new Event.Actuated(clock.instant(), weights, tookNanos / 1_000_000, took, risk, completes)), 0, actFence);
     }
 
     private void failed(Throwable c) {
@@ -497,7 +611,7 @@ final class ServiceController extends VerticleBase {
         LOG.warning(() -> "service " + name() + ": rollback not applied (" + step.failures() + " steps, "
                 + attempts + " tries in the last): " + c.getMessage() + "; retrying in " + step.nextRetry().toMillis() + " ms");
         handle(List.of(new Event.ActuationFailed(clock.instant(), reason, step.error(), attempts, step.repeats(),
-                step.nextRetry().toMillis())), 0);
+                step.nextRetry().toMillis())), 0, actFence);
     }
 
     /** No stable server can serve: hold the canary, say so once per episode, and keep checking. */
@@ -511,7 +625,7 @@ final class ServiceController extends VerticleBase {
         Event.Decided blocked = machine.rollbackBlocked(f.getMessage(), evidence, clock.instant());
         if (blocked != null) {
             LOG.warning(() -> "service " + name() + ": rollback blocked: " + f.getMessage());
-            handle(List.of(blocked), 0);
+            handle(List.of(blocked), 0, actFence);
         }
         retries.recheck(() -> actuate(0));
     }
@@ -534,6 +648,9 @@ final class ServiceController extends VerticleBase {
             }
             lastWeights = ar.result();
             lastReadError = null;
+            if (role() == Role.WATCH) {
+                return; // the holder judges drift; another instance's view of the state may be behind
+            }
             Event.DriftFound drift = actuating ? null : machine.checkDrift(ar.result(), clock.instant());
             if (drift == null) {
                 if (!machine.state().rollbackPending() && ++cleanReads >= DRIFT_QUIET_READS) {
@@ -582,6 +699,195 @@ final class ServiceController extends VerticleBase {
         }
     }
 
+    private Role role() {
+        Standing s = leadership.standing(name());
+        if (s instanceof Standing.Sole) {
+            return Role.ACT;
+        }
+        if (s instanceof Standing.Holder h) {
+            return h.fence().epoch() == caughtUpEpoch ? Role.ACT : Role.WATCH; // not caught up yet: watch
+        }
+        return s instanceof Standing.Disconnected ? Role.SAFE_ONLY : Role.WATCH;
+    }
+
+    /** The fence this instance's records of the service carry now: the lease it caught up at, or none. */
+    private Fence currentFence() {
+        return leadership.standing(name()) instanceof Standing.Holder h && h.fence().epoch() == caughtUpEpoch
+                ? h.fence() : Fence.NONE;
+    }
+
+    /** The journal refused {@code fence}: another instance holds the service now. Stop acting at once. */
+    private void fencedOut(Fence fence) {
+        if (!fence.fenced()) {
+            return;
+        }
+        LOG.warning(() -> "service " + name() + ": the journal refused a write at lease epoch " + fence.epoch()
+                + "; this instance no longer decides or acts for it");
+        leadership.fencedOut(name(), fence.epoch());
+        if (caughtUpEpoch == fence.epoch()) {
+            caughtUpEpoch = 0;
+            retries.cancelTimer();
+        }
+    }
+
+    /**
+     * Not the holder: remember a firing alert (decided if it still fires when this instance takes over)
+     * and journal that it arrived here, unfenced and with this instance's id, as history that never
+     * forms state. Answers once it is durable, as for the holder, so Alertmanager re-sends otherwise.
+     */
+    private Future<Void> watch(AlertSignal a, AlertTrigger trigger) {
+        boolean known;
+        if (a.firing()) {
+            known = warmSeen.contains(a.episode());
+            warmSeen.add(a.episode());
+            warm.put(a.fingerprint(), new WarmAlert(a, trigger));
+            if (warm.size() > ServiceMachine.MAX_FIRING) {
+                warm.remove(warm.keySet().iterator().next());
+            }
+        } else {
+            known = warm.remove(a.fingerprint()) == null;
+        }
+        if (known) {
+            metrics.duplicates.increment();
+            return Future.succeededFuture();
+        }
+        Event.AlertSeen seen = new Event.AlertSeen(clock.instant(), a.fingerprint(), a.startsAt(), a.firing(), false,
+                trigger.name(), a.labels());
+        JsonObject body = EventCodec.toJson(seen).put("instance", instanceId);
+        return journal.append(name(), Fence.NONE, List.of(new Draft(EventCodec.RECEIVED, body))).mapEmpty();
+    }
+
+    /**
+     * This instance took the service's lease at {@code fence}: catch up from the shared journal (read off
+     * the event loop), rebuild the machine from it, journal the takeover, then act on what is pending: a
+     * rollback decided but not acted on is completed (its action record names the decision), and the
+     * alerts and expr triggers that fired while this instance watched are decided (episodes the previous
+     * holder already decided are known to the caught-up machine and decide nothing).
+     */
+    Future<Void> takeOver(Fence fence, String previousHolder) {
+        return onContext(() -> {
+            caughtUpEpoch = 0;
+            return vertx.executeBlocking(() -> journal.replay(Set.of(name()))).compose(entries -> {
+                if (!(leadership.standing(name()) instanceof Standing.Holder h) || h.fence().epoch() != fence.epoch()) {
+                    return Future.succeededFuture(); // lost again while reading
+                }
+                Long pendingSeq = catchUp(entries);
+                caughtUpEpoch = fence.epoch();
+                boolean pending = machine.state().rollbackPending();
+                interrupted = pending ? pendingSeq : null;
+                LOG.info(() -> "service " + name() + ": took over at epoch " + fence.epoch() + (previousHolder == null ? ""
+                        : " from " + previousHolder) + ", caught up on " + entries.size() + " records, state "
+                        + machine.state() + (pending ? "; completing the rollback it left" : ""));
+                Future<Void> recorded = handle(List.of(new Event.TakenOver(clock.instant(), instanceId, fence.epoch(),
+                        previousHolder, interrupted)), 0, fence);
+                if (pending) {
+                    actuate(System.nanoTime());
+                }
+                decideWarm();
+                return recorded.recover(e -> Future.succeededFuture());
+            });
+        });
+    }
+
+    /** Rebuilds the machine from the journal's records of this service; the seq of a rollback not acted on. */
+    private Long catchUp(List<JournalEntry> entries) {
+        ServiceMachine fresh = new ServiceMachine(machine.rule());
+        Long pendingSeq = null;
+        int records = 0;
+        for (JournalEntry e : entries) {
+            if (!EventCodec.formsState(e.type())) {
+                continue;
+            }
+            try {
+                if (Journal.SNAPSHOT.equals(e.type())) {
+                    fresh.restore(e.body());
+                    pendingSeq = null;
+                    records = 0;
+                    continue;
+                }
+                Event ev = EventCodec.fromJournal(e.type(), e.body());
+                fresh.apply(ev);
+                records++;
+                if ((ev instanceof Event.Decided d && d.kind() == DecisionKind.ROLLBACK)
+                        || (ev instanceof Event.DriftFound df && df.direction() == DriftDirection.LB_LOST_ROLLBACK)) {
+                    pendingSeq = e.seq();
+                } else if (ev instanceof Event.Actuated) {
+                    pendingSeq = null;
+                }
+            } catch (RuntimeException ex) {
+                LOG.warning("service " + name() + ": journal record " + e.seq() + " not understood, skipped: " + ex.getMessage());
+            }
+        }
+        machine = fresh;
+        Event.ReleaseStarted r = fresh.release();
+        if (r != null && !r.at().equals(releaseSeen)) {
+            startRelease(r); // a release the previous holder took: the expr triggers start afresh for it too
+        }
+        published = machine.state();
+        sinceSnapshot = records;
+        backlog.clear(); // groups decided before this takeover were decided by a machine now replaced
+        return pendingSeq;
+    }
+
+    /** After catching up: decide what fired while this instance only watched. */
+    private void decideWarm() {
+        Instant now = clock.instant();
+        List<WarmAlert> alerts = List.copyOf(warm.values());
+        warm.clear();
+        warmSeen.clear();
+        for (WarmAlert w : alerts) {
+            handle(machine.onAlert(w.signal(), w.trigger(), now), System.nanoTime());
+        }
+        Map<String, ExprTriggerRun.Fired> fired = new LinkedHashMap<>(warmExprs);
+        warmExprs.clear();
+        fired.forEach((trigger, f) -> {
+            ExprTriggerRun run = exprs.runs().get(trigger);
+            if (run != null && run.firing()) {
+                handle(machine.onConditionFired(run.trigger, run.evidence(f), now), run.lastTouchNanos());
+            }
+        });
+    }
+
+    /**
+     * Stop deciding and acting (the lease is handed over or lost). Completes once no actuation is in
+     * flight, so a released lease never has an actuation of this instance still under way.
+     */
+    Future<Void> stepDown() {
+        return onContext(() -> {
+            caughtUpEpoch = 0;
+            if (retries != null) {
+                retries.cancelTimer();
+            }
+            Promise<Void> idle = Promise.promise();
+            whenIdle(idle);
+            return idle.future();
+        });
+    }
+
+    private void whenIdle(Promise<Void> idle) {
+        if (!actuating) {
+            idle.complete();
+        } else {
+            vertx.setTimer(20, t -> whenIdle(idle));
+        }
+    }
+
+    private JsonObject lease() {
+        Standing s = leadership.standing(name());
+        if (s instanceof Standing.Sole) {
+            return null;
+        }
+        JsonObject o = new JsonObject().put("instance", instanceId).put("role", role().name().toLowerCase(java.util.Locale.ROOT));
+        if (s instanceof Standing.Holder h) {
+            o.put("holder", instanceId).put("epoch", h.fence().epoch()).put("caught_up", h.fence().epoch() == caughtUpEpoch);
+        } else if (s instanceof Standing.Follower f) {
+            o.put("holder", f.holder().isEmpty() ? null : f.holder());
+        } else if (s instanceof Standing.Disconnected d) {
+            o.put("error", d.why());
+        }
+        return o;
+    }
+
     private JsonObject view() {
         JsonObject v = machine.view();
         v.put("weights", lastWeights == null ? null : lastWeights.toJson());
@@ -595,6 +901,7 @@ final class ServiceController extends VerticleBase {
         v.put("retry", retries != null && retries.failures() > 0 ? new JsonObject()
                 .put("failed_steps", retries.failures()) : null);
         v.put("journal_backlog", backlog.size());
+        v.put("lease", lease());
         JsonObject triggers = new JsonObject();
         exprs.runs().forEach((n, r) -> triggers.put(n, r.view()));
         v.put("expr_triggers", triggers);

@@ -259,6 +259,8 @@ public final class ServiceMachine {
             if (d.direction() == DriftDirection.LB_LOST_ROLLBACK && state == ServiceState.ROLLED_BACK) {
                 state = ServiceState.ROLLING_BACK;
             }
+        } else if (e instanceof Event.TakenOver) {
+            // a record of the hand-over only: the state it found is already built
         } else if (e instanceof Event.ActuationFailed f) {
             lastFailure = f;
         } else if (e instanceof Event.ReleaseStarted r) {

@@ -18,6 +18,10 @@ import dev.releasepilot.ingest.haproxy.HaproxyStatsPoller;
 import dev.releasepilot.ingest.probe.HealthProber;
 import dev.releasepilot.ingest.remotewrite.RemoteWriteReceiver;
 import dev.releasepilot.journal.FileJournal;
+import dev.releasepilot.journal.Journal;
+import dev.releasepilot.journal.pg.PgJournal;
+import dev.releasepilot.journal.pg.PgStartFailure;
+import dev.releasepilot.journal.pg.PgUrl;
 import dev.releasepilot.notify.Notifier;
 import dev.releasepilot.rules.LoadResult;
 import dev.releasepilot.rules.Problem;
@@ -58,7 +62,7 @@ public final class Daemon implements AutoCloseable {
 
     private final DaemonConfig config;
     private final Vertx vertx;
-    private final FileJournal journal;
+    private final Journal journal;
     private final Telemetry telemetry;
     private final Pilot pilot;
     private final SeriesStore store;
@@ -71,7 +75,7 @@ public final class Daemon implements AutoCloseable {
     private String proberDeployment; // touched only by start and reload, which are serialised below
     private Future<Void> reloading = Future.succeededFuture();
 
-    private Daemon(DaemonConfig config, Vertx vertx, FileJournal journal, Telemetry telemetry, Pilot pilot,
+    private Daemon(DaemonConfig config, Vertx vertx, Journal journal, Telemetry telemetry, Pilot pilot,
                    SeriesStore store, HttpServer server, HaproxyStatsPoller stats, NatsLink nats, Notifier notifier,
                    AtomicReference<RuleSet> rules, Tracing tracing) {
         this.tracing = tracing;
@@ -108,11 +112,25 @@ public final class Daemon implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new StartupFailure(e.getMessage());
         }
-        FileJournal journal;
-        try {
-            journal = FileJournal.open(config.dataDir(), config.clock(), telemetry.registry(), journalOptions);
-        } catch (IOException e) {
-            throw new StartupFailure("cannot open the journal in " + config.dataDir() + ": " + e.getMessage());
+        Journal journal;
+        String journalAt;
+        if (config.journalUrl() != null) {
+            try {
+                var connect = PgUrl.parse(config.journalUrl(), config.journalPassword());
+                journalAt = PgUrl.describe(connect) + " as " + config.instanceId();
+                // Appends wait in the data dir while PostgreSQL is unreachable.
+                journal = PgJournal.open(connect, PgJournal.Options.of(config.instanceId(),
+                        config.dataDir().resolve("pg-spool")), config.clock(), telemetry.registry());
+            } catch (PgStartFailure e) {
+                throw new StartupFailure(e.getMessage());
+            }
+        } else {
+            try {
+                journal = FileJournal.open(config.dataDir(), config.clock(), telemetry.registry(), journalOptions);
+                journalAt = config.dataDir().toString();
+            } catch (IOException e) {
+                throw new StartupFailure("cannot open the journal in " + config.dataDir() + ": " + e.getMessage());
+            }
         }
         Vertx vertx = Vertx.vertx();
         NatsLink nats;
@@ -173,7 +191,7 @@ public final class Daemon implements AutoCloseable {
             d.startProbes(rules.rules()).await(30, TimeUnit.SECONDS);
             holder.daemon = d;
             LOG.info("release-pilot " + VERSION + " listening on " + config.host() + ":" + server.actualPort()
-                    + ", " + rules.rules().services().size() + " services, journal in " + journal.dataDir()
+                    + ", " + rules.rules().services().size() + " services, journal " + journalAt
                     + " (" + journal.recovery().records() + " records replayed)");
             return d;
         } catch (Exception e) {
@@ -189,7 +207,7 @@ public final class Daemon implements AutoCloseable {
         volatile Daemon daemon;
     }
 
-    private static Router router(Vertx vertx, DaemonConfig config, FileJournal journal, Telemetry telemetry,
+    private static Router router(Vertx vertx, DaemonConfig config, Journal journal, Telemetry telemetry,
                                  Pilot pilot, SampleSink samples, HaproxyStatsPoller stats, LiveFeed live, Holder holder) {
         Router router = Router.router(vertx);
         HttpGuards guards = config.guards();
@@ -220,7 +238,8 @@ public final class Daemon implements AutoCloseable {
             }
             if (!journal.writable()) {
                 // Accepting alerts now would answer 503 to each: say so before a load balancer sends them.
-                ctx.response().setStatusCode(503).end("Not ready: the journal cannot write (disk full or failing).\n");
+                ctx.response().setStatusCode(503).end("Not ready: the journal cannot write (disk full or failing, or"
+                        + " the journal database unreachable and the outage spool full).\n");
                 return;
             }
             pilot.statuses().onComplete(ar -> {

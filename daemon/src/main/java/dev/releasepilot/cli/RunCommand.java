@@ -4,6 +4,8 @@ import dev.releasepilot.app.Daemon;
 import dev.releasepilot.app.DaemonConfig;
 import dev.releasepilot.app.HttpGuards;
 import dev.releasepilot.app.StartupFailure;
+import dev.releasepilot.journal.pg.PgStartFailure;
+import dev.releasepilot.journal.pg.PgUrl;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -19,6 +21,15 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--data-dir", defaultValue = "data", description = "Journal directory (default: ${DEFAULT-VALUE}).")
     Path dataDir;
+
+    @Option(names = "--journal-url", description = "Journal to PostgreSQL, shared by several daemons: postgresql://USER@HOST:PORT/DB; the schema is created and migrated at start (default: the file journal in --data-dir, which then holds only the outage spool).")
+    String journalUrl;
+
+    @Option(names = "--journal-password-file", description = "File holding the password for --journal-url (default: $PGPASSWORD, or none).")
+    Path journalPasswordFile;
+
+    @Option(names = "--instance-id", description = "This daemon's name among those sharing a journal, stored with every record it writes (default: host name and pid).")
+    String instanceId;
 
     @Option(names = "--listen", defaultValue = "127.0.0.1:9095", description = "HOST:PORT to serve on (default: ${DEFAULT-VALUE}).")
     String listen;
@@ -97,6 +108,32 @@ final class RunCommand implements Callable<Integer> {
             System.err.println(e.getMessage());
             return 2;
         }
+        String journalPassword;
+        try {
+            journalPassword = TokenFile.read("--journal-password-file", journalPasswordFile, System.err::println);
+        } catch (IOException e) {
+            System.err.println("cannot read --journal-password-file: " + e.getMessage());
+            return 2;
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            return 2;
+        }
+        if (journalUrl == null && journalPasswordFile != null) {
+            System.err.println("--journal-password-file needs --journal-url");
+            return 2;
+        }
+        if (journalUrl != null) {
+            try {
+                PgUrl.parse(journalUrl, journalPassword); // a usage error: exit 2, not 1
+            } catch (PgStartFailure e) {
+                System.err.println(e.getMessage());
+                return 2;
+            }
+        }
+        if (instanceId != null && (instanceId.isBlank() || instanceId.length() > 200)) {
+            System.err.println("--instance-id must be 1 to 200 characters");
+            return 2;
+        }
         if (metricsNeedToken && readToken == null) {
             System.err.println("--metrics-need-token needs --read-token-file");
             return 2;
@@ -126,7 +163,8 @@ final class RunCommand implements Callable<Integer> {
                     .withNats(natsUrl, natsSubjects)
                     .withMaxSampleFuture(future)
                     .withGuards(guards)
-                    .withOtlpEndpoint(otlpEndpoint);
+                    .withOtlpEndpoint(otlpEndpoint)
+                    .withJournal(journalUrl, journalPassword, instanceId);
         } catch (IllegalArgumentException e) {
             System.err.println("NATS: " + e.getMessage());
             return 2;

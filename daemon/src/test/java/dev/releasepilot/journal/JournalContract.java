@@ -6,9 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,6 +23,15 @@ import org.junit.jupiter.api.Test;
 public abstract class JournalContract {
     /** Opens the store under test on the same storage each time (a reopen sees what was appended). */
     protected abstract Journal open() throws Exception;
+
+    /**
+     * A second writer on the same storage, where the store allows one (PostgreSQL: another process's
+     * journal object); null where it takes one writer object only (the file store locks its dir), in
+     * which case concurrent writers share the one {@link #open()} returns.
+     */
+    protected Journal openAnotherWriter() throws Exception {
+        return null;
+    }
 
     @Test
     void appendsGetSeqsInOrderAndSurviveReopen() throws Exception {
@@ -123,6 +136,73 @@ public abstract class JournalContract {
         j.close();
         Throwable cause = j.append("checkout", Fence.NONE, List.of(draft("alert", 1))).cause();
         assertTrue(cause instanceof JournalUnavailable, String.valueOf(cause));
+    }
+
+    @Test
+    void concurrentWritersCommitInSeqOrderWithGroupsWhole() throws Exception {
+        try (Journal a = open(); Journal other = openAnotherWriter()) {
+            List<Journal> writers = other == null ? List.of(a) : List.of(a, other);
+            int threads = 4;
+            int groupsEach = 30;
+            ExecutorService pool = Executors.newFixedThreadPool(threads + 1);
+            try {
+                List<java.util.concurrent.Future<List<List<JournalEntry>>>> written = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    Journal w = writers.get(t % writers.size());
+                    int thread = t;
+                    written.add(pool.submit(() -> {
+                        List<List<JournalEntry>> groups = new ArrayList<>();
+                        for (int i = 0; i < groupsEach; i++) {
+                            List<Draft> g = new ArrayList<>();
+                            for (int k = 0; k <= i % 3; k++) {
+                                g.add(draft("alert", thread * 10_000 + i * 10 + k));
+                            }
+                            groups.add(await(w.append("svc-" + thread, Fence.NONE, g)));
+                        }
+                        return groups;
+                    }));
+                }
+                // A reader while they write: a record it has not seen before is always newer than all it saw.
+                AtomicBoolean writing = new AtomicBoolean(true);
+                java.util.concurrent.Future<Integer> reads = pool.submit(() -> {
+                    Set<Long> seen = new HashSet<>();
+                    long max = 0;
+                    int fetches = 0;
+                    while (writing.get()) {
+                        List<JournalEntry> now = a.page(null, Long.MAX_VALUE, 1_000).records();
+                        long newMax = max;
+                        for (JournalEntry e : now) {
+                            if (seen.add(e.seq())) {
+                                assertTrue(e.seq() > max, "seq " + e.seq() + " appeared after " + max + " was seen");
+                            }
+                            newMax = Math.max(newMax, e.seq());
+                        }
+                        max = newMax;
+                        fetches++;
+                    }
+                    return fetches;
+                });
+                Set<Integer> appended = new HashSet<>();
+                for (var f : written) {
+                    for (List<JournalEntry> g : f.get(60, TimeUnit.SECONDS)) {
+                        for (int k = 1; k < g.size(); k++) {
+                            assertEquals(g.get(0).seq() + k, g.get(k).seq(), "a group's seqs are consecutive");
+                        }
+                        appended.addAll(ns(g));
+                    }
+                }
+                writing.set(false);
+                assertTrue(reads.get(60, TimeUnit.SECONDS) > 0);
+                List<JournalEntry> all = a.page(null, Long.MAX_VALUE, 1_000).records();
+                assertEquals(appended.size(), all.size(), "every record once");
+                assertEquals(appended, new HashSet<>(ns(all)));
+                for (int i = 0; i < all.size(); i++) {
+                    assertEquals(i + 1, all.get(i).seq(), "seqs without gaps");
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
     }
 
     // --- fixtures

@@ -1,0 +1,59 @@
+package dev.releasepilot.journal.pg;
+
+import io.vertx.pgclient.PgConnectOptions;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * {@code postgresql://USER@HOST:PORT/DB} (or {@code postgres://}) as connect options. The password
+ * comes from the caller ({@code --journal-password-file}) or, as libpq does, from {@code PGPASSWORD};
+ * one written into the URL is refused, so it never shows in a process list.
+ */
+public final class PgUrl {
+    private PgUrl() {
+    }
+
+    /**
+     * @param password the password, or null to take {@code PGPASSWORD} (or none: trust/peer auth)
+     * @throws PgStartFailure naming what is wrong with the URL
+     */
+    public static PgConnectOptions parse(String url, String password) throws PgStartFailure {
+        URI u;
+        try {
+            u = new URI(url);
+        } catch (URISyntaxException e) {
+            throw new PgStartFailure("--journal-url: not a URL (" + e.getMessage() + "); expected postgresql://USER@HOST:PORT/DB");
+        }
+        if (!"postgresql".equals(u.getScheme()) && !"postgres".equals(u.getScheme())) {
+            throw new PgStartFailure("--journal-url: expected postgresql://USER@HOST:PORT/DB, got '" + url + "'");
+        }
+        if (u.getHost() == null || u.getUserInfo() == null || u.getUserInfo().isEmpty()) {
+            throw new PgStartFailure("--journal-url: needs a user and a host, as in postgresql://USER@HOST:PORT/DB, got '" + url + "'");
+        }
+        if (u.getUserInfo().contains(":")) {
+            throw new PgStartFailure("--journal-url: give the password with --journal-password-file or PGPASSWORD, not in the URL");
+        }
+        String path = u.getPath() == null ? "" : u.getPath();
+        if (path.length() < 2 || path.indexOf('/', 1) >= 0) {
+            throw new PgStartFailure("--journal-url: needs one database name after the host, as in postgresql://USER@HOST:PORT/DB, got '" + url + "'");
+        }
+        String pw = password != null ? password : System.getenv("PGPASSWORD");
+        PgConnectOptions o = new PgConnectOptions()
+                .setHost(u.getHost().replace("[", "").replace("]", ""))
+                .setPort(u.getPort() < 0 ? 5432 : u.getPort())
+                .setUser(URLDecoder.decode(u.getUserInfo(), StandardCharsets.UTF_8))
+                .setDatabase(URLDecoder.decode(path.substring(1), StandardCharsets.UTF_8))
+                .setReconnectAttempts(0);
+        if (pw != null && !pw.isEmpty()) {
+            o.setPassword(pw);
+        }
+        return o;
+    }
+
+    /** The URL without anything secret, for log lines. */
+    public static String describe(PgConnectOptions o) {
+        return "postgresql://" + o.getUser() + "@" + o.getHost() + ":" + o.getPort() + "/" + o.getDatabase();
+    }
+}

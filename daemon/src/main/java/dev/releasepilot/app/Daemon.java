@@ -72,12 +72,14 @@ public final class Daemon implements AutoCloseable {
     private final HttpServer server;
     private final HaproxyStatsPoller stats;
     private final NatsLink nats;
+    private final ClusterLink cluster;
     private String proberDeployment; // touched only by start and reload, which are serialised below
     private Future<Void> reloading = Future.succeededFuture();
 
     private Daemon(DaemonConfig config, Vertx vertx, Journal journal, Telemetry telemetry, Pilot pilot,
                    SeriesStore store, HttpServer server, HaproxyStatsPoller stats, NatsLink nats, Notifier notifier,
-                   AtomicReference<RuleSet> rules, Tracing tracing) {
+                   AtomicReference<RuleSet> rules, Tracing tracing, ClusterLink cluster) {
+        this.cluster = cluster;
         this.tracing = tracing;
         this.rules = rules;
         this.store = store;
@@ -114,9 +116,10 @@ public final class Daemon implements AutoCloseable {
         }
         Journal journal;
         String journalAt;
+        io.vertx.pgclient.PgConnectOptions connect = null;
         if (config.journalUrl() != null) {
             try {
-                var connect = PgUrl.parse(config.journalUrl(), config.journalPassword());
+                connect = PgUrl.parse(config.journalUrl(), config.journalPassword());
                 journalAt = PgUrl.describe(connect) + " as " + config.instanceId();
                 // Appends wait in the data dir while PostgreSQL is unreachable.
                 journal = PgJournal.open(connect, PgJournal.Options.of(config.instanceId(),
@@ -141,6 +144,7 @@ public final class Daemon implements AutoCloseable {
             journal.close();
             throw new StartupFailure("NATS: " + e.getMessage());
         }
+        ClusterLink cluster = null;
         try {
             // The pipeline, in order: decide's router, the window stage that reports touches to it, the
             // services (each with its own evaluator over the shared, concurrent store), then the sources.
@@ -152,6 +156,9 @@ public final class Daemon implements AutoCloseable {
                             r.backend().kind(), CIRCUIT_THRESHOLD, CIRCUIT_OPEN_FOR, config.clock(), telemetry.registry()),
                             RetryPolicy.QUICK, Scheduler.of(vertx)),
                     config.actuationRetryDelayMs(), config.reconcileIntervalMs());
+            // Several daemons on one journal: each service is decided by the holder of its lease.
+            cluster = connect == null ? ClusterLink.none(config.instanceId())
+                    : ClusterLink.shared(vertx, connect, config, pilot, telemetry.registry());
             AtomicReference<RuleSet> current = new AtomicReference<>(rules.rules());
             // The status page's feed hears every record too, so a rollback reaches an open page at once.
             LiveFeed live = new LiveFeed(pilot, journal, current::get, config.clock(), telemetry.registry());
@@ -169,6 +176,7 @@ public final class Daemon implements AutoCloseable {
             // replays deterministic.
             EvaluationGrid grid = new EvaluationGrid(limits.resolution().toMillis());
             pilot.start(rules.rules(), () -> new Evaluator(store), grid, events).await(30, TimeUnit.SECONDS);
+            cluster.start();
             if (!journal.recovery().clean()) {
                 LOG.warning("journal recovery: " + journal.recovery().detail() + " (" + journal.recovery().records()
                         + " records replayed)");
@@ -179,7 +187,7 @@ public final class Daemon implements AutoCloseable {
             vertx.deployVerticle(stats).await(30, TimeUnit.SECONDS);
             nats.subscribe(vertx, store, config);
             Holder holder = new Holder();
-            Router router = router(vertx, config, journal, telemetry, pilot, store, stats, live, holder);
+            Router router = router(vertx, config, journal, telemetry, pilot, store, stats, live, holder, cluster);
             HttpGuards guards = config.guards();
             // No h2c: Prometheus and Alertmanager speak HTTP/1.1 to http:// URLs, and with h2c detection on,
             // Vert.x reports a connection only once its first request is complete, too late for the header deadline.
@@ -187,7 +195,8 @@ public final class Daemon implements AutoCloseable {
                     .setIdleTimeout((int) guards.idleTimeout().toMillis()).setIdleTimeoutUnit(TimeUnit.MILLISECONDS));
             new ConnectionGuard(vertx, guards.headerTimeout().toMillis(), telemetry.registry()).install(server, router);
             server.listen(config.port(), config.host()).await(30, TimeUnit.SECONDS);
-            Daemon d = new Daemon(config, vertx, journal, telemetry, pilot, store, server, stats, nats, notifier, current, tracing);
+            Daemon d = new Daemon(config, vertx, journal, telemetry, pilot, store, server, stats, nats, notifier, current,
+                    tracing, cluster);
             d.startProbes(rules.rules()).await(30, TimeUnit.SECONDS);
             holder.daemon = d;
             LOG.info("release-pilot " + VERSION + " listening on " + config.host() + ":" + server.actualPort()
@@ -195,6 +204,9 @@ public final class Daemon implements AutoCloseable {
                     + " (" + journal.recovery().records() + " records replayed)");
             return d;
         } catch (Exception e) {
+            if (cluster != null) {
+                cluster.close();
+            }
             nats.close();
             vertx.close();
             journal.close();
@@ -208,7 +220,8 @@ public final class Daemon implements AutoCloseable {
     }
 
     private static Router router(Vertx vertx, DaemonConfig config, Journal journal, Telemetry telemetry,
-                                 Pilot pilot, SampleSink samples, HaproxyStatsPoller stats, LiveFeed live, Holder holder) {
+                                 Pilot pilot, SampleSink samples, HaproxyStatsPoller stats, LiveFeed live, Holder holder,
+                                 ClusterLink cluster) {
         Router router = Router.router(vertx);
         HttpGuards guards = config.guards();
         Auth auth = new Auth(config.readToken(), config.adminToken(), guards.ingestToken());
@@ -279,6 +292,9 @@ public final class Daemon implements AutoCloseable {
                     stats.status().forEach(s -> a.add(s.toJson()));
                     return a;
                 }).mount(router);
+        // Who decides which service: instances, leases and epochs, as of the last lease round (≤ 500 ms old).
+        router.get("/api/v1/cluster").handler(auth.read()).handler(ctx -> ctx.response()
+                .putHeader("Content-Type", "application/json").end(cluster.view().encodePrettily()));
         router.get("/api/v1/live").handler(auth.read()).handler(live::stream);
         StatusPage.mount(router, auth);
         router.errorHandler(413, ctx -> HttpErrors.send(ctx, 413, "request body larger than "
@@ -367,6 +383,7 @@ public final class Daemon implements AutoCloseable {
 
     @Override
     public void close() {
+        cluster.close(); // first: hands the services over while their controllers still run
         nats.close();
         try {
             server.close().await(10, TimeUnit.SECONDS);

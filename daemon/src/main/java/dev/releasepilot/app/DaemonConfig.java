@@ -17,34 +17,37 @@ import java.time.Clock;
  *                              journal in {@code dataDir}
  * @param journalPassword       its password, or null ({@code PGPASSWORD}, or none)
  * @param instanceId            this daemon's name among several sharing a journal; null: host name and pid
+ * @param leaseTiming           how long the per-service leases last and how often they are renewed (with
+ *                              {@code journalUrl})
  */
 public record DaemonConfig(Path rules, Path dataDir, String host, int port, String readToken,
                            String adminToken, long bodyLimitBytes, long actuationRetryDelayMs,
                            long reconcileIntervalMs, String natsUrl, java.util.List<String> natsSubjects, Clock clock,
                            java.time.Duration maxSampleFuture, HttpGuards guards,
-                           String otlpEndpoint, String journalUrl, String journalPassword, String instanceId) {
+                           String otlpEndpoint, String journalUrl, String journalPassword, String instanceId,
+                           dev.releasepilot.cluster.LeaseTiming leaseTiming) {
     public static final long DEFAULT_BODY_LIMIT = 4L * 1024 * 1024;
 
     public static DaemonConfig defaults(Path rules, Path dataDir, String host, int port) {
         return new DaemonConfig(rules, dataDir, host, port, null, null, DEFAULT_BODY_LIMIT, 5_000, 5_000,
                 null, java.util.List.of(), Clock.systemUTC(), dev.releasepilot.window.HostTime.DEFAULT_MAX_SAMPLE_FUTURE,
-                HttpGuards.DEFAULTS, null, null, null, null);
+                HttpGuards.DEFAULTS, null, null, null, null, dev.releasepilot.cluster.LeaseTiming.DEFAULTS);
     }
 
     public DaemonConfig withTokens(String read, String admin) {
         return new DaemonConfig(rules, dataDir, host, port, read, admin, bodyLimitBytes, actuationRetryDelayMs,
-                reconcileIntervalMs, natsUrl, natsSubjects, clock, maxSampleFuture, guards, otlpEndpoint, journalUrl, journalPassword, instanceId);
+                reconcileIntervalMs, natsUrl, natsSubjects, clock, maxSampleFuture, guards, otlpEndpoint, journalUrl, journalPassword, instanceId, leaseTiming);
     }
 
     public DaemonConfig withActuationRetryDelayMs(long ms) {
         return new DaemonConfig(rules, dataDir, host, port, readToken, adminToken, bodyLimitBytes, ms,
-                reconcileIntervalMs, natsUrl, natsSubjects, clock, maxSampleFuture, guards, otlpEndpoint, journalUrl, journalPassword, instanceId);
+                reconcileIntervalMs, natsUrl, natsSubjects, clock, maxSampleFuture, guards, otlpEndpoint, journalUrl, journalPassword, instanceId, leaseTiming);
     }
 
     /** How often every service's weights are read back and drift repaired; 0 turns it off. */
     public DaemonConfig withReconcileIntervalMs(long ms) {
         return new DaemonConfig(rules, dataDir, host, port, readToken, adminToken, bodyLimitBytes,
-                actuationRetryDelayMs, ms, natsUrl, natsSubjects, clock, maxSampleFuture, guards, otlpEndpoint, journalUrl, journalPassword, instanceId);
+                actuationRetryDelayMs, ms, natsUrl, natsSubjects, clock, maxSampleFuture, guards, otlpEndpoint, journalUrl, journalPassword, instanceId, leaseTiming);
     }
 
     /**
@@ -54,32 +57,39 @@ public record DaemonConfig(Path rules, Path dataDir, String host, int port, Stri
     public DaemonConfig withNats(String url, java.util.List<String> subjects) {
         return new DaemonConfig(rules, dataDir, host, port, readToken, adminToken, bodyLimitBytes,
                 actuationRetryDelayMs, reconcileIntervalMs, url, java.util.List.copyOf(subjects), clock, maxSampleFuture,
-                guards, otlpEndpoint, journalUrl, journalPassword, instanceId);
+                guards, otlpEndpoint, journalUrl, journalPassword, instanceId, leaseTiming);
     }
 
     /** How far ahead of the host's clock a sample may be stamped (remote_write, NATS, stats) and still be kept. */
     public DaemonConfig withMaxSampleFuture(java.time.Duration d) {
         return new DaemonConfig(rules, dataDir, host, port, readToken, adminToken, bodyLimitBytes,
-                actuationRetryDelayMs, reconcileIntervalMs, natsUrl, natsSubjects, clock, d, guards, otlpEndpoint, journalUrl, journalPassword, instanceId);
+                actuationRetryDelayMs, reconcileIntervalMs, natsUrl, natsSubjects, clock, d, guards, otlpEndpoint, journalUrl, journalPassword, instanceId, leaseTiming);
     }
 
     /** Tokens for the receivers and {@code /metrics}, timeouts and memory limits of the HTTP server. */
     public DaemonConfig withGuards(HttpGuards g) {
         return new DaemonConfig(rules, dataDir, host, port, readToken, adminToken, bodyLimitBytes,
-                actuationRetryDelayMs, reconcileIntervalMs, natsUrl, natsSubjects, clock, maxSampleFuture, g, otlpEndpoint, journalUrl, journalPassword, instanceId);
+                actuationRetryDelayMs, reconcileIntervalMs, natsUrl, natsSubjects, clock, maxSampleFuture, g, otlpEndpoint, journalUrl, journalPassword, instanceId, leaseTiming);
     }
 
     /** Export one OpenTelemetry trace per decision to this OTLP/HTTP base URL; null: tracing off. */
     public DaemonConfig withOtlpEndpoint(String url) {
         return new DaemonConfig(rules, dataDir, host, port, readToken, adminToken, bodyLimitBytes, actuationRetryDelayMs,
-                reconcileIntervalMs, natsUrl, natsSubjects, clock, maxSampleFuture, guards, url, journalUrl, journalPassword, instanceId);
+                reconcileIntervalMs, natsUrl, natsSubjects, clock, maxSampleFuture, guards, url, journalUrl, journalPassword, instanceId, leaseTiming);
     }
 
     /** Journal to PostgreSQL at {@code url} (null: the file journal) as {@code instanceId} (null: host name and pid). */
     public DaemonConfig withJournal(String url, String password, String instanceId) {
         return new DaemonConfig(rules, dataDir, host, port, readToken, adminToken, bodyLimitBytes, actuationRetryDelayMs,
                 reconcileIntervalMs, natsUrl, natsSubjects, clock, maxSampleFuture, guards, otlpEndpoint, url, password,
-                instanceId);
+                instanceId, leaseTiming);
+    }
+
+    /** Lease ttl and renew interval for several daemons sharing the journal. */
+    public DaemonConfig withLeaseTiming(dev.releasepilot.cluster.LeaseTiming t) {
+        return new DaemonConfig(rules, dataDir, host, port, readToken, adminToken, bodyLimitBytes, actuationRetryDelayMs,
+                reconcileIntervalMs, natsUrl, natsSubjects, clock, maxSampleFuture, guards, otlpEndpoint, journalUrl,
+                journalPassword, instanceId, t);
     }
 
     /** The instance id given, or this host's name and this process's pid. */

@@ -31,6 +31,14 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--instance-id", description = "This daemon's name among those sharing a journal, stored with every record it writes (default: host name and pid).")
     String instanceId;
 
+    @Option(names = "--lease-ttl", defaultValue = "2s",
+            description = "With --journal-url: how long a service's lease lasts unless renewed; a dead instance's services move within about this plus --lease-renew-interval (default: ${DEFAULT-VALUE}).")
+    String leaseTtl;
+
+    @Option(names = "--lease-renew-interval", defaultValue = "500ms",
+            description = "With --journal-url: how often leases are renewed, instances heartbeat and free leases are taken (default: ${DEFAULT-VALUE}).")
+    String leaseRenewInterval;
+
     @Option(names = "--listen", defaultValue = "127.0.0.1:9095", description = "HOST:PORT to serve on (default: ${DEFAULT-VALUE}).")
     String listen;
 
@@ -155,6 +163,14 @@ final class RunCommand implements Callable<Integer> {
             System.err.println("--max-sample-future: " + e.getMessage());
             return 2;
         }
+        dev.releasepilot.cluster.LeaseTiming leases;
+        try {
+            leases = dev.releasepilot.cluster.LeaseTiming.DEFAULTS.withTtl(duration("--lease-ttl", leaseTtl),
+                    duration("--lease-renew-interval", leaseRenewInterval));
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            return 2;
+        }
         DaemonConfig cfg;
         try {
             cfg = DaemonConfig.defaults(config, dataDir, host, port)
@@ -164,7 +180,8 @@ final class RunCommand implements Callable<Integer> {
                     .withMaxSampleFuture(future)
                     .withGuards(guards)
                     .withOtlpEndpoint(otlpEndpoint)
-                    .withJournal(journalUrl, journalPassword, instanceId);
+                    .withJournal(journalUrl, journalPassword, instanceId)
+                    .withLeaseTiming(leases);
         } catch (IllegalArgumentException e) {
             System.err.println("NATS: " + e.getMessage());
             return 2;

@@ -138,14 +138,20 @@ public final class LeaseKeeper extends VerticleBase implements Leadership {
         Snapshot s = snapshot;
         JsonArray instances = new JsonArray();
         long liveMs = timing.ttl().toMillis();
+        List<String> live = new ArrayList<>();
         for (Instance i : s.instances) {
             instances.add(new JsonObject().put("id", i.id()).put("address", i.address())
                     .put("last_seen", i.lastSeen().toString()).put("live", i.sinceSeenMs() < liveMs));
+            if (i.sinceSeenMs() < liveMs) {
+                live.add(i.id());
+            }
         }
         JsonArray leases = new JsonArray();
         for (Lease l : s.leases) {
+            // should_hold: who rendezvous hashing over the live instances names; a lease moves there.
             leases.add(new JsonObject().put("service", l.service()).put("holder", l.holder()).put("epoch", l.epoch())
-                    .put("expires_in_ms", Math.max(0, l.expiresInMs())).put("expired", l.expired()));
+                    .put("expires_in_ms", Math.max(0, l.expiresInMs())).put("expired", l.expired())
+                    .put("should_hold", Rendezvous.owner(l.service(), live)));
         }
         JsonArray mine = new JsonArray();
         s.held.keySet().stream().sorted().forEach(mine::add);

@@ -36,8 +36,23 @@ public final class Alertmanager implements AutoCloseable {
      *                   null for none
      */
     public Alertmanager(Path dir, String webhookUrl, String groupWait, String httpConfig) {
+        this(dir, List.of(webhookUrl), groupWait, httpConfig);
+    }
+
+    /**
+     * One receiver with a webhook per URL: Alertmanager sends every notification to each of them, as a
+     * team running several Release Pilot instances configures it.
+     */
+    public Alertmanager(Path dir, List<String> webhookUrls, String groupWait, String httpConfig) {
         this.dir = dir;
         this.port = FreePort.get();
+        StringBuilder hooks = new StringBuilder();
+        for (String url : webhookUrls) {
+            hooks.append("      - url: '").append(url).append("'\n        send_resolved: true\n");
+            if (httpConfig != null) {
+                hooks.append("        http_config: ").append(httpConfig).append("\n");
+            }
+        }
         String cfg = """
                 route:
                   receiver: release-pilot
@@ -48,10 +63,7 @@ public final class Alertmanager implements AutoCloseable {
                 receivers:
                   - name: release-pilot
                     webhook_configs:
-                      - url: '%s'
-                        send_resolved: true
-                """.formatted(groupWait, webhookUrl)
-                + (httpConfig == null ? "" : "        http_config: " + httpConfig + "\n");
+                """.formatted(groupWait) + hooks;
         Path bin = Binaries.require("prometheus-alertmanager", "prometheus-alertmanager");
         try {
             Files.createDirectories(dir.resolve("data"));

@@ -45,7 +45,7 @@ final class ClusterLink {
      *                fenced append and the lease it names are judged by one database clock
      */
     static ClusterLink shared(Vertx vertx, PgConnectOptions connect, DaemonConfig config, Pilot pilot,
-                              MeterRegistry registry) {
+                              java.util.function.BooleanSupplier journalCaughtUp, MeterRegistry registry) {
         // Its own pool: renewals must not queue behind journal writes (a renewal late by a queue is a lease lost).
         // A round that cannot get a connection within a ttl fails (and counts) instead of waiting on.
         Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(2)
@@ -55,6 +55,7 @@ final class ClusterLink {
         LeaseKeeper keeper = new LeaseKeeper(new LeaseStore(pool), config.instanceId(), advertised(config),
                 config.leaseTiming(), pilot::serviceNames, new ClusterMetrics(registry));
         keeper.succession(pilot);
+        keeper.readyToLead(journalCaughtUp);
         pilot.cluster(keeper, config.instanceId(), config.leaseTiming().actWithin());
         return new ClusterLink(config.instanceId(), keeper, pool, vertx);
     }

@@ -158,7 +158,8 @@ public final class Daemon implements AutoCloseable {
                     config.actuationRetryDelayMs(), config.reconcileIntervalMs());
             // Several daemons on one journal: each service is decided by the holder of its lease.
             cluster = connect == null ? ClusterLink.none(config.instanceId())
-                    : ClusterLink.shared(vertx, connect, config, pilot, telemetry.registry());
+                    : ClusterLink.shared(vertx, connect, config, pilot, journal instanceof PgJournal pg
+                            ? () -> pg.spoolDepth() == 0 : () -> true, telemetry.registry()); // outage records first
             AtomicReference<RuleSet> current = new AtomicReference<>(rules.rules());
             // The status page's feed hears every record too, so a rollback reaches an open page at once.
             LiveFeed live = new LiveFeed(pilot, journal, current::get, config.clock(), telemetry.registry());

@@ -46,6 +46,7 @@ public final class LeaseKeeper extends VerticleBase implements Leadership {
     private final Supplier<Collection<String>> services;
     private final ClusterMetrics metrics;
     private Succession succession;
+    private java.util.function.BooleanSupplier readyToLead = () -> true;
 
     // Owned by this verticle's context.
     private final Map<String, Held> held = new HashMap<>();
@@ -79,6 +80,15 @@ public final class LeaseKeeper extends VerticleBase implements Leadership {
     /** Set before deployment: who catches up and steps down (decide's router). */
     public void succession(Succession s) {
         this.succession = s;
+    }
+
+    /**
+     * Takes no new lease while this is false: the journal still holds records of this instance's that
+     * the shared journal has not (written locally during an outage), and a takeover catches up from the
+     * shared journal. Renewing the leases already held goes on.
+     */
+    public void readyToLead(java.util.function.BooleanSupplier ready) {
+        this.readyToLead = ready;
     }
 
     public String id() {
@@ -232,6 +242,7 @@ public final class LeaseKeeper extends VerticleBase implements Leadership {
         Map<String, Lease> byService = new HashMap<>();
         leases.forEach(l -> byService.put(l.service(), l));
         long now = System.nanoTime();
+        boolean mayTake = readyToLead.getAsBoolean();
         for (String service : services.get()) {
             if (moving.contains(service)) {
                 continue;
@@ -251,7 +262,7 @@ public final class LeaseKeeper extends VerticleBase implements Leadership {
                 continue;
             }
             long since = freeSince.computeIfAbsent(service, k -> now);
-            if (preferred.equals(id) || now - since >= timing.ttl().toNanos()) {
+            if (mayTake && (preferred.equals(id) || now - since >= timing.ttl().toNanos())) {
                 take(service, sent, l);
             }
         }

@@ -42,8 +42,11 @@ class ClusterFailoverTest {
         pg.close();
     }
 
+    private String lastDatabase;
+
     private String database() {
-        return pg.createDatabase("cluster" + (++databases));
+        lastDatabase = "cluster" + (++databases);
+        return pg.createDatabase(lastDatabase);
     }
 
     private Path token() throws Exception {
@@ -173,6 +176,75 @@ class ClusterFailoverTest {
                     "the completion names the interrupted decision");
             assertEquals("{\"stable\":9,\"canary\":0}", Files.readString(lb.resolve("weights.json")).strip(), "rolled back in effect");
             assertEquals("ROLLED_BACK", new JsonObject(other.get("/api/v1/services/checkout").body()).getString("state"));
+        }
+    }
+
+    @Test
+    void aHolderStoppedPastItsLeaseCanNeitherWriteNorActWhenItResumes() throws Exception {
+        String url = database();
+        try (Haproxy haproxy = new Haproxy(tmp.resolve("haproxy"), 1, 2).start()) {
+            Path rules = RunningDaemon.rules(tmp, haproxy.address(), null);
+            try (DaemonProcess i1 = DaemonProcess.start(tmp, "i1", rules, url, null);
+                 DaemonProcess i2 = DaemonProcess.start(tmp, "i2", rules, url, null)) {
+                DaemonProcess stale = holderOf("checkout", List.of(i1, i2), Duration.ofSeconds(30));
+                DaemonProcess other = stale == i1 ? i2 : i1;
+                long staleEpoch = other.cluster().getJsonArray("leases").getJsonObject(0).getLong("epoch");
+
+                stale.signal("STOP");
+                String alert = Payloads.firing("CheckoutErrors", "07b7d17d274ba13e", java.time.Instant.now().toString());
+                var queued = stale.postLater("/api/v1/alerts/alertmanager", alert); // waits in its socket
+                Poll.until(other.id + " took the lease over", Duration.ofSeconds(15), () -> other.holds("checkout"));
+                assertEquals(200, other.post("/api/v1/alerts/alertmanager", alert, null).statusCode());
+                Poll.until("canary drained by " + other.id, Duration.ofSeconds(20), () -> haproxy.weight("canary1") == 0);
+                Poll.until("its action journaled", Duration.ofSeconds(10), () -> other.count("checkout", "action") == 1);
+
+                haproxy.command("set weight be_checkout/canary1 10"); // so an act of the stale one would show
+                stale.signal("CONT");
+                assertEquals(200, queued.get(30, java.util.concurrent.TimeUnit.SECONDS).statusCode(),
+                        "the stale instance took the alert as received, not as its decision");
+                Poll.until(stale.id + " knows it holds nothing", Duration.ofSeconds(10), () -> !stale.holds("checkout"));
+                assertEquals(10, haproxy.weight("canary1"), "the stale instance did not act");
+                assertEquals(1, other.count("checkout", "action"));
+                assertEquals("0", pg.sql(lastDatabase, "SELECT count(*) FROM release_pilot_journal WHERE instance_id = '"
+                        + stale.id + "' AND type <> 'received' AND at > (SELECT max(at) FROM release_pilot_journal WHERE type = 'takeover')"),
+                        "nothing but receipts from the stale instance after the takeover");
+                assertTrue(pg.sql(lastDatabase, "SELECT count(*) FROM release_pilot_journal WHERE epoch = " + staleEpoch
+                        + " AND at > (SELECT max(at) FROM release_pilot_journal WHERE type = 'takeover')").equals("0"));
+            }
+        }
+    }
+
+    @Test
+    void postgresRestartedMidRunInstancesReconnectRollBackMeanwhileAndLoseNothing() throws Exception {
+        try (Postgres own = new Postgres().start();
+             Haproxy haproxy = new Haproxy(tmp.resolve("haproxy"), 1, 2).start()) {
+            String url = own.createDatabase("outage");
+            Path rules = RunningDaemon.rules(tmp, haproxy.address(), null);
+            try (DaemonProcess i1 = DaemonProcess.start(tmp, "i1", rules, url, null);
+                 DaemonProcess i2 = DaemonProcess.start(tmp, "i2", rules, url, null)) {
+                holderOf("checkout", List.of(i1, i2), Duration.ofSeconds(30));
+                own.stop();
+                Poll.until("both instances know the database is gone", Duration.ofSeconds(10),
+                        () -> !i1.cluster().getBoolean("connected") && !i2.cluster().getBoolean("connected"));
+
+                // During the outage a rollback (the safe direction) is still decided and applied.
+                String alert = Payloads.firing("CheckoutErrors", "07b7d17d274ba13e", java.time.Instant.now().toString());
+                assertEquals(200, i1.post("/api/v1/alerts/alertmanager", alert, null).statusCode(), "kept in the spool");
+                assertEquals(200, i2.post("/api/v1/alerts/alertmanager", alert, null).statusCode());
+                Poll.until("canary drained during the outage", Duration.ofSeconds(20), () -> haproxy.weight("canary1") == 0);
+
+                own.start();
+                DaemonProcess holder = holderOf("checkout", List.of(i1, i2), Duration.ofSeconds(30));
+                Poll.until("the outage's records in the shared journal", Duration.ofSeconds(20),
+                        () -> holder.count("checkout", "action") >= 1 && holder.count("checkout", "decision") >= 1);
+                List<JsonObject> records = holder.records("checkout");
+                long alerts = records.stream().filter(r -> r.getString("type").equals("alert")).count();
+                assertTrue(alerts >= 1, "the alert is on record: " + records);
+                assertEquals("ROLLED_BACK", new JsonObject(holder.get("/api/v1/services/checkout").body()).getString("state"),
+                        "the holder caught up on what was decided during the outage");
+                Poll.until("both instances reconnected", Duration.ofSeconds(10),
+                        () -> i1.cluster().getBoolean("connected") && i2.cluster().getBoolean("connected"));
+            }
         }
     }
 }

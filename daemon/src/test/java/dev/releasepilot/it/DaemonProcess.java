@@ -73,6 +73,13 @@ final class DaemonProcess implements AutoCloseable {
         return send(b.build());
     }
 
+    /** A POST whose answer may come much later (the instance is stopped). */
+    java.util.concurrent.CompletableFuture<HttpResponse<String>> postLater(String path, String body) {
+        return http.sendAsync(HttpRequest.newBuilder(URI.create(url() + path)).timeout(Duration.ofSeconds(60))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
     JsonObject cluster() {
         return new JsonObject(get("/api/v1/cluster").body());
     }

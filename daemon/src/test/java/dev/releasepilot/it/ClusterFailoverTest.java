@@ -247,4 +247,45 @@ class ClusterFailoverTest {
             }
         }
     }
+
+    @Test
+    void threeInstancesShareSixServicesAndActOncePerRollback() throws Exception {
+        String url = database();
+        List<String> services = List.of("s1", "s2", "s3", "s4", "s5", "s6");
+        try (Haproxy haproxy = Haproxy.withBackends(tmp.resolve("haproxy"), services.stream().map(n -> "be_" + n).toList()).start()) {
+            StringBuilder yaml = new StringBuilder("services:\n");
+            for (String n : services) {
+                yaml.append("""
+                          - name: %1$s
+                            backend: {type: haproxy, address: "%2$s", backend: be_%1$s, stable: [stable1], canary: [canary1], timeout: 1s}
+                            triggers:
+                              - name: paged
+                                alert: '{alertname="Errors", service="%1$s"}'
+                            on_trigger: rollback
+                        """.formatted(n, haproxy.address()));
+            }
+            Path rules = tmp.resolve("rules.yaml");
+            Files.writeString(rules, yaml.toString());
+            try (DaemonProcess i1 = DaemonProcess.start(tmp, "i1", rules, url, null);
+                 DaemonProcess i2 = DaemonProcess.start(tmp, "i2", rules, url, null);
+                 DaemonProcess i3 = DaemonProcess.start(tmp, "i3", rules, url, null);
+                 Alertmanager am = new Alertmanager(tmp.resolve("am"), List.of(i1.webhook(), i2.webhook(), i3.webhook()), "1s", null)) {
+                List<DaemonProcess> all = List.of(i1, i2, i3);
+                java.util.Set<String> holders = new java.util.HashSet<>();
+                for (String n : services) {
+                    holders.add(holderOf(n, all, Duration.ofSeconds(30)).id);
+                }
+                assertTrue(holders.size() >= 2, "the services are shared, not all on one instance: " + holders);
+                for (String n : services) {
+                    am.amtool("alert", "add", "alertname=Errors", "service=" + n);
+                }
+                for (String n : services) {
+                    Poll.until(n + " drained", Duration.ofSeconds(30), () -> haproxy.weight("be_" + n, "canary1") == 0);
+                    Poll.until(n + "'s receipts from the two other instances", Duration.ofSeconds(20),
+                            () -> i1.count(n, "received") >= 2 && i1.count(n, "action") >= 1);
+                    assertEquals(1, i1.count(n, "action"), n + ": one action record, not one per instance");
+                }
+            }
+        }
+    }
 }

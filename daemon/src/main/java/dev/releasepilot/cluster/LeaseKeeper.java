@@ -38,6 +38,12 @@ import java.util.logging.Logger;
  */
 public final class LeaseKeeper extends VerticleBase implements Leadership {
     private static final Logger LOG = Logger.getLogger(LeaseKeeper.class.getName());
+    /**
+     * Takeovers (each a catch-up read of the journal) in flight at once: an instance that finds a
+     * hundred free leases takes them a few at a time (the next as soon as one is caught up) instead of
+     * queueing a hundred reads on the journal's pool.
+     */
+    static final int MAX_TAKEOVERS_AT_ONCE = 8;
 
     private final LeaseStore store;
     private final String id;
@@ -200,7 +206,7 @@ public final class LeaseKeeper extends VerticleBase implements Leadership {
             }
             renewedAt(sent, renewing, renewed.result());
             publish(true, null, instances.result(), leases.result());
-            claim(sent, instances.result(), leases.result());
+            claim(instances.result(), leases.result());
             if (System.nanoTime() - sweepAt > 60_000_000_000L) {
                 sweepAt = System.nanoTime();
                 store.sweep();
@@ -228,7 +234,7 @@ public final class LeaseKeeper extends VerticleBase implements Leadership {
     }
 
     /** Takes the free leases this instance should hold, and hands over the ones another instance should. */
-    private void claim(long sent, List<Instance> instances, List<Lease> leases) {
+    private void claim(List<Instance> instances, List<Lease> leases) {
         long liveMs = timing.ttl().toMillis();
         List<String> live = new ArrayList<>();
         for (Instance i : instances) {
@@ -262,14 +268,15 @@ public final class LeaseKeeper extends VerticleBase implements Leadership {
                 continue;
             }
             long since = freeSince.computeIfAbsent(service, k -> now);
-            if (mayTake && (preferred.equals(id) || now - since >= timing.ttl().toNanos())) {
-                take(service, sent, l);
+            if (mayTake && moving.size() < MAX_TAKEOVERS_AT_ONCE && (preferred.equals(id) || now - since >= timing.ttl().toNanos())) {
+                take(service, l);
             }
         }
     }
 
-    private void take(String service, long sent, Lease previous) {
+    private void take(String service, Lease previous) {
         moving.add(service);
+        long sent = System.nanoTime();
         store.acquire(service, id, timing.ttl().toMillis()).onComplete(ar -> {
             if (ar.failed() || ar.result() == 0 || stopping) {
                 moving.remove(service);
@@ -283,7 +290,12 @@ public final class LeaseKeeper extends VerticleBase implements Leadership {
             LOG.info(() -> "service " + service + ": lease taken at epoch " + epoch
                     + (before == null ? "" : " (from " + before + ")"));
             publish(snapshot.connected, snapshot.why, snapshot.instances, snapshot.leases);
-            succession.takeOver(service, new Fence(id, epoch), before).onComplete(x -> moving.remove(service));
+            succession.takeOver(service, new Fence(id, epoch), before).onComplete(x -> {
+                moving.remove(service);
+                if (!stopping && snapshot.connected) {
+                    claim(snapshot.instances, snapshot.leases); // the next free one now, not at the next round
+                }
+            });
         });
     }
 

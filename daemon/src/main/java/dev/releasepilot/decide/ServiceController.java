@@ -222,8 +222,9 @@ final class ServiceController extends VerticleBase {
     @Override
     public Future<?> start() {
         retries = new RetrySchedule(RetryPolicy.pending(java.time.Duration.ofMillis(baseRetryDelayMs)), Scheduler.of(vertx));
-        if (machine.state().rollbackPending()) {
+        if (machine.state().rollbackPending() && role() == Role.ACT) {
             // The process died with a rollback in flight: finish it. Re-applying weights is idempotent.
+            // (With a shared journal nobody holds a lease yet: the holder to be completes it on takeover.)
             LOG.info(() -> "service " + name() + ": resuming a rollback that was in flight at shutdown");
             actuate(0);
         } else {
@@ -765,27 +766,39 @@ final class ServiceController extends VerticleBase {
      * holder already decided are known to the caught-up machine and decide nothing).
      */
     Future<Void> takeOver(Fence fence, String previousHolder) {
-        return onContext(() -> {
-            caughtUpEpoch = 0;
-            return vertx.executeBlocking(() -> journal.replay(Set.of(name()))).compose(entries -> {
-                if (!(leadership.standing(name()) instanceof Standing.Holder h) || h.fence().epoch() != fence.epoch()) {
-                    return Future.succeededFuture(); // lost again while reading
-                }
-                Long pendingSeq = catchUp(entries);
-                caughtUpEpoch = fence.epoch();
-                boolean pending = machine.state().rollbackPending();
-                interrupted = pending ? pendingSeq : null;
-                LOG.info(() -> "service " + name() + ": took over at epoch " + fence.epoch() + (previousHolder == null ? ""
-                        : " from " + previousHolder) + ", caught up on " + entries.size() + " records, state "
-                        + machine.state() + (pending ? "; completing the rollback it left" : ""));
-                Future<Void> recorded = handle(List.of(new Event.TakenOver(clock.instant(), instanceId, fence.epoch(),
-                        previousHolder, interrupted)), 0, fence);
-                if (pending) {
-                    actuate(System.nanoTime());
-                }
-                decideWarm();
-                return recorded.recover(e -> Future.succeededFuture());
-            });
+        return onContext(() -> catchUpAndAct(fence, previousHolder));
+    }
+
+    private Future<Void> catchUpAndAct(Fence fence, String previousHolder) {
+        caughtUpEpoch = 0;
+        return vertx.executeBlocking(() -> journal.replay(Set.of(name()))).transform(ar -> {
+            if (!(leadership.standing(name()) instanceof Standing.Holder h) || h.fence().epoch() != fence.epoch()) {
+                return Future.succeededFuture(); // lost again while reading
+            }
+            if (ar.failed()) {
+                // The journal could not be read (its database busy or gone): without catching up this
+                // instance must not decide. Try again while the lease is still ours.
+                LOG.warning(() -> "service " + name() + ": cannot catch up from the journal at epoch " + fence.epoch()
+                        + " (" + ar.cause().getMessage() + "); trying again");
+                Promise<Void> later = Promise.promise();
+                vertx.setTimer(500, t -> catchUpAndAct(fence, previousHolder).onComplete(later));
+                return later.future();
+            }
+            List<JournalEntry> entries = ar.result();
+            Long pendingSeq = catchUp(entries);
+            caughtUpEpoch = fence.epoch();
+            boolean pending = machine.state().rollbackPending();
+            interrupted = pending ? pendingSeq : null;
+            LOG.info(() -> "service " + name() + ": took over at epoch " + fence.epoch() + (previousHolder == null ? ""
+                    : " from " + previousHolder) + ", caught up on " + entries.size() + " records, state "
+                    + machine.state() + (pending ? "; completing the rollback it left" : ""));
+            Future<Void> recorded = handle(List.of(new Event.TakenOver(clock.instant(), instanceId, fence.epoch(),
+                    previousHolder, interrupted)), 0, fence);
+            if (pending) {
+                actuate(System.nanoTime());
+            }
+            decideWarm();
+            return recorded.recover(e -> Future.succeededFuture());
         });
     }
 

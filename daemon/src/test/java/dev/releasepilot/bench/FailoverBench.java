@@ -37,6 +37,10 @@ import java.util.Locale;
  */
 public final class FailoverBench {
     private static final String TOKEN = "bench";
+    // Absolute: the instances run in their own directories, and k6/bench.sh gives relative entries.
+    private static final String CLASS_PATH = java.util.Arrays.stream(System.getProperty("java.class.path")
+            .split(java.io.File.pathSeparator)).map(e -> Path.of(e).toAbsolutePath().toString())
+            .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     /** One daemon process of the cluster. */
@@ -237,7 +241,7 @@ public final class FailoverBench {
     private static Instance start(Path dir, String id, Path rules, String url, Path token) throws Exception {
         int port = FreePort.get();
         List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:+UseSerialGC", "-Xmx256m", "-cp", System.getProperty("java.class.path"), "dev.releasepilot.cli.Main", "run",
+                "-XX:+UseSerialGC", "-Xmx256m", "-cp", CLASS_PATH, "dev.releasepilot.cli.Main", "run",
                 "--config", rules.toString(), "--data-dir", dir.resolve("data-" + id).toString(), "--journal-url", url,
                 "--instance-id", id, "--listen", "127.0.0.1:" + port, "--admin-token-file", token.toString(),
                 "--reconcile-interval", "0s");

@@ -63,8 +63,12 @@ public final class LeaseKeeper extends VerticleBase implements Leadership {
     private long tickTimer = -1;
     private long sweepAt;
 
-    /** What other threads read: replaced whole, never changed. */
-    private volatile Snapshot snapshot = new Snapshot(Map.of(), Map.of(), false, "not connected yet", List.of(), List.of());
+    /**
+     * What other threads read: replaced whole, never changed. Connected from the start: the journal
+     * reached the database just before (a follower until the first round says more, never "disconnected",
+     * which would let every instance roll back on its own).
+     */
+    private volatile Snapshot snapshot = new Snapshot(Map.of(), Map.of(), true, "", List.of(), List.of());
 
     private record Held(long epoch, long validUntilNanos) {
     }

@@ -33,7 +33,7 @@ import java.util.Locale;
  * one new alert per service posted to every instance (as Alertmanager does), one after another; POST →
  * canary drained, and the CPU the instances used.
  *
- * <p>Run: {@code k6/bench.sh FailoverBench [kills] [services]} (defaults 20 and 100).
+ * <p>Run: {@code k6/bench.sh FailoverBench [kills] [services]} (defaults 20 and 100; 0 kills: part 2 only).
  */
 public final class FailoverBench {
     private static final String TOKEN = "bench";
@@ -71,7 +71,9 @@ public final class FailoverBench {
         Files.writeString(token, TOKEN);
         Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("rw-------"));
         try (Postgres pg = new Postgres().start()) {
-            failover(dir.resolve("failover"), pg, token, kills);
+            if (kills > 0) {
+                failover(dir.resolve("failover"), pg, token, kills);
+            }
             sharing(dir.resolve("sharing"), pg, token, services);
         }
     }
@@ -135,7 +137,7 @@ public final class FailoverBench {
         for (int i = 0; i < services; i++) {
             names.add("svc" + i);
         }
-        System.out.printf(Locale.ROOT, "%n%d services, one new alert each posted to every instance in turn%n", services);
+        System.out.printf(Locale.ROOT, "%n%d services, one new alert each, posted to every instance at once; POST -> canary drained%n", services);
         System.out.printf(Locale.ROOT, "| %-30s | %10s | %10s | %10s | %14s | %14s |%n", "instances", "p50 ms", "p99 ms", "max ms",
                 "CPU s (alerts)", "CPU s (idle 10s)");
         System.out.printf(Locale.ROOT, "|%s|%s|%s|%s|%s|%s|%n", "-".repeat(32), "-".repeat(12), "-".repeat(12), "-".repeat(12),
@@ -161,8 +163,12 @@ public final class FailoverBench {
                         String body = alert("Errors", s).replace("\"alertname\":\"Errors\"",
                                 "\"alertname\":\"Errors\",\"service\":\"" + names.get(s) + "\"");
                         long t0 = System.nanoTime();
+                        // To every instance at once, as Alertmanager sends to each of its webhooks.
+                        List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> sent = new ArrayList<>();
                         for (Instance i : all) {
-                            post(i.url() + "/api/v1/alerts/alertmanager", body, null);
+                            sent.add(HTTP.sendAsync(HttpRequest.newBuilder(URI.create(i.url() + "/api/v1/alerts/alertmanager"))
+                                    .timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json")
+                                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString()));
                         }
                         while (weight(haproxy, "be_" + names.get(s)) != 0) {
                             if (System.nanoTime() - t0 > 10_000_000_000L) {
@@ -171,6 +177,11 @@ public final class FailoverBench {
                             Thread.onSpinWait();
                         }
                         reaction.add((System.nanoTime() - t0) / 1e6);
+                        for (var f : sent) {
+                            if (f.get(10, java.util.concurrent.TimeUnit.SECONDS).statusCode() != 200) {
+                                throw new IllegalStateException("webhook answered " + f.get().statusCode());
+                            }
+                        }
                     }
                     double used = cpu(all) - cpu0;
                     Collections.sort(reaction);

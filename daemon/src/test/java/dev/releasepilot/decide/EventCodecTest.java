@@ -35,6 +35,24 @@ class EventCodecTest {
     }
 
     @Test
+    void aTakeoverAndTheActionThatCompletesAnInterruptedRollbackComeBackEqual() {
+        Event.TakenOver t = new Event.TakenOver(AT, "rp-b", 7, "rp-a", 41L);
+        assertEquals(t, roundTrip(t));
+        Event.TakenOver first = new Event.TakenOver(AT, "rp-a", 1, null, null);
+        assertEquals(first, roundTrip(first));
+        dev.releasepilot.act.Weights w = new dev.releasepilot.act.Weights(Map.of("stable1", 100, "canary1", 0),
+                Map.of("stable1", 100, "canary1", 10));
+        Event.Actuated completing = new Event.Actuated(AT, w, 12, 1, null, 41L);
+        assertEquals(completing, roundTrip(completing));
+        assertEquals(41L, EventCodec.toJson(completing).getLong("completes"));
+        Event.Actuated plain = new Event.Actuated(AT, w, 12, 1);
+        assertEquals(plain, roundTrip(plain));
+        assertEquals(false, EventCodec.toJson(plain).containsKey("completes"), "absent unless it completes one");
+        assertEquals(false, EventCodec.formsState(EventCodec.RECEIVED));
+        assertEquals(true, EventCodec.formsState("takeover"));
+    }
+
+    @Test
     void probeEvidenceAndReleaseWatermarksComeBackEqual() {
         Event.Decided d = new Event.Decided(AT, DecisionKind.ROLLBACK, "health", "3 consecutive failed probes",
                 new Evidence.FailedProbes("http://127.0.0.1:1/health", 3, List.of(

@@ -182,7 +182,7 @@ public final class PgJournal implements Journal {
                     List<Spool.Group> groups = spool.after(upTo, DRAIN_CHUNK);
                     if (!groups.isEmpty()) {
                         try {
-                            Migrations.await(insertSpooled(pool, options.instanceId(), groups));
+                            Migrations.await(insertSpooled(pool, groups));
                         } catch (RuntimeException e) {
                             throw new PgStartFailure("cannot drain the outage spool in " + options.spoolDir()
                                     + " to " + where + ": " + reason(e));
@@ -231,7 +231,7 @@ public final class PgJournal implements Journal {
             return Future.failedFuture(new JournalUnavailable("journal queue is full", null));
         }
         Promise<List<JournalEntry>> p = Promise.promise();
-        Pending pending = new Pending(new PgGroup(service, fence, List.copyOf(group), writer, 0, Instant.EPOCH), p,
+        Pending pending = new Pending(new PgGroup(options.instanceId(), service, fence, List.copyOf(group), writer, 0, Instant.EPOCH), p,
                 Vertx.currentContext(), System.nanoTime());
         try {
             ctx.runOnContext(v -> {
@@ -272,7 +272,7 @@ public final class PgJournal implements Journal {
             Pending p = queue.removeFirst();
             queued.decrementAndGet();
             PgGroup g = p.group();
-            batch.add(new Pending(new PgGroup(g.service(), g.fence(), g.drafts(), writer, ++groupNumber, at),
+            batch.add(new Pending(new PgGroup(g.instance(), g.service(), g.fence(), g.drafts(), writer, ++groupNumber, at),
                     p.promise(), p.caller(), p.enqueuedNanos()));
         }
         busy = true;
@@ -288,7 +288,7 @@ public final class PgJournal implements Journal {
                     List<List<JournalEntry>> written = new ArrayList<>(batch.size());
                     Future<Void> chain = Future.succeededFuture();
                     for (Pending p : batch) {
-                        chain = chain.compose(x -> GroupInsert.insert(c, options.instanceId(), p.group(), false)
+                        chain = chain.compose(x -> GroupInsert.insert(c, p.group(), false)
                                 .map(es -> {
                                     written.add(es);
                                     return null;
@@ -367,7 +367,7 @@ public final class PgJournal implements Journal {
                 drainedUpTo = Math.min(lastSpooled, drainedUpTo + DRAIN_CHUNK); // unreadable (damaged) records
                 return Future.succeededFuture();
             }
-            return insertSpooled(pool, options.instanceId(), groups).map(v -> {
+            return insertSpooled(pool, groups).map(v -> {
                 drainedUpTo = groups.get(groups.size() - 1).spoolSeq();
                 spoolDepth = lastSpooled - drainedUpTo;
                 drained.increment(groups.size());
@@ -388,12 +388,12 @@ public final class PgJournal implements Journal {
         });
     }
 
-    private static Future<Void> insertSpooled(Pool pool, String instanceId, List<Spool.Group> groups) {
+    static Future<Void> insertSpooled(Pool pool, List<Spool.Group> groups) {
         return pool.withTransaction(c -> c.query("SELECT pg_advisory_xact_lock(" + WRITE_LOCK + ")").execute()
                 .compose(v -> {
                     Future<Void> chain = Future.succeededFuture();
                     for (Spool.Group g : groups) {
-                        chain = chain.compose(x -> GroupInsert.insert(c, instanceId, g.group(), true).mapEmpty());
+                        chain = chain.compose(x -> GroupInsert.insert(c, g.group(), true).mapEmpty());
                     }
                     return chain;
                 }));

@@ -52,7 +52,7 @@ final class Spool implements AutoCloseable {
         for (Draft d : g.drafts()) {
             records.add(new JsonObject().put("type", d.type()).put("body", d.body()));
         }
-        JsonObject body = new JsonObject().put("writer", g.writer()).put("number", g.number())
+        JsonObject body = new JsonObject().put("instance", g.instance()).put("writer", g.writer()).put("number", g.number())
                 .put("holder", g.fence().holder()).put("epoch", g.fence().epoch()).put("at", g.at().toString())
                 .put("records", records);
         return file.append(g.service(), Fence.NONE, List.of(new Draft(TYPE, body))).map(es -> es.get(0).seq());
@@ -73,7 +73,7 @@ final class Spool implements AutoCloseable {
             }
             long epoch = b.getLong("epoch");
             Fence fence = epoch == 0 ? Fence.NONE : new Fence(b.getString("holder"), epoch);
-            out.add(new Group(e.seq(), new PgGroup(e.service(), fence, List.copyOf(drafts), b.getString("writer"),
+            out.add(new Group(e.seq(), new PgGroup(b.getString("instance"), e.service(), fence, List.copyOf(drafts), b.getString("writer"),
                     b.getLong("number"), Instant.parse(b.getString("at")))));
         }
         return out;

@@ -100,6 +100,7 @@ public final class PgJournal implements Journal {
     private volatile boolean closed;
     private volatile boolean pgUp = true;
     private volatile long spoolDepth;
+    private volatile long replayed;
     // Owned by ctx.
     private final Deque<Pending> queue = new ArrayDeque<>();
     private long groupNumber;
@@ -140,7 +141,7 @@ public final class PgJournal implements Journal {
                 .description("Spooled groups written to PostgreSQL after an outage").register(registry);
         registry.gauge("release_pilot_journal_spool_depth", this, j -> j.spoolDepth);
         registry.gauge("release_pilot_journal_writable", this, j -> j.writable() ? 1 : 0);
-        registry.gauge("release_pilot_journal_replayed_records", this, j -> j.report.records());
+        registry.gauge("release_pilot_journal_replayed_records", this, j -> j.replayed);
     }
 
     /**
@@ -173,7 +174,7 @@ public final class PgJournal implements Journal {
             } catch (IOException e) {
                 throw new PgStartFailure("cannot open the outage spool in " + options.spoolDir() + ": " + e.getMessage());
             }
-            String damage = spool.damage();
+            RecoveryReport spooled = spool.recovery();
             long left = spool.newest();
             long drainedAtStart = 0;
             if (left > 0) {
@@ -199,7 +200,8 @@ public final class PgJournal implements Journal {
                 }
                 LOG.info("journal: " + drainedAtStart + " groups left in the outage spool by an earlier run written to " + where);
             }
-            RecoveryReport report = new RecoveryReport(0, 0, 0, 0, damage.isEmpty() ? "" : "outage spool: " + damage);
+            RecoveryReport report = new RecoveryReport(0, spooled.damagedRegions(), spooled.damagedBytes(),
+                    spooled.tornTailBytes(), spooled.clean() ? "" : "outage spool: " + spooled.detail());
             PgJournal j = new PgJournal(vertx, pool, options, clock, spool, where, report, registry);
             if (drainedAtStart > 0) {
                 j.drained.increment(drainedAtStart);
@@ -473,7 +475,9 @@ public final class PgJournal implements Journal {
 
     @Override
     public List<JournalEntry> replay(Set<String> services) {
-        return read(JournalReads.replay(pool, services));
+        List<JournalEntry> es = read(JournalReads.replay(pool, services));
+        replayed = es.size();
+        return es;
     }
 
     @Override
@@ -495,7 +499,8 @@ public final class PgJournal implements Journal {
 
     @Override
     public RecoveryReport recovery() {
-        return report;
+        return new RecoveryReport(replayed, report.damagedRegions(), report.damagedBytes(), report.tornTailBytes(),
+                report.detail());
     }
 
     /** PostgreSQL takes writes, or the outage spool does. */

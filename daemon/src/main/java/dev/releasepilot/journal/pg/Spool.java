@@ -4,6 +4,7 @@ import dev.releasepilot.journal.Draft;
 import dev.releasepilot.journal.Fence;
 import dev.releasepilot.journal.FileJournal;
 import dev.releasepilot.journal.JournalEntry;
+import dev.releasepilot.journal.RecoveryReport;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -89,8 +90,9 @@ final class Spool implements AutoCloseable {
         return file.writable();
     }
 
-    String damage() {
-        return file.recovery().clean() ? "" : file.recovery().detail();
+    /** What opening the spool found (damage costs the groups in the damaged frames; the rest drain). */
+    RecoveryReport recovery() {
+        return file.recovery();
     }
 
     /** Empties the spool (everything in it is in PostgreSQL): start-up only, before any append. */

@@ -285,45 +285,44 @@ public final class PgJournal implements Journal {
     }
 
     private Future<Void> writeBatch(List<Pending> batch) {
-        return pool.withTransaction(c -> c.query("SELECT pg_advisory_xact_lock(" + WRITE_LOCK + ")").execute()
-                .compose(v -> {
-                    List<List<JournalEntry>> written = new ArrayList<>(batch.size());
-                    Future<Void> chain = Future.succeededFuture();
-                    for (Pending p : batch) {
-                        chain = chain.compose(x -> GroupInsert.insert(c, p.group(), false)
-                                .map(es -> {
-                                    written.add(es);
-                                    return null;
-                                }));
+        // The lock and the inserts are pipelined, not waited for one by one: the server runs them in order,
+        // so each insert still reads max(seq) after the lock is held.
+        return pool.withTransaction(c -> {
+            Future<?> lock = c.query("SELECT pg_advisory_xact_lock(" + WRITE_LOCK + ")").execute();
+            List<Future<List<JournalEntry>>> inserts = new ArrayList<>(batch.size());
+            for (Pending p : batch) {
+                inserts.add(GroupInsert.insert(c, p.group(), false));
+            }
+            List<Future<?>> all = new ArrayList<>(inserts);
+            all.add(lock);
+            return Future.all(all).map(x -> inserts.stream().map(Future::result).toList());
+        }).transform(ar -> {
+            if (ar.succeeded()) {
+                for (int i = 0; i < batch.size(); i++) {
+                    Pending p = batch.get(i);
+                    List<JournalEntry> es = ar.result().get(i);
+                    if (es.isEmpty()) {
+                        fencedOut.increment();
+                        Fence f = p.group().fence();
+                        fail(p, new FencedOut("the journal refused a write for " + p.group().service() + " by "
+                                + f.holder() + " at epoch " + f.epoch() + ": that lease is no longer held"));
+                    } else {
+                        succeed(p, es);
                     }
-                    return chain.map(x -> written);
-                })).transform(ar -> {
-                    if (ar.succeeded()) {
-                        for (int i = 0; i < batch.size(); i++) {
-                            Pending p = batch.get(i);
-                            List<JournalEntry> es = ar.result().get(i);
-                            if (es.isEmpty()) {
-                                fencedOut.increment();
-                                Fence f = p.group().fence();
-                                fail(p, new FencedOut("the journal refused a write for " + p.group().service() + " by "
-                                        + f.holder() + " at epoch " + f.epoch() + ": that lease is no longer held"));
-                            } else {
-                                succeed(p, es);
-                            }
-                        }
-                        return Future.succeededFuture();
-                    }
-                    pgErrors.increment();
-                    if (isOutage(ar.cause())) {
-                        down(ar.cause());
-                        return spoolBatch(batch);
-                    }
-                    LOG.warning("journal write to " + where + " failed: " + reason(ar.cause()));
-                    for (Pending p : batch) {
-                        fail(p, new JournalUnavailable("journal write failed: " + reason(ar.cause()), ar.cause()));
-                    }
-                    return Future.succeededFuture();
-                });
+                }
+                return Future.succeededFuture();
+            }
+            pgErrors.increment();
+            if (isOutage(ar.cause())) {
+                down(ar.cause());
+                return spoolBatch(batch);
+            }
+            LOG.warning("journal write to " + where + " failed: " + reason(ar.cause()));
+            for (Pending p : batch) {
+                fail(p, new JournalUnavailable("journal write failed: " + reason(ar.cause()), ar.cause()));
+            }
+            return Future.succeededFuture();
+        });
     }
 
     /** Durable locally, in order; PostgreSQL gets them when it is back. */
@@ -391,14 +390,14 @@ public final class PgJournal implements Journal {
     }
 
     static Future<Void> insertSpooled(Pool pool, List<Spool.Group> groups) {
-        return pool.withTransaction(c -> c.query("SELECT pg_advisory_xact_lock(" + WRITE_LOCK + ")").execute()
-                .compose(v -> {
-                    Future<Void> chain = Future.succeededFuture();
-                    for (Spool.Group g : groups) {
-                        chain = chain.compose(x -> GroupInsert.insert(c, g.group(), true).mapEmpty());
-                    }
-                    return chain;
-                }));
+        return pool.withTransaction(c -> {
+            List<Future<?>> all = new ArrayList<>(groups.size() + 1);
+            all.add(c.query("SELECT pg_advisory_xact_lock(" + WRITE_LOCK + ")").execute());
+            for (Spool.Group g : groups) {
+                all.add(GroupInsert.insert(c, g.group(), true));
+            }
+            return Future.all(all).mapEmpty();
+        });
     }
 
     /** On ctx: PostgreSQL is unreachable; logged once per outage, then probed with backoff. */

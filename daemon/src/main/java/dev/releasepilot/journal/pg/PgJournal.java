@@ -69,6 +69,12 @@ public final class PgJournal implements Journal {
     private static final int DRAIN_CHUNK = 256;
     private static final long PROBE_FIRST_MS = 100;
     private static final long PROBE_MAX_MS = 5_000;
+    /**
+     * A write or probe PostgreSQL has not answered within this is an outage (a partition gives no
+     * error, only silence): the batch goes to the spool. Should it commit after all, its group ids
+     * keep the drain from writing it twice.
+     */
+    static final long ANSWER_WITHIN_MS = 10_000;
 
     /**
      * @param instanceId  who writes ({@code --instance-id}): stored with every record
@@ -296,7 +302,7 @@ public final class PgJournal implements Journal {
             List<Future<?>> all = new ArrayList<>(inserts);
             all.add(lock);
             return Future.all(all).map(x -> inserts.stream().map(Future::result).toList());
-        }).transform(ar -> {
+        }).timeout(ANSWER_WITHIN_MS, TimeUnit.MILLISECONDS).transform(ar -> {
             if (ar.succeeded()) {
                 for (int i = 0; i < batch.size(); i++) {
                     Pending p = batch.get(i);
@@ -368,7 +374,7 @@ public final class PgJournal implements Journal {
                 drainedUpTo = Math.min(lastSpooled, drainedUpTo + DRAIN_CHUNK); // unreadable (damaged) records
                 return Future.succeededFuture();
             }
-            return insertSpooled(pool, groups).map(v -> {
+            return insertSpooled(pool, groups).timeout(ANSWER_WITHIN_MS, TimeUnit.MILLISECONDS).map(v -> {
                 drainedUpTo = groups.get(groups.size() - 1).spoolSeq();
                 spoolDepth = lastSpooled - drainedUpTo;
                 drained.increment(groups.size());
@@ -416,7 +422,7 @@ public final class PgJournal implements Journal {
         if (closed) {
             return;
         }
-        vertx.setTimer(probeDelay, t -> pool.query("SELECT 1").execute().onComplete(ar -> {
+        vertx.setTimer(probeDelay, t -> pool.query("SELECT 1").execute().timeout(ANSWER_WITHIN_MS, TimeUnit.MILLISECONDS).onComplete(ar -> {
             if (ar.succeeded()) {
                 pgUp = true;
                 LOG.info("journal database " + where + " is back after "
@@ -433,10 +439,12 @@ public final class PgJournal implements Journal {
     static boolean isOutage(Throwable t) {
         if (t instanceof PgException pg) {
             String s = pg.getSqlState();
-            // connection exceptions, operator intervention (shutdown, crash recovery), insufficient resources
-            return s != null && (s.startsWith("08") || s.startsWith("57P") || s.startsWith("53"));
+            // connection exceptions, operator intervention (shutdown, crash recovery), insufficient resources,
+            // and the write lock not had within lock_timeout (a writer stuck holding it)
+            return s != null && (s.startsWith("08") || s.startsWith("57P") || s.startsWith("53") || s.equals("55P03"));
         }
-        return t instanceof io.vertx.core.VertxException || t instanceof IOException;
+        return t instanceof io.vertx.core.VertxException || t instanceof IOException
+                || t instanceof java.util.concurrent.TimeoutException;
     }
 
     static String reason(Throwable t) {

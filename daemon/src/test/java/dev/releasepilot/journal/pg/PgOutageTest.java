@@ -152,6 +152,29 @@ class PgOutageTest {
     }
 
     @Test
+    void aWriterStuckHoldingTheWriteLockDoesNotStopAppends() throws Exception {
+        Vertx vertx = Vertx.vertx();
+        Pool other = PgBuilder.pool().connectingTo(PgUrl.parse(url, null)).using(vertx).build();
+        try (PgJournal j = open("a", dir.resolve("spool"), new SimpleMeterRegistry())) {
+            var stuck = other.getConnection().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            // Another writer took the lock in a transaction and went quiet (paused, or its network gone).
+            stuck.query("BEGIN").execute().compose(v -> stuck.query("SELECT pg_advisory_xact_lock(" + PgJournal.WRITE_LOCK + ")")
+                    .execute()).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            List<JournalEntry> es = j.append("checkout", Fence.NONE, List.of(new Draft("alert", new JsonObject().put("n", 1))))
+                    .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+            assertEquals(0, es.get(0).seq(), "completed through the spool once the lock wait gave up");
+            assertEquals(1, j.spoolDepth());
+            // The server ends the idle transaction (idle_in_transaction_session_timeout); the lock is free again.
+            Poll.until("the spool drained", Duration.ofSeconds(60), () -> j.spoolDepth() == 0);
+            assertEquals(List.of(1), j.page(null, Long.MAX_VALUE, 10).records().stream()
+                    .map(e -> e.body().getInteger("n")).toList());
+        } finally {
+            other.close();
+            vertx.close();
+        }
+    }
+
+    @Test
     void aGroupDrainedTwiceIsStoredOnce() throws Exception {
         try (PgJournal j = open("a", dir.resolve("spool"), new SimpleMeterRegistry())) {
             j.append("checkout", Fence.NONE, List.of(new Draft("alert", new JsonObject().put("n", 0))))

@@ -291,17 +291,14 @@ public final class PgJournal implements Journal {
     }
 
     private Future<Void> writeBatch(List<Pending> batch) {
-        // The lock and the inserts are pipelined, not waited for one by one: the server runs them in order,
-        // so each insert still reads max(seq) after the lock is held.
+        // The lock and the batch's one insert are pipelined: the server runs them in order, so the insert
+        // reads max(seq) after the lock is held.
+        List<PgGroup> groups = batch.stream().map(Pending::group).toList();
         return pool.withTransaction(c -> {
             Future<?> lock = c.query("SELECT pg_advisory_xact_lock(" + WRITE_LOCK + ")").execute();
-            List<Future<List<JournalEntry>>> inserts = new ArrayList<>(batch.size());
-            for (Pending p : batch) {
-                inserts.add(GroupInsert.insert(c, p.group(), false));
-            }
-            List<Future<?>> all = new ArrayList<>(inserts);
-            all.add(lock);
-            return Future.all(all).map(x -> inserts.stream().map(Future::result).toList());
+            Future<List<List<JournalEntry>>> insert = BatchInsert.insert(c, options.instanceId(), writer,
+                    groups.get(0).at(), groups);
+            return Future.all(lock, insert).map(x -> insert.result());
         }).timeout(ANSWER_WITHIN_MS, TimeUnit.MILLISECONDS).transform(ar -> {
             if (ar.succeeded()) {
                 for (int i = 0; i < batch.size(); i++) {

@@ -1,5 +1,7 @@
 package dev.releasepilot.app;
 
+import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 
@@ -98,8 +100,8 @@ public record DaemonConfig(Path rules, Path dataDir, String host, int port, Stri
                 return env.strip();
             }
             try {
-                return java.net.InetAddress.getLocalHost().getHostName();
-            } catch (java.io.IOException e) {
+                return InetAddress.getLocalHost().getHostName();
+            } catch (IOException e) {
                 return "localhost";
             }
         }

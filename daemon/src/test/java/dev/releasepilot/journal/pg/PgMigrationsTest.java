@@ -99,6 +99,9 @@ class PgMigrationsTest {
         PgStartFailure missing = assertThrows(PgStartFailure.class, () -> open(pg.url("no_such_db"), "x"));
         assertTrue(missing.getMessage().contains("no_such_db") && missing.getMessage().contains("does not exist"),
                 missing.getMessage());
+        PgStartFailure refused = assertThrows(PgStartFailure.class,
+                () -> open("postgresql://nobody@127.0.0.1:" + pg.port + "/postgres", "y"));
+        assertTrue(refused.getMessage().contains("role \"nobody\" does not exist"), refused.getMessage());
         PgStartFailure badUrl = assertThrows(PgStartFailure.class, () -> PgUrl.parse("mysql://u@h/db", null));
         assertTrue(badUrl.getMessage().startsWith("--journal-url: expected postgresql://"), badUrl.getMessage());
         PgStartFailure secret = assertThrows(PgStartFailure.class, () -> PgUrl.parse("postgresql://u:pw@h:5432/db", null));

@@ -42,7 +42,8 @@ import java.util.logging.Logger;
  * as its ack says, or handed to jnats for a plain subject); {@code release_pilot_events_dropped_total{reason}}:
  * {@code queue_full}, {@code nats_refused} (jnats refused it: reconnect buffer full, connection closed),
  * {@code ack_failed} (no positive ack after every attempt; with the server away, jnats may still deliver
- * it from its reconnect buffer, and the server then stores it once).
+ * it from its reconnect buffer, and the server then stores it once); {@code release_pilot_events_resent_total}
+ * and {@code release_pilot_events_deduplicated_total} (a send the stream already held, by its Nats-Msg-Id).
  */
 public final class NatsEventPublisher implements EventSink, AutoCloseable {
     public static final String SUBJECT_PREFIX = "release-pilot.events.";
@@ -57,6 +58,7 @@ public final class NatsEventPublisher implements EventSink, AutoCloseable {
     private final Counter viaStream;
     private final Counter viaCore;
     private final Counter deduplicated;
+    private final Counter resent;
     private final Counter queueFull;
     private final Counter natsRefused;
     private final Counter ackFailed;
@@ -92,6 +94,8 @@ public final class NatsEventPublisher implements EventSink, AutoCloseable {
         this.viaCore = published(registry, "core");
         this.deduplicated = Counter.builder("release_pilot_events_deduplicated_total")
                 .description("Event sends the stream recognised by Nats-Msg-Id as already stored").register(registry);
+        this.resent = Counter.builder("release_pilot_events_resent_total")
+                .description("Event sends repeated after a failed JetStream ack").register(registry);
         this.queueFull = dropped(registry, "queue_full");
         this.natsRefused = dropped(registry, "nats_refused");
         this.ackFailed = dropped(registry, "ack_failed");
@@ -169,6 +173,7 @@ public final class NatsEventPublisher implements EventSink, AutoCloseable {
         } catch (ExecutionException e) {
             throw new IllegalStateException("the NATS connection future never fails", e);
         }
+        toStream(connection); // the stream exists from the first connection on, before the first event
         while (running) {
             Event event;
             try {
@@ -221,7 +226,9 @@ public final class NatsEventPublisher implements EventSink, AutoCloseable {
             recheck = true; // no responders: the stream is gone, or JetStream is: look before the next send
         }
         if (running && event.attempt() < limits.attempts()) {
-            if (!queue.offerFirst(event.again())) {
+            if (queue.offerFirst(event.again())) {
+                resent.increment();
+            } else {
                 queueFull.increment();
             }
             return;

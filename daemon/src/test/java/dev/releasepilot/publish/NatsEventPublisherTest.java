@@ -195,6 +195,28 @@ class NatsEventPublisherTest {
     }
 
     @Test
+    void anEventResentAfterLostAcksWhileTheServerIsAwayIsStoredOnce() throws Exception {
+        try (NatsServer server = new NatsServer(dir).jetStream(true).start();
+             NatsConnector connector = NatsConnector.start(quickReconnect(server), registry);
+             NatsEventPublisher publisher = publisher(connector, EventStream.defaults(),
+                     PublishLimits.DEFAULTS.withAckTimeout(Duration.ofMillis(300)))) {
+            Poll.until("the stream set up", Duration.ofSeconds(20), () -> server.stream(EventStream.DEFAULT_NAME));
+            server.kill();
+            publisher.publish("checkout", "decision", new JsonObject().put("kind", "rollback"));
+            // jnats keeps every send in its reconnect buffer; each lost ack sends the event again.
+            Poll.until("a resend after a lost ack", Duration.ofSeconds(30),
+                    () -> counter("release_pilot_events_resent_total") >= 1);
+            server.start();
+            Poll.until("nothing left to send or acknowledge", Duration.ofSeconds(30), () -> registry
+                    .get("release_pilot_events_in_flight").gauge().value() == 0
+                    && registry.get("release_pilot_events_queued").gauge().value() == 0
+                    && server.stream(EventStream.DEFAULT_NAME).getStreamState().getMsgCount() >= 1);
+            assertEquals(1, server.stream(EventStream.DEFAULT_NAME).getStreamState().getMsgCount(), "stored once");
+            assertEquals(1, server.replay(EventStream.DEFAULT_NAME).size());
+        }
+    }
+
+    @Test
     void anExistingStreamWithOtherSettingsIsUsedAsItIsAndTheMismatchIsLoggedOnce() throws Exception {
         try (NatsServer server = new NatsServer(dir).jetStream(true).start()) {
             try (Connection admin = Nats.connect(server.url())) {

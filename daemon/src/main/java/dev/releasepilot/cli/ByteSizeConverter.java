@@ -8,7 +8,7 @@ import picocli.CommandLine.TypeConversionException;
 
 /** Sizes as operators write them: {@code 1073741824}, {@code 512MiB}, {@code 1GiB}, {@code 500MB}. */
 final class ByteSizeConverter implements ITypeConverter<Long> {
-    private static final Pattern SIZE = Pattern.compile("(\\d{1,19})\\s*([KMGT]i?B|B)?");
+    private static final Pattern SIZE = Pattern.compile("(\\d{1,19})\\s*([KMGT]i?B|B)?", Pattern.CASE_INSENSITIVE);
 
     @Override
     public Long convert(String value) {

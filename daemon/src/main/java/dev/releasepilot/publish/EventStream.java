@@ -66,7 +66,7 @@ public record EventStream(String name, Duration maxAge, long maxBytes) {
             d.add("subjects " + existing.getSubjects() + " (the daemon publishes on " + SUBJECTS + ")");
         }
         if (existing.getStorageType() != StorageType.File) {
-            d.add("storage " + existing.getStorageType() + " (the daemon asks for File)");
+            d.add("storage " + existing.getStorageType() + " (the daemon asks for file)");
         }
         if (!maxAge.equals(existing.getMaxAge())) {
             d.add("max age " + describe(existing.getMaxAge()) + " (configured " + describe(maxAge) + ")");

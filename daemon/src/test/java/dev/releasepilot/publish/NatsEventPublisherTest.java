@@ -217,6 +217,24 @@ class NatsEventPublisherTest {
     }
 
     @Test
+    void aStreamDeletedWhileTheDaemonRunsIsCreatedAgainAndTheEventResentIntoIt() throws Exception {
+        try (NatsServer server = new NatsServer(dir).jetStream(true).start();
+             NatsConnector connector = NatsConnector.start(NatsSettings.defaults(server.url(), List.of()), registry);
+             NatsEventPublisher publisher = publisher(connector, EventStream.defaults(), PublishLimits.DEFAULTS)) {
+            Poll.until("the stream set up", Duration.ofSeconds(20), () -> server.stream(EventStream.DEFAULT_NAME));
+            try (Connection admin = Nats.connect(server.url())) {
+                admin.jetStreamManagement().deleteStream(EventStream.DEFAULT_NAME);
+            }
+            publisher.publish("checkout", "decision", new JsonObject().put("kind", "rollback"));
+            // No stream answers the first send (503 no responders): the stream is set up again, the event resent.
+            Poll.until("stored in the new stream", Duration.ofSeconds(20),
+                    () -> counter("release_pilot_events_published_total", "via", "jetstream") == 1);
+            assertEquals(1, counter("release_pilot_events_resent_total"));
+            assertEquals(1, server.replay(EventStream.DEFAULT_NAME).size());
+        }
+    }
+
+    @Test
     void anExistingStreamWithOtherSettingsIsUsedAsItIsAndTheMismatchIsLoggedOnce() throws Exception {
         try (NatsServer server = new NatsServer(dir).jetStream(true).start()) {
             try (Connection admin = Nats.connect(server.url())) {

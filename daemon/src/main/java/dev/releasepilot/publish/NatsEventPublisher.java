@@ -266,7 +266,7 @@ public final class NatsEventPublisher implements EventSink, AutoCloseable {
             setupRetryAt = System.nanoTime() + 5_000_000_000L;
         }
         if (!toStream && (jetStreamSeen || coreWarned)) {
-            LOG.info("JetStream available again: events go to stream " + stream.name());
+            LOG.info("NATS server " + connection.getConnectedUrl() + " has JetStream now: events go to stream " + stream.name());
         }
         jetStreamSeen = true;
         toStream = true;

@@ -78,7 +78,7 @@ public record EventStream(String name, Duration maxAge, long maxBytes) {
         return d;
     }
 
-    private static String describe(Duration d) {
+    static String describe(Duration d) {
         return d == null || d.isZero() ? "unlimited" : d.toString().substring(2).toLowerCase(java.util.Locale.ROOT);
     }
 }

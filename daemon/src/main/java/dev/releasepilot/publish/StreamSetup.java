@@ -43,7 +43,7 @@ final class StreamSetup {
                 try {
                     jsm.addStream(stream.configuration());
                     LOG.info("created JetStream stream " + stream.name() + " for " + EventStream.SUBJECTS
-                            + " (file storage, max age " + stream.maxAge() + ", max bytes " + stream.maxBytes() + ")");
+                            + " (file storage, max age " + EventStream.describe(stream.maxAge()) + ", max bytes " + stream.maxBytes() + ")");
                     outcome = Outcome.CREATED;
                 } catch (JetStreamApiException e) {
                     if (e.getApiErrorCode() != STREAM_NAME_IN_USE) {

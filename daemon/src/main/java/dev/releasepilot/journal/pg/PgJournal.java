@@ -7,6 +7,7 @@ import dev.releasepilot.journal.Journal;
 import dev.releasepilot.journal.JournalEntry;
 import dev.releasepilot.journal.JournalUnavailable;
 import dev.releasepilot.journal.Page;
+import dev.releasepilot.journal.RecordTooLarge;
 import dev.releasepilot.journal.RecoveryReport;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -348,6 +349,8 @@ public final class PgJournal implements Journal {
                         es.add(new JournalEntry(0, p.group().at(), p.group().service(), d.type(), d.body()));
                     }
                     succeed(p, es);
+                } else if (ar.cause() instanceof RecordTooLarge tooLarge) {
+                    fail(p, tooLarge); // never fits the spool's frames: not retryable, as with the file journal
                 } else {
                     fail(p, new JournalUnavailable("the journal database " + where
                             + " is unreachable and the outage spool failed: " + ar.cause().getMessage(), ar.cause()));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.releasepilot.journal.Draft;
 import dev.releasepilot.journal.Fence;
 import dev.releasepilot.journal.JournalEntry;
+import dev.releasepilot.journal.JournalUnavailable;
 import dev.releasepilot.peers.Poll;
 import dev.releasepilot.peers.Postgres;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -171,6 +172,29 @@ class PgOutageTest {
         } finally {
             other.close();
             vertx.close();
+        }
+    }
+
+    @Test
+    void aFullSpoolRefusesAppendsAndTheJournalIsNotWritable() throws Exception {
+        try (PgJournal j = PgJournal.open(PgUrl.parse(url, null), new PgJournal.Options("a", dir.resolve("spool"), 100, 5),
+                Clock.systemUTC(), new SimpleMeterRegistry())) {
+            pg.crash();
+            for (int n = 1; n <= 5; n++) {
+                j.append("checkout", Fence.NONE, List.of(new Draft("alert", new JsonObject().put("n", n))))
+                        .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            }
+            assertEquals(5, j.spoolDepth());
+            Throwable refused = j.append("checkout", Fence.NONE, List.of(new Draft("alert", new JsonObject().put("n", 6))))
+                    .toCompletionStage().toCompletableFuture().handle((v, e) -> e).get(30, TimeUnit.SECONDS);
+            assertTrue(refused instanceof JournalUnavailable || refused.getCause() instanceof JournalUnavailable,
+                    String.valueOf(refused));
+            assertTrue(String.valueOf(refused).contains("outage spool is full"), String.valueOf(refused));
+            assertTrue(!j.writable(), "not ready: a load balancer should send alerts elsewhere");
+            pg.start();
+            Poll.until("drained and writable again", Duration.ofSeconds(60), () -> j.spoolDepth() == 0 && j.writable());
+            assertEquals(List.of(1, 2, 3, 4, 5), j.page(null, Long.MAX_VALUE, 10).records().stream()
+                    .map(e -> e.body().getInteger("n")).toList());
         }
     }
 

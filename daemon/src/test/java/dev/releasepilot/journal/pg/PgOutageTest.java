@@ -27,6 +27,10 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -63,6 +67,25 @@ class PgOutageTest {
     @Test
     void appendsCompleteThroughACrashAndAreWrittenOnceInOrderWhenItIsBack() throws Exception {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        List<String> warnings = new CopyOnWriteArrayList<>();
+        Logger log = Logger.getLogger(PgJournal.class.getName());
+        Handler handler = new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                if (r.getLevel().intValue() >= Level.WARNING.intValue()) {
+                    warnings.add(r.getMessage());
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        log.addHandler(handler);
         List<Integer> done = new CopyOnWriteArrayList<>();
         List<Throwable> failed = new CopyOnWriteArrayList<>();
         AtomicBoolean go = new AtomicBoolean(true);
@@ -110,6 +133,10 @@ class PgOutageTest {
                     "the outage's records are marked spooled");
             assertTrue(registry.get("release_pilot_journal_spool_drained_total").counter().count() >= 50);
             assertTrue(registry.get("release_pilot_journal_pg_errors_total").counter().count() >= 1);
+            assertEquals(1, warnings.size(), "one warning for the outage, not one per append: " + warnings);
+            assertTrue(warnings.get(0).contains("unreachable"), warnings.get(0));
+        } finally {
+            log.removeHandler(handler);
         }
     }
 

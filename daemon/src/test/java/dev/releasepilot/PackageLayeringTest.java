@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
  */
 class PackageLayeringTest {
     private static final String ROOT = "dev.releasepilot";
-    private static final String ALL_BUT_CLI = "rules window telemetry journal act decide ingest api http notify cluster";
+    private static final String ALL_BUT_CLI = "rules window telemetry journal act decide ingest api http notify publish cluster";
 
     /** Package → the other project packages it may depend on. */
     private static final Map<String, Set<String>> MAY_USE = new LinkedHashMap<>();
@@ -47,6 +47,9 @@ class PackageLayeringTest {
         MAY_USE.put("notify", Set.of("decide", "rules", "telemetry"));
         // cluster keeps the leases that say which instance decides for a service (decide's Leadership seam).
         MAY_USE.put("cluster", Set.of("decide", "journal", "telemetry"));
+        // publish hears decide's events (it is an EventSink) and puts them on NATS for machines; app hands
+        // it the connection that ingest's NATS source shares, so it never uses ingest.
+        MAY_USE.put("publish", Set.of("decide", "telemetry"));
         // ingest turns wire formats into decide's Signals; never api.
         MAY_USE.put("ingest", Set.of("window", "decide", "rules", "journal", "telemetry", "http"));
         // api never bypasses decide: no act, and nothing upstream of it.
@@ -128,6 +131,11 @@ class PackageLayeringTest {
     @Test
     void cluster() {
         mayOnlyUse("cluster").check(classes);
+    }
+
+    @Test
+    void publishStage() {
+        mayOnlyUse("publish").check(classes);
     }
 
     @Test

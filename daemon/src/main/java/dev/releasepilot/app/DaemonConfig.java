@@ -1,5 +1,8 @@
 package dev.releasepilot.app;
 
+import dev.releasepilot.publish.EventStream;
+import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 
@@ -13,41 +16,43 @@ import java.time.Clock;
  *                              (further: refused, counted {@code too_far_in_future}); default 10 min
  * @param guards                tokens for the receivers, timeouts and memory limits of the HTTP server
  * @param otlpEndpoint          base URL of an OTLP/HTTP receiver for one trace per decision, or null (off)
+ * @param natsStream            the JetStream stream events go to when the NATS server has JetStream
  * @param journalUrl            {@code postgresql://USER@HOST:PORT/DB} for the shared journal, or null: the file
  *                              journal in {@code dataDir}
  * @param journalPassword       its password, or null ({@code PGPASSWORD}, or none)
- * @param instanceId            this daemon's name among several sharing a journal; null: host name and pid
  * @param leaseTiming           how long the per-service leases last and how often they are renewed (with
  *                              {@code journalUrl})
+ * @param instanceId            this daemon's name among several sharing a journal; null: host name and pid
  */
 public record DaemonConfig(Path rules, Path dataDir, String host, int port, String readToken,
                            String adminToken, long bodyLimitBytes, long actuationRetryDelayMs,
                            long reconcileIntervalMs, String natsUrl, java.util.List<String> natsSubjects, Clock clock,
                            java.time.Duration maxSampleFuture, HttpGuards guards,
-                           String otlpEndpoint, String journalUrl, String journalPassword, String instanceId,
-                           dev.releasepilot.cluster.LeaseTiming leaseTiming) {
+                           String otlpEndpoint, EventStream natsStream, String journalUrl, String journalPassword,
+                           String instanceId, dev.releasepilot.cluster.LeaseTiming leaseTiming) {
     public static final long DEFAULT_BODY_LIMIT = 4L * 1024 * 1024;
 
     public static DaemonConfig defaults(Path rules, Path dataDir, String host, int port) {
         return new DaemonConfig(rules, dataDir, host, port, null, null, DEFAULT_BODY_LIMIT, 5_000, 5_000,
                 null, java.util.List.of(), Clock.systemUTC(), dev.releasepilot.window.HostTime.DEFAULT_MAX_SAMPLE_FUTURE,
-                HttpGuards.DEFAULTS, null, null, null, null, dev.releasepilot.cluster.LeaseTiming.DEFAULTS);
+                HttpGuards.DEFAULTS, null, EventStream.defaults(), null, null, null,
+                dev.releasepilot.cluster.LeaseTiming.DEFAULTS);
     }
 
     public DaemonConfig withTokens(String read, String admin) {
         return new DaemonConfig(rules, dataDir, host, port, read, admin, bodyLimitBytes, actuationRetryDelayMs,
-                reconcileIntervalMs, natsUrl, natsSubjects, clock, maxSampleFuture, guards, otlpEndpoint, journalUrl, journalPassword, instanceId, leaseTiming);
+                reconcileIntervalMs, natsUrl, natsSubjects, clock, maxSampleFuture, guards, otlpEndpoint, natsStream, journalUrl, journalPassword, instanceId, leaseTiming);
     }
 
     public DaemonConfig withActuationRetryDelayMs(long ms) {
         return new DaemonConfig(rules, dataDir, host, port, readToken, adminToken, bodyLimitBytes, ms,
-                reconcileIntervalMs, natsUrl, natsSubjects, clock, maxSampleFuture, guards, otlpEndpoint, journalUrl, journalPassword, instanceId, leaseTiming);
+                reconcileIntervalMs, natsUrl, natsSubjects, clock, maxSampleFuture, guards, otlpEndpoint, natsStream, journalUrl, journalPassword, instanceId, leaseTiming);
     }
 
     /** How often every service's weights are read back and drift repaired; 0 turns it off. */
     public DaemonConfig withReconcileIntervalMs(long ms) {
         return new DaemonConfig(rules, dataDir, host, port, readToken, adminToken, bodyLimitBytes,
-                actuationRetryDelayMs, ms, natsUrl, natsSubjects, clock, maxSampleFuture, guards, otlpEndpoint, journalUrl, journalPassword, instanceId, leaseTiming);
+                actuationRetryDelayMs, ms, natsUrl, natsSubjects, clock, maxSampleFuture, guards, otlpEndpoint, natsStream, journalUrl, journalPassword, instanceId, leaseTiming);
     }
 
     /**
@@ -57,38 +62,44 @@ public record DaemonConfig(Path rules, Path dataDir, String host, int port, Stri
     public DaemonConfig withNats(String url, java.util.List<String> subjects) {
         return new DaemonConfig(rules, dataDir, host, port, readToken, adminToken, bodyLimitBytes,
                 actuationRetryDelayMs, reconcileIntervalMs, url, java.util.List.copyOf(subjects), clock, maxSampleFuture,
-                guards, otlpEndpoint, journalUrl, journalPassword, instanceId, leaseTiming);
+                guards, otlpEndpoint, natsStream, journalUrl, journalPassword, instanceId, leaseTiming);
     }
 
     /** How far ahead of the host's clock a sample may be stamped (remote_write, NATS, stats) and still be kept. */
     public DaemonConfig withMaxSampleFuture(java.time.Duration d) {
         return new DaemonConfig(rules, dataDir, host, port, readToken, adminToken, bodyLimitBytes,
-                actuationRetryDelayMs, reconcileIntervalMs, natsUrl, natsSubjects, clock, d, guards, otlpEndpoint, journalUrl, journalPassword, instanceId, leaseTiming);
+                actuationRetryDelayMs, reconcileIntervalMs, natsUrl, natsSubjects, clock, d, guards, otlpEndpoint, natsStream, journalUrl, journalPassword, instanceId, leaseTiming);
     }
 
     /** Tokens for the receivers and {@code /metrics}, timeouts and memory limits of the HTTP server. */
     public DaemonConfig withGuards(HttpGuards g) {
         return new DaemonConfig(rules, dataDir, host, port, readToken, adminToken, bodyLimitBytes,
-                actuationRetryDelayMs, reconcileIntervalMs, natsUrl, natsSubjects, clock, maxSampleFuture, g, otlpEndpoint, journalUrl, journalPassword, instanceId, leaseTiming);
+                actuationRetryDelayMs, reconcileIntervalMs, natsUrl, natsSubjects, clock, maxSampleFuture, g, otlpEndpoint, natsStream, journalUrl, journalPassword, instanceId, leaseTiming);
     }
 
     /** Export one OpenTelemetry trace per decision to this OTLP/HTTP base URL; null: tracing off. */
     public DaemonConfig withOtlpEndpoint(String url) {
         return new DaemonConfig(rules, dataDir, host, port, readToken, adminToken, bodyLimitBytes, actuationRetryDelayMs,
-                reconcileIntervalMs, natsUrl, natsSubjects, clock, maxSampleFuture, guards, url, journalUrl, journalPassword, instanceId, leaseTiming);
+                reconcileIntervalMs, natsUrl, natsSubjects, clock, maxSampleFuture, guards, url, natsStream, journalUrl, journalPassword, instanceId, leaseTiming);
+    }
+
+    /** The JetStream stream for events (name and retention limits), used when the NATS server has JetStream. */
+    public DaemonConfig withNatsStream(EventStream stream) {
+        return new DaemonConfig(rules, dataDir, host, port, readToken, adminToken, bodyLimitBytes, actuationRetryDelayMs,
+                reconcileIntervalMs, natsUrl, natsSubjects, clock, maxSampleFuture, guards, otlpEndpoint, stream, journalUrl, journalPassword, instanceId, leaseTiming);
     }
 
     /** Journal to PostgreSQL at {@code url} (null: the file journal) as {@code instanceId} (null: host name and pid). */
     public DaemonConfig withJournal(String url, String password, String instanceId) {
         return new DaemonConfig(rules, dataDir, host, port, readToken, adminToken, bodyLimitBytes, actuationRetryDelayMs,
-                reconcileIntervalMs, natsUrl, natsSubjects, clock, maxSampleFuture, guards, otlpEndpoint, url, password,
-                instanceId, leaseTiming);
+                reconcileIntervalMs, natsUrl, natsSubjects, clock, maxSampleFuture, guards, otlpEndpoint, natsStream, url,
+                password, instanceId, leaseTiming);
     }
 
     /** Lease ttl and renew interval for several daemons sharing the journal. */
     public DaemonConfig withLeaseTiming(dev.releasepilot.cluster.LeaseTiming t) {
         return new DaemonConfig(rules, dataDir, host, port, readToken, adminToken, bodyLimitBytes, actuationRetryDelayMs,
-                reconcileIntervalMs, natsUrl, natsSubjects, clock, maxSampleFuture, guards, otlpEndpoint, journalUrl,
+                reconcileIntervalMs, natsUrl, natsSubjects, clock, maxSampleFuture, guards, otlpEndpoint, natsStream, journalUrl,
                 journalPassword, instanceId, t);
     }
 
@@ -108,8 +119,8 @@ public record DaemonConfig(Path rules, Path dataDir, String host, int port, Stri
                 return env.strip();
             }
             try {
-                return java.net.InetAddress.getLocalHost().getHostName();
-            } catch (java.io.IOException e) {
+                return InetAddress.getLocalHost().getHostName();
+            } catch (IOException e) {
                 return "localhost";
             }
         }

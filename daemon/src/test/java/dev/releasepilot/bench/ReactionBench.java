@@ -4,6 +4,7 @@ import dev.releasepilot.app.Daemon;
 import dev.releasepilot.app.DaemonConfig;
 import dev.releasepilot.peers.FreePort;
 import dev.releasepilot.peers.Haproxy;
+import dev.releasepilot.peers.Postgres;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.InputStream;
@@ -32,21 +33,24 @@ import java.util.Locale;
  * rollback visible on HAProxy. Side by side, the floor: one runtime-API round trip doing the same
  * set+get from this JVM. Between trials the service is resumed and the canary weight restored.
  *
- * <p>Run: {@code k6/bench.sh ReactionBench [trials] [traced]}. With {@code traced} the daemon exports one
+ * <p>Run: {@code k6/bench.sh ReactionBench [trials] [traced|pg]}. With {@code traced} the daemon exports one
  * OpenTelemetry trace per decision to an OTLP/HTTP sink in this JVM (which accepts and drops them), to
- * compare the reaction with tracing on and off.
+ * compare the reaction with tracing on and off. With {@code pg} the trials run twice in one run: once on
+ * the file journal, once with {@code --journal-url} on a PostgreSQL cluster of the bench's own.
  */
 public final class ReactionBench {
     public static void main(String[] args) throws Exception {
         int trials = args.length > 0 ? Integer.parseInt(args[0]) : 200;
         boolean traced = args.length > 1 && args[1].equals("traced");
+        boolean pg = args.length > 1 && args[1].equals("pg");
         int warmup = 20;
         Path dir = Files.createTempDirectory("rp-bench");
         io.vertx.core.Vertx sinkVertx = io.vertx.core.Vertx.vertx();
         io.vertx.core.http.HttpServer sink = sinkVertx.createHttpServer()
                 .requestHandler(req -> req.body().onComplete(b -> req.response().setStatusCode(200).end()))
                 .listen(0, "127.0.0.1").await(10, java.util.concurrent.TimeUnit.SECONDS);
-        try (Haproxy haproxy = new Haproxy(dir.resolve("haproxy"), FreePort.get(), FreePort.get()).start()) {
+        try (Haproxy haproxy = new Haproxy(dir.resolve("haproxy"), FreePort.get(), FreePort.get()).start();
+             Postgres postgres = pg ? new Postgres().start() : null) {
             Path rules = dir.resolve("rules.yaml");
             Files.writeString(rules, """
                     services:
@@ -58,8 +62,11 @@ public final class ReactionBench {
                         on_trigger: rollback
                         cooldown: 0s
                     """.formatted(haproxy.address()));
-            DaemonConfig cfg = DaemonConfig.defaults(rules, dir.resolve("data"), "127.0.0.1", 0).withTokens(null, "bench")
-                    .withOtlpEndpoint(traced ? "http://127.0.0.1:" + sink.actualPort() : null);
+            List<String> journals = pg ? List.of("file", "PostgreSQL") : List.of("file");
+            for (String journal : journals) {
+            DaemonConfig cfg = DaemonConfig.defaults(rules, dir.resolve("data-" + journal), "127.0.0.1", 0).withTokens(null, "bench")
+                    .withOtlpEndpoint(traced ? "http://127.0.0.1:" + sink.actualPort() : null)
+                    .withJournal(journal.equals("file") ? null : postgres.createDatabase("reaction"), null, "bench");
             try (Daemon daemon = Daemon.start(cfg)) {
                 HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
                 String base = "http://127.0.0.1:" + daemon.port();
@@ -110,8 +117,8 @@ public final class ReactionBench {
                         floor.add((t1 - t0) / 1e6);
                     }
                 }
-                System.out.printf(Locale.ROOT, "%n%d trials after %d warm-up, tracing %s, HAProxy %s, %d cores%n", trials, warmup,
-                        traced ? "on (OTLP/HTTP to a local sink)" : "off",
+                System.out.printf(Locale.ROOT, "%n%d trials after %d warm-up, %s journal, tracing %s, HAProxy %s, %d cores%n",
+                        trials, warmup, journal, traced ? "on (OTLP/HTTP to a local sink)" : "off",
                         haproxy.command("show info").lines().filter(l -> l.startsWith("Version:")).findFirst().orElse("?"),
                         Runtime.getRuntime().availableProcessors());
                 System.out.printf(Locale.ROOT, "| %-62s | %8s | %8s | %8s |%n", "path", "p50 ms", "p99 ms", "max ms");
@@ -119,6 +126,7 @@ public final class ReactionBench {
                 row("daemon: webhook received -> weights read back (journal stamps)", server);
                 row("client: POST sent -> canary weight 0 seen on HAProxy", client);
                 row("floor: one runtime-API set+get round trip from this JVM", floor);
+            }
             }
         } finally {
             sinkVertx.close().await(10, java.util.concurrent.TimeUnit.SECONDS);

@@ -40,7 +40,7 @@ final class GroupInsert {
     }
 
     /** The records as stored, or an empty list when the fence refused them (or, spooled, they were there already). */
-    static Future<List<JournalEntry>> insert(SqlConnection c, String instanceId, PgGroup g, boolean spooled) {
+    static Future<List<JournalEntry>> insert(SqlConnection c, PgGroup g, boolean spooled) {
         String[] types = new String[g.drafts().size()];
         String[] bodies = new String[types.length];
         for (int i = 0; i < types.length; i++) {
@@ -49,7 +49,7 @@ final class GroupInsert {
             bodies[i] = d.body().encode();
         }
         Tuple t = Tuple.tuple().addString(g.service()).addOffsetDateTime(g.at().atOffset(ZoneOffset.UTC))
-                .addString(instanceId).addLong(g.fence().epoch()).addBoolean(spooled).addString(g.writer())
+                .addString(g.instance()).addLong(g.fence().epoch()).addBoolean(spooled).addString(g.writer())
                 .addLong(g.number()).addArrayOfString(types).addArrayOfString(bodies).addString(g.fence().holder());
         return c.preparedQuery(SQL).execute(t).map(rows -> {
             List<Long> seqs = new ArrayList<>();

@@ -73,6 +73,8 @@ public final class Migrations {
         List<Migration> known = known();
         SqlConnection c = await(pool.getConnection());
         try {
+            // Another daemon's migration may take longer than the journal's lock_timeout: wait for it.
+            await(c.query("SET lock_timeout = 0").execute());
             await(c.query("SELECT pg_advisory_lock(" + LOCK + ")").execute());
             await(c.query("CREATE TABLE IF NOT EXISTS release_pilot_schema_version (version int PRIMARY KEY, "
                     + "name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())").execute());

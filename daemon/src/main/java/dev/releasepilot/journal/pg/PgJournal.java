@@ -7,6 +7,7 @@ import dev.releasepilot.journal.Journal;
 import dev.releasepilot.journal.JournalEntry;
 import dev.releasepilot.journal.JournalUnavailable;
 import dev.releasepilot.journal.Page;
+import dev.releasepilot.journal.RecordTooLarge;
 import dev.releasepilot.journal.RecoveryReport;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -69,6 +70,12 @@ public final class PgJournal implements Journal {
     private static final int DRAIN_CHUNK = 256;
     private static final long PROBE_FIRST_MS = 100;
     private static final long PROBE_MAX_MS = 5_000;
+    /**
+     * A write or probe PostgreSQL has not answered within this is an outage (a partition gives no
+     * error, only silence): the batch goes to the spool. Should it commit after all, its group ids
+     * keep the drain from writing it twice.
+     */
+    static final long ANSWER_WITHIN_MS = 10_000;
 
     /**
      * @param instanceId  who writes ({@code --instance-id}): stored with every record
@@ -100,6 +107,7 @@ public final class PgJournal implements Journal {
     private volatile boolean closed;
     private volatile boolean pgUp = true;
     private volatile long spoolDepth;
+    private volatile long replayed;
     // Owned by ctx.
     private final Deque<Pending> queue = new ArrayDeque<>();
     private long groupNumber;
@@ -140,7 +148,7 @@ public final class PgJournal implements Journal {
                 .description("Spooled groups written to PostgreSQL after an outage").register(registry);
         registry.gauge("release_pilot_journal_spool_depth", this, j -> j.spoolDepth);
         registry.gauge("release_pilot_journal_writable", this, j -> j.writable() ? 1 : 0);
-        registry.gauge("release_pilot_journal_replayed_records", this, j -> j.report.records());
+        registry.gauge("release_pilot_journal_replayed_records", this, j -> j.replayed);
     }
 
     /**
@@ -173,7 +181,7 @@ public final class PgJournal implements Journal {
             } catch (IOException e) {
                 throw new PgStartFailure("cannot open the outage spool in " + options.spoolDir() + ": " + e.getMessage());
             }
-            String damage = spool.damage();
+            RecoveryReport spooled = spool.recovery();
             long left = spool.newest();
             long drainedAtStart = 0;
             if (left > 0) {
@@ -182,7 +190,7 @@ public final class PgJournal implements Journal {
                     List<Spool.Group> groups = spool.after(upTo, DRAIN_CHUNK);
                     if (!groups.isEmpty()) {
                         try {
-                            Migrations.await(insertSpooled(pool, options.instanceId(), groups));
+                            Migrations.await(insertSpooled(pool, groups));
                         } catch (RuntimeException e) {
                             throw new PgStartFailure("cannot drain the outage spool in " + options.spoolDir()
                                     + " to " + where + ": " + reason(e));
@@ -199,7 +207,8 @@ public final class PgJournal implements Journal {
                 }
                 LOG.info("journal: " + drainedAtStart + " groups left in the outage spool by an earlier run written to " + where);
             }
-            RecoveryReport report = new RecoveryReport(0, 0, 0, 0, damage.isEmpty() ? "" : "outage spool: " + damage);
+            RecoveryReport report = new RecoveryReport(0, spooled.damagedRegions(), spooled.damagedBytes(),
+                    spooled.tornTailBytes(), spooled.clean() ? "" : "outage spool: " + spooled.detail());
             PgJournal j = new PgJournal(vertx, pool, options, clock, spool, where, report, registry);
             if (drainedAtStart > 0) {
                 j.drained.increment(drainedAtStart);
@@ -231,7 +240,7 @@ public final class PgJournal implements Journal {
             return Future.failedFuture(new JournalUnavailable("journal queue is full", null));
         }
         Promise<List<JournalEntry>> p = Promise.promise();
-        Pending pending = new Pending(new PgGroup(service, fence, List.copyOf(group), writer, 0, Instant.EPOCH), p,
+        Pending pending = new Pending(new PgGroup(options.instanceId(), service, fence, List.copyOf(group), writer, 0, Instant.EPOCH), p,
                 Vertx.currentContext(), System.nanoTime());
         try {
             ctx.runOnContext(v -> {
@@ -272,7 +281,7 @@ public final class PgJournal implements Journal {
             Pending p = queue.removeFirst();
             queued.decrementAndGet();
             PgGroup g = p.group();
-            batch.add(new Pending(new PgGroup(g.service(), g.fence(), g.drafts(), writer, ++groupNumber, at),
+            batch.add(new Pending(new PgGroup(g.instance(), g.service(), g.fence(), g.drafts(), writer, ++groupNumber, at),
                     p.promise(), p.caller(), p.enqueuedNanos()));
         }
         busy = true;
@@ -283,45 +292,41 @@ public final class PgJournal implements Journal {
     }
 
     private Future<Void> writeBatch(List<Pending> batch) {
-        return pool.withTransaction(c -> c.query("SELECT pg_advisory_xact_lock(" + WRITE_LOCK + ")").execute()
-                .compose(v -> {
-                    List<List<JournalEntry>> written = new ArrayList<>(batch.size());
-                    Future<Void> chain = Future.succeededFuture();
-                    for (Pending p : batch) {
-                        chain = chain.compose(x -> GroupInsert.insert(c, options.instanceId(), p.group(), false)
-                                .map(es -> {
-                                    written.add(es);
-                                    return null;
-                                }));
+        // The lock and the batch's one insert are pipelined: the server runs them in order, so the insert
+        // reads max(seq) after the lock is held.
+        List<PgGroup> groups = batch.stream().map(Pending::group).toList();
+        return pool.withTransaction(c -> {
+            Future<?> lock = c.query("SELECT pg_advisory_xact_lock(" + WRITE_LOCK + ")").execute();
+            Future<List<List<JournalEntry>>> insert = BatchInsert.insert(c, options.instanceId(), writer,
+                    groups.get(0).at(), groups);
+            return Future.all(lock, insert).map(x -> insert.result());
+        }).timeout(ANSWER_WITHIN_MS, TimeUnit.MILLISECONDS).transform(ar -> {
+            if (ar.succeeded()) {
+                for (int i = 0; i < batch.size(); i++) {
+                    Pending p = batch.get(i);
+                    List<JournalEntry> es = ar.result().get(i);
+                    if (es.isEmpty()) {
+                        fencedOut.increment();
+                        Fence f = p.group().fence();
+                        fail(p, new FencedOut("the journal refused a write for " + p.group().service() + " by "
+                                + f.holder() + " at epoch " + f.epoch() + ": that lease is no longer held"));
+                    } else {
+                        succeed(p, es);
                     }
-                    return chain.map(x -> written);
-                })).transform(ar -> {
-                    if (ar.succeeded()) {
-                        for (int i = 0; i < batch.size(); i++) {
-                            Pending p = batch.get(i);
-                            List<JournalEntry> es = ar.result().get(i);
-                            if (es.isEmpty()) {
-                                fencedOut.increment();
-                                Fence f = p.group().fence();
-                                fail(p, new FencedOut("the journal refused a write for " + p.group().service() + " by "
-                                        + f.holder() + " at epoch " + f.epoch() + ": that lease is no longer held"));
-                            } else {
-                                succeed(p, es);
-                            }
-                        }
-                        return Future.succeededFuture();
-                    }
-                    pgErrors.increment();
-                    if (isOutage(ar.cause())) {
-                        down(ar.cause());
-                        return spoolBatch(batch);
-                    }
-                    LOG.warning("journal write to " + where + " failed: " + reason(ar.cause()));
-                    for (Pending p : batch) {
-                        fail(p, new JournalUnavailable("journal write failed: " + reason(ar.cause()), ar.cause()));
-                    }
-                    return Future.succeededFuture();
-                });
+                }
+                return Future.succeededFuture();
+            }
+            pgErrors.increment();
+            if (isOutage(ar.cause())) {
+                down(ar.cause());
+                return spoolBatch(batch);
+            }
+            LOG.warning("journal write to " + where + " failed: " + reason(ar.cause()));
+            for (Pending p : batch) {
+                fail(p, new JournalUnavailable("journal write failed: " + reason(ar.cause()), ar.cause()));
+            }
+            return Future.succeededFuture();
+        });
     }
 
     /** Durable locally, in order; PostgreSQL gets them when it is back. */
@@ -344,6 +349,8 @@ public final class PgJournal implements Journal {
                         es.add(new JournalEntry(0, p.group().at(), p.group().service(), d.type(), d.body()));
                     }
                     succeed(p, es);
+                } else if (ar.cause() instanceof RecordTooLarge tooLarge) {
+                    fail(p, tooLarge); // never fits the spool's frames: not retryable, as with the file journal
                 } else {
                     fail(p, new JournalUnavailable("the journal database " + where
                             + " is unreachable and the outage spool failed: " + ar.cause().getMessage(), ar.cause()));
@@ -367,7 +374,7 @@ public final class PgJournal implements Journal {
                 drainedUpTo = Math.min(lastSpooled, drainedUpTo + DRAIN_CHUNK); // unreadable (damaged) records
                 return Future.succeededFuture();
             }
-            return insertSpooled(pool, options.instanceId(), groups).map(v -> {
+            return insertSpooled(pool, groups).timeout(ANSWER_WITHIN_MS, TimeUnit.MILLISECONDS).map(v -> {
                 drainedUpTo = groups.get(groups.size() - 1).spoolSeq();
                 spoolDepth = lastSpooled - drainedUpTo;
                 drained.increment(groups.size());
@@ -388,15 +395,15 @@ public final class PgJournal implements Journal {
         });
     }
 
-    private static Future<Void> insertSpooled(Pool pool, String instanceId, List<Spool.Group> groups) {
-        return pool.withTransaction(c -> c.query("SELECT pg_advisory_xact_lock(" + WRITE_LOCK + ")").execute()
-                .compose(v -> {
-                    Future<Void> chain = Future.succeededFuture();
-                    for (Spool.Group g : groups) {
-                        chain = chain.compose(x -> GroupInsert.insert(c, instanceId, g.group(), true).mapEmpty());
-                    }
-                    return chain;
-                }));
+    static Future<Void> insertSpooled(Pool pool, List<Spool.Group> groups) {
+        return pool.withTransaction(c -> {
+            List<Future<?>> all = new ArrayList<>(groups.size() + 1);
+            all.add(c.query("SELECT pg_advisory_xact_lock(" + WRITE_LOCK + ")").execute());
+            for (Spool.Group g : groups) {
+                all.add(GroupInsert.insert(c, g.group(), true));
+            }
+            return Future.all(all).mapEmpty();
+        });
     }
 
     /** On ctx: PostgreSQL is unreachable; logged once per outage, then probed with backoff. */
@@ -415,7 +422,7 @@ public final class PgJournal implements Journal {
         if (closed) {
             return;
         }
-        vertx.setTimer(probeDelay, t -> pool.query("SELECT 1").execute().onComplete(ar -> {
+        vertx.setTimer(probeDelay, t -> pool.query("SELECT 1").execute().timeout(ANSWER_WITHIN_MS, TimeUnit.MILLISECONDS).onComplete(ar -> {
             if (ar.succeeded()) {
                 pgUp = true;
                 LOG.info("journal database " + where + " is back after "
@@ -432,10 +439,12 @@ public final class PgJournal implements Journal {
     static boolean isOutage(Throwable t) {
         if (t instanceof PgException pg) {
             String s = pg.getSqlState();
-            // connection exceptions, operator intervention (shutdown, crash recovery), insufficient resources
-            return s != null && (s.startsWith("08") || s.startsWith("57P") || s.startsWith("53"));
+            // connection exceptions, operator intervention (shutdown, crash recovery), insufficient resources,
+            // and the write lock not had within lock_timeout (a writer stuck holding it)
+            return s != null && (s.startsWith("08") || s.startsWith("57P") || s.startsWith("53") || s.equals("55P03"));
         }
-        return t instanceof io.vertx.core.VertxException || t instanceof IOException;
+        return t instanceof io.vertx.core.VertxException || t instanceof IOException
+                || t instanceof java.util.concurrent.TimeoutException;
     }
 
     static String reason(Throwable t) {
@@ -473,7 +482,9 @@ public final class PgJournal implements Journal {
 
     @Override
     public List<JournalEntry> replay(Set<String> services) {
-        return read(JournalReads.replay(pool, services));
+        List<JournalEntry> es = read(JournalReads.replay(pool, services));
+        replayed = es.size();
+        return es;
     }
 
     @Override
@@ -495,7 +506,8 @@ public final class PgJournal implements Journal {
 
     @Override
     public RecoveryReport recovery() {
-        return report;
+        return new RecoveryReport(replayed, report.damagedRegions(), report.damagedBytes(), report.tornTailBytes(),
+                report.detail());
     }
 
     /** PostgreSQL takes writes, or the outage spool does. */

@@ -45,7 +45,12 @@ public final class PgUrl {
                 .setPort(u.getPort() < 0 ? 5432 : u.getPort())
                 .setUser(URLDecoder.decode(u.getUserInfo(), StandardCharsets.UTF_8))
                 .setDatabase(URLDecoder.decode(path.substring(1), StandardCharsets.UTF_8))
-                .setReconnectAttempts(0);
+                .setReconnectAttempts(0)
+                // A client gone mid-transaction must not hold the journal's write lock (and so every other
+                // writer) until TCP notices: the server ends such a session, and a lock wait gives up.
+                .addProperty("idle_in_transaction_session_timeout", "10s")
+                .addProperty("lock_timeout", "10s")
+                .addProperty("application_name", "release-pilot");
         if (pw != null && !pw.isEmpty()) {
             o.setPassword(pw);
         }

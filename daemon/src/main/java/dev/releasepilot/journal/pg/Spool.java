@@ -4,6 +4,7 @@ import dev.releasepilot.journal.Draft;
 import dev.releasepilot.journal.Fence;
 import dev.releasepilot.journal.FileJournal;
 import dev.releasepilot.journal.JournalEntry;
+import dev.releasepilot.journal.RecoveryReport;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -52,7 +53,7 @@ final class Spool implements AutoCloseable {
         for (Draft d : g.drafts()) {
             records.add(new JsonObject().put("type", d.type()).put("body", d.body()));
         }
-        JsonObject body = new JsonObject().put("writer", g.writer()).put("number", g.number())
+        JsonObject body = new JsonObject().put("instance", g.instance()).put("writer", g.writer()).put("number", g.number())
                 .put("holder", g.fence().holder()).put("epoch", g.fence().epoch()).put("at", g.at().toString())
                 .put("records", records);
         return file.append(g.service(), Fence.NONE, List.of(new Draft(TYPE, body))).map(es -> es.get(0).seq());
@@ -73,7 +74,7 @@ final class Spool implements AutoCloseable {
             }
             long epoch = b.getLong("epoch");
             Fence fence = epoch == 0 ? Fence.NONE : new Fence(b.getString("holder"), epoch);
-            out.add(new Group(e.seq(), new PgGroup(e.service(), fence, List.copyOf(drafts), b.getString("writer"),
+            out.add(new Group(e.seq(), new PgGroup(b.getString("instance"), e.service(), fence, List.copyOf(drafts), b.getString("writer"),
                     b.getLong("number"), Instant.parse(b.getString("at")))));
         }
         return out;
@@ -89,8 +90,9 @@ final class Spool implements AutoCloseable {
         return file.writable();
     }
 
-    String damage() {
-        return file.recovery().clean() ? "" : file.recovery().detail();
+    /** What opening the spool found (damage costs the groups in the damaged frames; the rest drain). */
+    RecoveryReport recovery() {
+        return file.recovery();
     }
 
     /** Empties the spool (everything in it is in PostgreSQL): start-up only, before any append. */

@@ -44,6 +44,12 @@ public final class LeaseKeeper extends VerticleBase implements Leadership {
      * queueing a hundred reads on the journal's pool.
      */
     static final int MAX_TAKEOVERS_AT_ONCE = 8;
+    /**
+     * A lease taken although another live instance should hold it (it stayed free a ttl: that instance
+     * lacks the service in its rules, or is failing to take it) is kept at least this long before it is
+     * handed to that instance, so such a service does not bounce between them every few seconds.
+     */
+    static final long KEEP_FALLBACK_NANOS = 60_000_000_000L;
 
     private final LeaseStore store;
     private final String id;
@@ -58,6 +64,7 @@ public final class LeaseKeeper extends VerticleBase implements Leadership {
     private final Map<String, Held> held = new HashMap<>();
     private final Map<String, Long> freeSince = new HashMap<>();
     private final Set<String> moving = new HashSet<>(); // being taken over or handed over
+    private final Map<String, Long> fallbackSince = new HashMap<>(); // taken while another should hold it
     private boolean ticking;
     private boolean stopping;
     private long tickTimer = -1;
@@ -148,6 +155,7 @@ public final class LeaseKeeper extends VerticleBase implements Leadership {
             if (h != null && h.epoch == epoch) {
                 LOG.warning(() -> "service " + service + ": the journal refused epoch " + epoch + "; lease given up");
                 held.remove(service);
+                fallbackSince.remove(service);
                 publish(snapshot.connected, snapshot.why, snapshot.instances, snapshot.leases);
             }
         });
@@ -231,6 +239,7 @@ public final class LeaseKeeper extends VerticleBase implements Leadership {
             } else {
                 LOG.warning(() -> "service " + service + ": lease epoch " + h.epoch + " was lost (expired before renewal)");
                 held.remove(service);
+                fallbackSince.remove(service);
                 metrics.lost(service);
                 stepDown(service);
             }
@@ -260,6 +269,11 @@ public final class LeaseKeeper extends VerticleBase implements Leadership {
             String preferred = Rendezvous.owner(service, live);
             Held h = held.get(service);
             if (h != null) {
+                Long fallback = fallbackSince.get(service);
+                if (fallback != null && now - fallback < KEEP_FALLBACK_NANOS) {
+                    continue;
+                }
+                fallbackSince.remove(service);
                 if (!preferred.equals(id)) {
                     LOG.info(() -> "service " + service + ": handing the lease over to " + preferred);
                     handOver(service, h.epoch);
@@ -273,6 +287,9 @@ public final class LeaseKeeper extends VerticleBase implements Leadership {
             }
             long since = freeSince.computeIfAbsent(service, k -> now);
             if (mayTake && moving.size() < MAX_TAKEOVERS_AT_ONCE && (preferred.equals(id) || now - since >= timing.ttl().toNanos())) {
+                if (!preferred.equals(id)) {
+                    fallbackSince.put(service, now);
+                }
                 take(service, l);
             }
         }
@@ -307,6 +324,7 @@ public final class LeaseKeeper extends VerticleBase implements Leadership {
         moving.add(service);
         return succession.stepDown(service).compose(v -> {
             held.remove(service);
+            fallbackSince.remove(service);
             metrics.lost(service);
             publish(snapshot.connected, snapshot.why, snapshot.instances, snapshot.leases);
             return store.release(service, id, epoch).<Void>mapEmpty();

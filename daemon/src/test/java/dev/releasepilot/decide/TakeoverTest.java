@@ -150,6 +150,7 @@ class TakeoverTest {
         final TestLeadership leadership = new TestLeadership();
         Vertx vertx;
         Pilot pilot;
+        SeriesStore store;
 
         Instance(String id) {
             this.id = id;
@@ -161,7 +162,15 @@ class TakeoverTest {
             pilot = new Pilot(vertx, journal, Clock.systemUTC(), registry, Tracing.off(),
                     r -> Actuators.create(vertx, r.backend()), 100, 0)
                     .cluster(leadership, id, Duration.ofMillis(500));
-            SeriesStore store = new SeriesStore(SelectorIndex.builder().build(), StoreLimits.defaults(), registry, pilot,
+            SelectorIndex.Builder index = SelectorIndex.builder();
+            for (dev.releasepilot.rules.ServiceRule s : rules.services()) {
+                for (dev.releasepilot.rules.Trigger t : s.triggers()) {
+                    if (t instanceof dev.releasepilot.rules.ExprTrigger e) {
+                        index.add(TriggerKey.of(s.name(), e.name()), e.condition());
+                    }
+                }
+            }
+            store = new SeriesStore(index.build(), StoreLimits.defaults(), registry, pilot,
                     new HostTime(Clock.systemUTC(), HostTime.DEFAULT_MAX_SAMPLE_FUTURE));
             pilot.start(rules, () -> new Evaluator(store), new EvaluationGrid(1000), EventSink.NONE).await(30, TimeUnit.SECONDS);
         }
@@ -205,6 +214,9 @@ class TakeoverTest {
                     triggers:
                       - name: errors
                         alert: '{alertname="CheckoutErrors"}'
+                      - name: error-ratio
+                        expr: sum(rate(http_requests_total{service="checkout",code="500"}[30s])) / sum(rate(http_requests_total{service="checkout"}[30s])) > 0.05
+                        for: 0s
                 """.formatted(script));
         assertTrue(r.ok(), () -> r.errors().toString());
         rules = r.rules();
@@ -309,5 +321,31 @@ class TakeoverTest {
         assertFalse(records().stream().anyMatch(e -> e.type().equals("decision")), "nothing recorded at epoch 1: " + records());
         a.pilot.status("checkout").await(10, TimeUnit.SECONDS); // a turn of a's service context after the refusal
         assertEquals(List.of(), writes(), "the load balancer was not touched");
+    }
+
+    @Test
+    void anExprTriggerThatFiredWhileAFollowerWatchedIsDecidedWhenItTakesOver() throws Exception {
+        a.takeOver(1, null);
+        b.follows("a");
+        // Only b sees the samples (a died before they came): 10 requests a second, half failing.
+        long t0 = System.currentTimeMillis() - 120_000;
+        for (int s = 0; s < 60; s++) {
+            long t = t0 + s * 1000L;
+            b.store.accept(List.of(new dev.releasepilot.window.Sample(PilotHarness.requests("checkout", "200"), t, 5.0 * s),
+                    new dev.releasepilot.window.Sample(PilotHarness.requests("checkout", "500"), t, 5.0 * s)))
+                    .await(10, TimeUnit.SECONDS);
+        }
+        Poll.until("b's warm evaluation fires", Duration.ofSeconds(20), () -> "FIRING".equals(b.pilot.status("checkout")
+                .await(10, TimeUnit.SECONDS).getJsonObject("expr_triggers").getJsonObject("error-ratio").getString("state")));
+        assertEquals(List.of(), records("decision"), "a follower does not decide");
+
+        a.stop();
+        b.takeOver(2, "a");
+        Poll.until("b decided and acted on what fired while it watched", Duration.ofSeconds(20),
+                () -> records("action").size() == 1);
+        List<JournalEntry> decisions = records("decision");
+        assertEquals(1, decisions.size(), records().toString());
+        assertEquals("error-ratio", decisions.get(0).body().getString("trigger"));
+        assertEquals("rollback", decisions.get(0).body().getString("kind"));
     }
 }

@@ -108,6 +108,10 @@ class ClusterFailoverTest {
                 Poll.until(other.id + " holding checkout", Duration.ofSeconds(5), () -> other.holds("checkout"));
                 long failoverMs = (System.nanoTime() - killed) / 1_000_000;
                 assertTrue(other.count("checkout", "takeover") >= 1);
+                String metrics = other.metrics();
+                assertTrue(metrics.contains("release_pilot_lease_held{service=\"checkout\"} 1.0"), metrics);
+                assertTrue(metrics.lines().anyMatch(l -> l.startsWith("release_pilot_lease_takeovers_total{service=\"checkout\"}")),
+                        "the takeover is counted");
 
                 // And acts on a new alert: a new release, its canary given traffic again, a new episode.
                 haproxy.command("set weight be_checkout/canary1 10");

@@ -262,7 +262,14 @@ public final class LeaseKeeper extends VerticleBase implements Leadership {
         leases.forEach(l -> byService.put(l.service(), l));
         long now = System.nanoTime();
         boolean mayTake = readyToLead.getAsBoolean();
-        for (String service : services.get()) {
+        Collection<String> mine = services.get();
+        for (String service : List.copyOf(held.keySet())) {
+            if (!mine.contains(service) && !moving.contains(service)) {
+                LOG.info(() -> "service " + service + ": no longer in the rules; its lease is released");
+                handOver(service, held.get(service).epoch);
+            }
+        }
+        for (String service : mine) {
             if (moving.contains(service)) {
                 continue;
             }

@@ -72,6 +72,17 @@ class CliTest {
     }
 
     @Test
+    void leaseTimingsThatCannotWorkAreAUsageError() throws Exception {
+        Run r = cli(Map.of(), "run", "--journal-url", "postgresql://rp@127.0.0.1:1/rp", "--lease-ttl", "2s",
+                "--lease-renew-interval", "2s");
+        assertEquals(2, r.exit(), r.toString());
+        assertTrue(r.err().contains("must be positive and shorter than the lease ttl"), r.err());
+        Run tooShort = cli(Map.of(), "run", "--journal-url", "postgresql://rp@127.0.0.1:1/rp", "--lease-ttl", "1s");
+        assertEquals(2, tooShort.exit(), tooShort.toString());
+        assertTrue(tooShort.err().contains("too short"), tooShort.err());
+    }
+
+    @Test
     void healthExitsNonZeroWhenTheDaemonIsDownOrNotReady() throws Exception {
         Run down = cli(Map.of(), "health", "--url", "http://127.0.0.1:" + FreePort.get());
         assertEquals(2, down.exit(), down.toString());

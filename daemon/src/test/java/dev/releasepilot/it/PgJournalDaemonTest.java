@@ -77,6 +77,32 @@ class PgJournalDaemonTest {
     }
 
     @Test
+    void withPostgresDownTheRollbackStillHappensAndIsJournaledWhenItIsBack() throws Exception {
+        try (Postgres pg = new Postgres().start();
+             Haproxy haproxy = new Haproxy(tmp.resolve("haproxy"), 1, 2).start()) {
+            String url = pg.createDatabase("outage");
+            Path rules = RunningDaemon.rules(tmp, haproxy.address(), null);
+            try (RunningDaemon d = RunningDaemon.start(rules, tmp.resolve("data"), null,
+                    c -> c.withJournal(url, null, "instance-a"))) {
+                pg.crash();
+                assertEquals(200, d.post("/api/v1/alerts/alertmanager", "application/json", ALERT, null).statusCode(),
+                        "accepted: journaled in the local spool");
+                Poll.until("canary drained on HAProxy while PostgreSQL is down", Duration.ofSeconds(20),
+                        () -> haproxy.weight("canary1") == 0);
+                assertTrue(d.metrics().contains("release_pilot_journal_writable 1.0"), "still ready to take alerts");
+                assertEquals(503, d.get("/api/v1/decisions?service=checkout").statusCode(), "the history is in PostgreSQL");
+                pg.start();
+                Poll.until("the records written once PostgreSQL is back", Duration.ofSeconds(30),
+                        () -> d.get("/api/v1/decisions?service=checkout").statusCode() == 200
+                                && d.count("checkout", "action", null) == 1);
+                assertEquals(1, d.count("checkout", "decision", "rollback"));
+                assertEquals("alert,decision,action|true", pg.sql("outage", "SELECT string_agg(type, ',' ORDER BY seq) || '|' "
+                        + "|| bool_and(spooled) FROM release_pilot_journal WHERE type IN ('alert', 'decision', 'action')"));
+            }
+        }
+    }
+
+    @Test
     void badJournalFlagsEndStartUpWithOneLineAndAnExitCode() throws Exception {
         Path rules = RunningDaemon.rules(tmp, "127.0.0.1:1", null);
         Finished badUrl = finish(daemon(rules, "mysql://u@localhost/db", "x", tmp.resolve("d1"), FreePort.get()));

@@ -182,31 +182,7 @@ public final class PgJournal implements Journal {
                 throw new PgStartFailure("cannot open the outage spool in " + options.spoolDir() + ": " + e.getMessage());
             }
             RecoveryReport spooled = spool.recovery();
-            long left = spool.newest();
-            long drainedAtStart = 0;
-            if (left > 0) {
-                long upTo = 0;
-                while (upTo < left) {
-                    List<Spool.Group> groups = spool.after(upTo, DRAIN_CHUNK);
-                    if (!groups.isEmpty()) {
-                        try {
-                            Migrations.await(insertSpooled(pool, groups));
-                        } catch (RuntimeException e) {
-                            throw new PgStartFailure("cannot drain the outage spool in " + options.spoolDir()
-                                    + " to " + where + ": " + reason(e));
-                        }
-                        drainedAtStart += groups.size();
-                    }
-                    upTo = groups.isEmpty() ? upTo + DRAIN_CHUNK : groups.get(groups.size() - 1).spoolSeq();
-                }
-                try {
-                    spool.reset();
-                } catch (IOException e) {
-                    throw new PgStartFailure("cannot empty the drained outage spool in " + options.spoolDir() + ": "
-                            + e.getMessage());
-                }
-                LOG.info("journal: " + drainedAtStart + " groups left in the outage spool by an earlier run written to " + where);
-            }
+            long drainedAtStart = drainLeftovers(pool, spool, options, where);
             RecoveryReport report = new RecoveryReport(0, spooled.damagedRegions(), spooled.damagedBytes(),
                     spooled.tornTailBytes(), spooled.clean() ? "" : "outage spool: " + spooled.detail());
             PgJournal j = new PgJournal(vertx, pool, options, clock, spool, where, report, registry);
@@ -214,14 +190,48 @@ public final class PgJournal implements Journal {
                 j.drained.increment(drainedAtStart);
             }
             return j;
-        } catch (PgStartFailure e) {
+        } catch (PgStartFailure | RuntimeException e) {
             if (spool != null) {
                 spool.close();
             }
             pool.close();
             vertx.close();
-            throw e;
+            throw e instanceof PgStartFailure f ? f
+                    : new PgStartFailure("cannot open the journal database " + where + ": " + reason(e));
         }
+    }
+
+    /**
+     * Writes what an earlier process left in the spool (killed during an outage), in order, then empties
+     * the spool; returns how many groups it wrote. Groups already stored are skipped by their ids.
+     */
+    private static long drainLeftovers(Pool pool, Spool spool, Options options, String where) throws PgStartFailure {
+        long left = spool.newest();
+        if (left == 0) {
+            return 0;
+        }
+        long drained = 0;
+        long upTo = 0;
+        while (upTo < left) {
+            List<Spool.Group> groups = spool.after(upTo, DRAIN_CHUNK);
+            if (!groups.isEmpty()) {
+                try {
+                    Migrations.await(insertSpooled(pool, groups));
+                } catch (RuntimeException e) {
+                    throw new PgStartFailure("cannot drain the outage spool in " + options.spoolDir() + " to " + where
+                            + ": " + reason(e));
+                }
+                drained += groups.size();
+            }
+            upTo = groups.isEmpty() ? upTo + DRAIN_CHUNK : groups.get(groups.size() - 1).spoolSeq(); // past damage
+        }
+        try {
+            spool.reset();
+        } catch (IOException e) {
+            throw new PgStartFailure("cannot empty the drained outage spool in " + options.spoolDir() + ": " + e.getMessage());
+        }
+        LOG.info("journal: " + drained + " groups left in the outage spool by an earlier run written to " + where);
+        return drained;
     }
 
     // ---------------------------------------------------------------- appending

@@ -35,6 +35,11 @@ public final class PgUrl {
         if (u.getUserInfo().contains(":")) {
             throw new PgStartFailure("--journal-url: give the password with --journal-password-file or PGPASSWORD, not in the URL");
         }
+        if (u.getRawQuery() != null || u.getRawFragment() != null) {
+            // Silently dropping e.g. ?sslmode=require would connect in a way the operator did not ask for.
+            throw new PgStartFailure("--journal-url: parameters after '?' (such as sslmode) are not supported; give "
+                    + "postgresql://USER@HOST:PORT/DB");
+        }
         String path = u.getPath() == null ? "" : u.getPath();
         if (path.length() < 2 || path.indexOf('/', 1) >= 0) {
             throw new PgStartFailure("--journal-url: needs one database name after the host, as in postgresql://USER@HOST:PORT/DB, got '" + url + "'");

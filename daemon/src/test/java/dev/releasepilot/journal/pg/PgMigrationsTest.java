@@ -104,6 +104,8 @@ class PgMigrationsTest {
         assertTrue(refused.getMessage().contains("role \"nobody\" does not exist"), refused.getMessage());
         PgStartFailure badUrl = assertThrows(PgStartFailure.class, () -> PgUrl.parse("mysql://u@h/db", null));
         assertTrue(badUrl.getMessage().startsWith("--journal-url: expected postgresql://"), badUrl.getMessage());
+        PgStartFailure tls = assertThrows(PgStartFailure.class, () -> PgUrl.parse("postgresql://u@h:5432/db?sslmode=require", null));
+        assertTrue(tls.getMessage().contains("not supported"), tls.getMessage());
         PgStartFailure secret = assertThrows(PgStartFailure.class, () -> PgUrl.parse("postgresql://u:pw@h:5432/db", null));
         assertTrue(secret.getMessage().contains("not in the URL"), secret.getMessage());
     }

@@ -58,18 +58,31 @@ class LeaseKeeperTest {
     }
 
     static final class Recorder implements Succession {
+        final String id;
         final List<TakeOver> takeovers = new CopyOnWriteArrayList<>();
         final List<String> stepDowns = new CopyOnWriteArrayList<>();
+        final List<String> timeline; // "a takes svc-1", "a steps down svc-1", shared by the instances
+
+        Recorder() {
+            this("", new CopyOnWriteArrayList<>());
+        }
+
+        Recorder(String id, List<String> timeline) {
+            this.id = id;
+            this.timeline = timeline;
+        }
 
         @Override
         public Future<Void> takeOver(String service, Fence fence, String previousHolder) {
             takeovers.add(new TakeOver(service, fence, previousHolder));
+            timeline.add(id + " takes " + service);
             return Future.succeededFuture();
         }
 
         @Override
         public Future<Void> stepDown(String service) {
             stepDowns.add(service);
+            timeline.add(id + " steps down " + service);
             return Future.succeededFuture();
         }
     }
@@ -191,5 +204,28 @@ class LeaseKeeperTest {
         }
         assertEquals(SERVICES.size(), ra.stepDowns.size(), "each service stepped down before its lease went");
         assertTrue(reader.instances().await(10, TimeUnit.SECONDS).isEmpty(), "a left the live set");
+    }
+
+    @Test
+    void anInstanceJoiningGetsItsServicesHandedOverCleanly() throws Exception {
+        List<String> timeline = new CopyOnWriteArrayList<>();
+        Recorder ra = new Recorder("a", timeline);
+        Recorder rb = new Recorder("b", timeline);
+        LeaseKeeper a = keeper("a", store(), ra);
+        Poll.until("a alone holds every service", Duration.ofSeconds(20), () -> SERVICES.stream().allMatch(s -> holds(a, s)));
+        LeaseKeeper b = keeper("b", store(), rb);
+        List<String> moved = SERVICES.stream().filter(s -> "b".equals(Rendezvous.owner(s, List.of("a", "b")))).toList();
+        assertFalse(moved.isEmpty());
+        Poll.until("b holds what rendezvous hashing gives it, a the rest", Duration.ofSeconds(20), () -> SERVICES.stream()
+                .allMatch(s -> holds(b, s) == moved.contains(s) && holds(a, s) != moved.contains(s)));
+        for (String s : moved) {
+            int steppedDown = timeline.indexOf("a steps down " + s);
+            int taken = timeline.indexOf("b takes " + s);
+            assertTrue(steppedDown >= 0 && steppedDown < taken, s + ": a stepped down before b took over: " + timeline);
+            TakeOver t = rb.takeovers.stream().filter(x -> x.service().equals(s)).findFirst().orElseThrow();
+            assertEquals("a", t.previous(), "b was told who held it");
+            assertEquals(((Standing.Holder) b.standing(s)).fence(), t.fence());
+        }
+        assertEquals(moved.size(), ra.stepDowns.size(), "only the moved services stepped down: " + ra.stepDowns);
     }
 }

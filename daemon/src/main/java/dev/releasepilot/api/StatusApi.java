@@ -4,6 +4,7 @@ import dev.releasepilot.http.HttpErrors;
 
 import dev.releasepilot.decide.CommandRefused;
 import dev.releasepilot.decide.NoSuchService;
+import dev.releasepilot.decide.NotTheHolder;
 import dev.releasepilot.decide.OperatorCommand;
 import dev.releasepilot.decide.ControlPort;
 import dev.releasepilot.journal.Journal;
@@ -29,6 +30,7 @@ public final class StatusApi {
     private final Auth auth;
     private final Supplier<Future<Void>> reload;
     private final Supplier<JsonArray> sources;
+    private CommandForwarder forwarder; // null: one instance, nothing to forward to
 
     /** @param sources the state of the pollers that feed the windows (HAProxy stats), for {@code /api/v1/sources} */
     public StatusApi(ControlPort pilot, Journal journal, Auth auth, Supplier<Future<Void>> reload, Supplier<JsonArray> sources) {
@@ -37,6 +39,12 @@ public final class StatusApi {
         this.journal = journal;
         this.auth = auth;
         this.reload = reload;
+    }
+
+    /** Several instances: a command for a service another instance holds is sent on to it. Before {@link #mount}. */
+    public StatusApi forwarding(CommandForwarder f) {
+        this.forwarder = f;
+        return this;
     }
 
     public void mount(Router router) {
@@ -86,7 +94,28 @@ public final class StatusApi {
                 return;
             }
         }
-        reply(ctx, pilot.command(name, c));
+        Future<JsonObject> done = pilot.command(name, c);
+        if (forwarder == null || ctx.request().getHeader(CommandForwarder.FORWARDED_BY) != null) {
+            reply(ctx, done); // forwarded once already: never a second hop
+            return;
+        }
+        io.vertx.core.buffer.Buffer raw = ctx.body().buffer();
+        done.onComplete(ar -> {
+            if (ar.failed() && ar.cause() instanceof NotTheHolder n && n.holder() != null) {
+                forwarder.forward(n.holder(), ctx.request().path(), ctx.request().getHeader("Authorization"),
+                        raw == null ? io.vertx.core.buffer.Buffer.buffer() : raw).onComplete(fr -> {
+                            if (fr.succeeded()) {
+                                ctx.response().setStatusCode(fr.result().status()).putHeader("Content-Type", "application/json")
+                                        .putHeader(CommandForwarder.FORWARDED_TO, n.holder()).end(fr.result().body());
+                            } else {
+                                HttpErrors.send(ctx, 409, n.getMessage(), "forwarding to " + n.holder() + " failed: "
+                                        + fr.cause().getMessage());
+                            }
+                        });
+            } else {
+                reply(ctx, done);
+            }
+        });
     }
 
     /**

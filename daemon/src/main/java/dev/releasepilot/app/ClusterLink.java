@@ -21,13 +21,14 @@ import java.util.logging.Logger;
  * own small connection pool decides which services this instance decides and acts for. Without one,
  * the daemon is the only instance and decides for every service ({@link Leadership#SOLE}).
  */
-final class ClusterLink {
+final class ClusterLink implements dev.releasepilot.api.CommandForwarder {
     private static final Logger LOG = Logger.getLogger(ClusterLink.class.getName());
 
     private final String instanceId;
     private final LeaseKeeper keeper; // null: the only instance
     private final Pool pool;
     private final Vertx vertx;
+    private io.vertx.core.http.HttpClient http; // forwarded commands; made on start
 
     private ClusterLink(String instanceId, LeaseKeeper keeper, Pool pool, Vertx vertx) {
         this.instanceId = instanceId;
@@ -52,7 +53,7 @@ final class ClusterLink {
                         .setConnectionTimeout((int) config.leaseTiming().ttl().toMillis())
                         .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS))
                 .connectingTo(connect).using(vertx).build();
-        LeaseKeeper keeper = new LeaseKeeper(new LeaseStore(pool), config.instanceId(), advertised(config),
+        LeaseKeeper keeper = new LeaseKeeper(new LeaseStore(pool), config.instanceId(), config.host() + ":" + config.port(),
                 config.leaseTiming(), pilot::serviceNames, new ClusterMetrics(registry));
         keeper.succession(pilot);
         keeper.readyToLead(journalCaughtUp);
@@ -60,15 +61,37 @@ final class ClusterLink {
         return new ClusterLink(config.instanceId(), keeper, pool, vertx);
     }
 
-    private static String advertised(DaemonConfig config) {
-        return config.host() + ":" + config.port();
-    }
-
-    /** Starts taking leases: once every service's state is replayed (its controller is deployed). */
-    void start() throws Exception {
+    /**
+     * Starts taking leases, once every service's state is replayed (its controller is deployed) and the
+     * API listens on {@code port} (the address the others forward commands to).
+     */
+    void start(String host, int port) throws Exception {
         if (keeper != null) {
+            String h = host.equals("0.0.0.0") || host.equals("::") ? java.net.InetAddress.getLocalHost().getHostName() : host;
+            keeper.advertise(h + ":" + port);
+            http = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions().setConnectTimeout(2_000));
             vertx.deployVerticle(keeper).await(30, TimeUnit.SECONDS);
         }
+    }
+
+    /** A command for a service another instance holds goes to that instance's API. */
+    @Override
+    public io.vertx.core.Future<Answer> forward(String holder, String path, String authorization,
+                                                 io.vertx.core.buffer.Buffer body) {
+        String address = keeper == null ? null : keeper.addressOf(holder);
+        int colon = address == null ? -1 : address.lastIndexOf(':');
+        if (colon < 0) {
+            return io.vertx.core.Future.failedFuture("no address known for instance " + holder);
+        }
+        io.vertx.core.http.RequestOptions req = new io.vertx.core.http.RequestOptions()
+                .setMethod(io.vertx.core.http.HttpMethod.POST).setHost(address.substring(0, colon))
+                .setPort(Integer.parseInt(address.substring(colon + 1))).setURI(path).setIdleTimeout(10_000)
+                .putHeader("Content-Type", "application/json").putHeader(FORWARDED_BY, instanceId);
+        if (authorization != null) {
+            req.putHeader("Authorization", authorization);
+        }
+        return http.request(req).compose(r -> r.send(body)).compose(resp -> resp.body()
+                .map(b -> new Answer(resp.statusCode(), b.toString())));
     }
 
     /** {@code GET /api/v1/cluster}. */
@@ -93,5 +116,8 @@ final class ClusterLink {
             LOG.warning("leases not released at shutdown (they expire on their own): " + e.getMessage());
         }
         pool.close();
+        if (http != null) {
+            http.close();
+        }
     }
 }

@@ -177,7 +177,6 @@ public final class Daemon implements AutoCloseable {
             // replays deterministic.
             EvaluationGrid grid = new EvaluationGrid(limits.resolution().toMillis());
             pilot.start(rules.rules(), () -> new Evaluator(store), grid, events).await(30, TimeUnit.SECONDS);
-            cluster.start();
             if (!journal.recovery().clean()) {
                 LOG.warning("journal recovery: " + journal.recovery().detail() + " (" + journal.recovery().records()
                         + " records replayed)");
@@ -196,6 +195,9 @@ public final class Daemon implements AutoCloseable {
                     .setIdleTimeout((int) guards.idleTimeout().toMillis()).setIdleTimeoutUnit(TimeUnit.MILLISECONDS));
             new ConnectionGuard(vertx, guards.headerTimeout().toMillis(), telemetry.registry()).install(server, router);
             server.listen(config.port(), config.host()).await(30, TimeUnit.SECONDS);
+            // Leases only now: the others forward commands to this address. Until the first lease round
+            // every service follows (ingests, evaluates, journals what it receives).
+            cluster.start(config.host(), server.actualPort());
             Daemon d = new Daemon(config, vertx, journal, telemetry, pilot, store, server, stats, nats, notifier, current,
                     tracing, cluster);
             d.startProbes(rules.rules()).await(30, TimeUnit.SECONDS);
@@ -292,7 +294,7 @@ public final class Daemon implements AutoCloseable {
                     io.vertx.core.json.JsonArray a = new io.vertx.core.json.JsonArray();
                     stats.status().forEach(s -> a.add(s.toJson()));
                     return a;
-                }).mount(router);
+                }).forwarding(cluster).mount(router);
         // Who decides which service: instances, leases and epochs, as of the last lease round (≤ 500 ms old).
         router.get("/api/v1/cluster").handler(auth.read()).handler(ctx -> ctx.response()
                 .putHeader("Content-Type", "application/json").end(cluster.view().encodePrettily()));

@@ -53,7 +53,7 @@ public final class LeaseKeeper extends VerticleBase implements Leadership {
 
     private final LeaseStore store;
     private final String id;
-    private final String address;
+    private String address; // where the others reach this instance's API; set before deployment
     private final LeaseTiming timing;
     private final Supplier<Collection<String>> services;
     private final ClusterMetrics metrics;
@@ -106,6 +106,21 @@ public final class LeaseKeeper extends VerticleBase implements Leadership {
      */
     public void readyToLead(java.util.function.BooleanSupplier ready) {
         this.readyToLead = ready;
+    }
+
+    /** Where the other instances reach this one's API (host:port), as heartbeats record it. Before deployment. */
+    public void advertise(String address) {
+        this.address = address;
+    }
+
+    /** The address instance {@code id} last heartbeat with, or null when it is not known. */
+    public String addressOf(String id) {
+        for (Instance i : snapshot.instances) {
+            if (i.id().equals(id)) {
+                return i.address();
+            }
+        }
+        return null;
     }
 
     public String id() {

@@ -1,7 +1,7 @@
 package dev.releasepilot.decide;
 
 /** An operator command that does not apply to the service's current state (HTTP 409). */
-public final class CommandRefused extends RuntimeException {
+public class CommandRefused extends RuntimeException {
     public CommandRefused(String message) {
         super(message, null, false, false);
     }

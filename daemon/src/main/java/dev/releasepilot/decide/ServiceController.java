@@ -281,10 +281,12 @@ final class ServiceController extends VerticleBase {
             throw new CommandRefused("service " + name() + ": no lease can be held (" + ((Standing.Disconnected) s).why()
                     + "); only a rollback or a pause is taken now, a resume or a release waits until the journal's database is back");
         }
-        String holder = s instanceof Standing.Follower f && !f.holder().isEmpty() ? f.holder() : null;
-        throw new CommandRefused("service " + name() + " is decided by " + (holder == null
+        String holder = s instanceof Standing.Follower f && !f.holder().isEmpty() && !f.holder().equals(instanceId)
+                ? f.holder() : null;
+        throw new NotTheHolder("service " + name() + " is decided by " + (holder == null
                 ? "the instance that takes its lease next (none holds it this moment)" : "instance " + holder)
-                + ", not by this instance (" + instanceId + "); send the command there (GET /api/v1/cluster lists the instances)");
+                + ", not by this instance (" + instanceId + "); send the command there (GET /api/v1/cluster lists the instances)",
+                holder);
     }
 
     Future<JsonObject> status() {

@@ -102,6 +102,14 @@ class ClusterFailoverTest {
                 assertEquals(1, other.records("checkout").stream().filter(r -> r.getString("type").equals("decision")
                         && "rollback".equals(r.getJsonObject("body").getString("kind"))).count());
 
+                // A command sent to the instance that does not hold the service goes on to the one that does.
+                var resumed = other.post("/api/v1/services/checkout/resume", "{\"reason\": \"fixed\"}", TOKEN);
+                assertEquals(200, resumed.statusCode(), resumed.body());
+                assertEquals(holder.id, resumed.headers().firstValue("X-Release-Pilot-Forwarded-To").orElse(null));
+                assertEquals("STEADY", new JsonObject(resumed.body()).getString("state"), "the holder's view, resumed");
+                Poll.until("the resume journaled by the holder", Duration.ofSeconds(10), () -> other.records("checkout").stream()
+                        .anyMatch(r -> "resume".equals(r.getJsonObject("body").getString("kind"))));
+
                 // The holder dies without a word: the other takes the service over.
                 long killed = System.nanoTime();
                 holder.kill();

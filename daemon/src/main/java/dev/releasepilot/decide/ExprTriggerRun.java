@@ -316,6 +316,23 @@ final class ExprTriggerRun {
         return out;
     }
 
+    /**
+     * This trigger as a rollout gate: its state (ERROR and "no evaluation yet" count as NO_DATA) as of its
+     * last final evaluation, which is fresh for a few evaluation steps: the silence check turns a source
+     * that went quiet into NO_DATA within four.
+     */
+    dev.releasepilot.decide.rollout.GateReading gate() {
+        java.time.Duration fresh = java.time.Duration.ofMillis(Math.max(2_000, 4 * grid.stepMs()));
+        if (error != null || last == null) {
+            return new dev.releasepilot.decide.rollout.GateReading(trigger.name(), ConditionState.NO_DATA,
+                    last == null ? null : Instant.ofEpochMilli(lastEvaluatedMs), fresh, error != null ? error : "no evaluation yet");
+        }
+        String value = lastVerdict == null || lastVerdict.expr().compared().isEmpty() ? null
+                : String.valueOf(lastVerdict.expr().compared().get(0).value());
+        return new dev.releasepilot.decide.rollout.GateReading(trigger.name(), last.state(),
+                Instant.ofEpochMilli(lastEvaluatedMs), fresh, value);
+    }
+
     JsonObject view() {
         JsonObject o = new JsonObject().put("expr", trigger.expr());
         if (error != null) {

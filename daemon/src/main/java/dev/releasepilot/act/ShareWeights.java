@@ -8,7 +8,9 @@ package dev.releasepilot.act;
  * <p>Rounding: of all pairs with both weights in 1..{@code max}, the one whose share is nearest the
  * wanted percentage wins, and among equally near ones the smallest weights (5 % on one stable and one
  * canary server is 19:1, exactly 5 %; 33 % is 2:1 = 33.3 %). With {@code max} 256, HAProxy's range,
- * every whole percentage from 1 to 99 is met within 0.2 points for up to 10 servers a side. 0 and 100
+ * every whole percentage from 1 to 99 is met within 0.2 points for up to 10 servers a side, wherever
+ * weights 1..256 can reach it at all (1 % on one stable and four canary servers cannot: 256:1 gives
+ * 1.5 %, the nearest there is). 0 and 100
  * put the drained side at 0 and leave the other side's weights to the caller (the weight that serves).
  */
 public record ShareWeights(int stable, int canary) {

@@ -27,7 +27,7 @@ public record ShareWeights(int stable, int canary) {
         double bestError = Double.MAX_VALUE;
         for (int s = 1; s <= max; s++) {
             // The canary weight nearest the wanted share for this stable weight.
-            long c = Math.round(wanted * nStable * s / ((1 - wanted) * nCanary));
+            long c = Math.min(max, Math.max(1, Math.round(wanted * nStable * s / ((1 - wanted) * nCanary))));
             for (long cand = Math.max(1, c - 1); cand <= Math.min(max, c + 1); cand++) {
                 double error = Math.abs(share(s, (int) cand, nStable, nCanary) - wanted);
                 if (error < bestError - 1e-12) {

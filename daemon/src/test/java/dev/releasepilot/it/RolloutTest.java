@@ -281,4 +281,34 @@ class RolloutTest {
         assertEquals("v3", release().getString("version"));
         assertEquals(1, release().getInteger("step"));
     }
+
+    @Test
+    void aStaticBalanceAlgorithmRefusesAShareAndTheReleasePausesSayingWhy() throws Exception {
+        haproxy.close();
+        haproxy = new Haproxy(tmp.resolve("haproxy-static"), List.of("balance static-rr",
+                "server stable1 127.0.0.1:" + stable.port + " weight 100",
+                "server canary1 127.0.0.1:" + canary.port + " weight 100"), false).start();
+        daemonOn(CANARY_PLAN.formatted("1s", "1s"));
+        release("v2");
+        Poll.until("paused", Duration.ofSeconds(15), () -> d.service("checkout").getString("state").equals("PAUSED"));
+        JsonObject decision = d.service("checkout").getJsonObject("last_decision");
+        assertEquals("pause", decision.getString("kind"));
+        assertTrue(decision.getString("reason").contains("static balance algorithm"), decision.encode());
+        assertEquals(1, d.count("checkout", "action_failed", null), "refused once, not retried");
+        assertEquals(100, haproxy.weight("canary1"), "nothing was changed");
+    }
+
+    @Test
+    void aLoadBalancerThatLosesAStepGetsItBack() throws Exception {
+        d = RunningDaemon.start(rules(CANARY_PLAN.formatted("10m", "10m")), tmp.resolve("data"), ADMIN,
+                c -> c.withReconcileIntervalMs(200));
+        release("v2");
+        Poll.until("step 1 on HAProxy", Duration.ofSeconds(10), () -> at(1) && haproxy.weight("stable1") == 4);
+        haproxy.reload(); // runtime weights are back to the configuration's 100/100
+        Poll.until("step 1 re-applied", Duration.ofSeconds(10), () -> haproxy.weight("stable1") == 4 && haproxy.weight("canary1") == 1
+                && d.count("checkout", "drift", null) >= 1);
+        JsonObject drift = d.records("checkout").stream().map(o -> (JsonObject) o).filter(r -> r.getString("type").equals("drift"))
+                .findFirst().orElseThrow().getJsonObject("body");
+        assertEquals("lb_lost_step", drift.getString("direction"));
+    }
 }

@@ -133,6 +133,7 @@ class RolloutTest {
         release("v2");
         Poll.until("step 1 on HAProxy", Duration.ofSeconds(10), () -> haproxy.weight("canary1") == 1 && haproxy.weight("stable1") == 4);
         Poll.until("release promoted", Duration.ofSeconds(30), () -> "promoted".equals(release().getString("outcome")));
+        Poll.until("the promotion journaled", Duration.ofSeconds(10), () -> d.count("checkout", "release_promoted", null) == 1);
         JsonObject s = d.service("checkout");
         assertEquals("STEADY", s.getString("state"));
         assertEquals(0, haproxy.weight("stable1"), "100 %: the stable servers are drained");
@@ -190,11 +191,12 @@ class RolloutTest {
         Poll.until("step 2 on HAProxy", Duration.ofSeconds(30), () -> at(2) && haproxy.weight("canary1") == haproxy.weight("stable1"));
         canary.answer(404);
         Poll.until("stepped back to 20 %", Duration.ofSeconds(15), () -> at(1) && haproxy.weight("stable1") == 4 * haproxy.weight("canary1"));
-        assertEquals(1, d.count("checkout", "decision", "step_back"));
+        Poll.until("the step_back journaled", Duration.ofSeconds(10), () -> d.count("checkout", "decision", "step_back") == 1);
         assertEquals("ROLLED_BACK".equals(d.service("checkout").getString("state")), false);
         canary.answer(200);
         Poll.until("promoted once the canary is good again", Duration.ofSeconds(45),
                 () -> "promoted".equals(release().getString("outcome")));
+        Poll.until("the promotion journaled", Duration.ofSeconds(10), () -> d.count("checkout", "release_promoted", null) == 1);
         assertTrue(d.records("checkout").stream().map(o -> (JsonObject) o).anyMatch(r -> r.getString("type").equals("rollout_step")
                 && "step_back".equals(r.getJsonObject("body").getString("cause"))));
     }
@@ -294,6 +296,7 @@ class RolloutTest {
         JsonObject decision = d.service("checkout").getJsonObject("last_decision");
         assertEquals("pause", decision.getString("kind"));
         assertTrue(decision.getString("reason").contains("static balance algorithm"), decision.encode());
+        Poll.until("the refusal journaled", Duration.ofSeconds(10), () -> d.count("checkout", "action_failed", null) == 1);
         assertEquals(1, d.count("checkout", "action_failed", null), "refused once, not retried");
         assertEquals(100, haproxy.weight("canary1"), "nothing was changed");
     }

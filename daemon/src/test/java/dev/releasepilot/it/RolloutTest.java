@@ -314,4 +314,26 @@ class RolloutTest {
                 .findFirst().orElseThrow().getJsonObject("body");
         assertEquals("lb_lost_step", drift.getString("direction"));
     }
+
+    @Test
+    void theReferencePlanOfTheExampleRulesRunsEndToEndOnCompressedHolds() throws Exception {
+        // rules/rollout-example.yaml as shipped, with minutes made seconds and the guard scaled to the test's load.
+        String example = Files.readString(Path.of("..", "rules", "rollout-example.yaml"))
+                .replace("127.0.0.1:9999", haproxy.address())
+                .replace("hold: 10m", "hold: 1s").replace("hold: 30m", "hold: 1s").replace("hold: 60m", "hold: 1s")
+                .replace("[1m]", "[2s]").replace(">= 100", ">= 5");
+        Path rules = tmp.resolve("reference.yaml");
+        Files.writeString(rules, example);
+        d = RunningDaemon.start(rules, tmp.resolve("data"), ADMIN);
+        underLoad();
+        release("v2");
+        Poll.until("5 %: stable 19, canary 1", Duration.ofSeconds(10), () -> haproxy.weight("stable1") == 19 && haproxy.weight("canary1") == 1);
+        Poll.until("promoted", Duration.ofSeconds(60), () -> "promoted".equals(release().getString("outcome")));
+        Poll.until("the promotion journaled", Duration.ofSeconds(10), () -> d.count("checkout", "release_promoted", null) == 1);
+        List<Integer> weights = d.records("checkout").stream().map(o -> (JsonObject) o)
+                .filter(r -> r.getString("type").equals("rollout_step")).map(r -> r.getJsonObject("body").getInteger("weight")).toList();
+        assertEquals(List.of(5, 25, 75, 100), weights);
+        assertEquals(0, haproxy.weight("stable1"));
+        assertEquals("STEADY", d.service("checkout").getString("state"));
+    }
 }

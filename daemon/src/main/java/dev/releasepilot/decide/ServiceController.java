@@ -8,6 +8,8 @@ import dev.releasepilot.act.RetrySchedule;
 import dev.releasepilot.act.Scheduler;
 import dev.releasepilot.act.StableGuard;
 import dev.releasepilot.act.Weights;
+import dev.releasepilot.decide.rollout.GateReading;
+import dev.releasepilot.decide.rollout.RolloutRun;
 import dev.releasepilot.journal.Draft;
 import dev.releasepilot.journal.Fence;
 import dev.releasepilot.journal.Journal;
@@ -27,6 +29,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -245,8 +248,8 @@ final class ServiceController extends VerticleBase {
         if (machine.rollout() == null) {
             return;
         }
-        java.time.Instant now = clock.instant();
-        Map<String, dev.releasepilot.decide.rollout.GateReading> gates = new java.util.LinkedHashMap<>(machine.gates(now));
+        Instant now = clock.instant();
+        Map<String, GateReading> gates = new LinkedHashMap<>(machine.gates(now));
         exprs.runs().forEach((n, r) -> gates.put(n, r.gate()));
         List<Event> events = machine.onTick(gates, now);
         if (!events.isEmpty()) {
@@ -259,7 +262,7 @@ final class ServiceController extends VerticleBase {
         if (steps == null) {
             return; // replaying, before start
         }
-        dev.releasepilot.decide.rollout.RolloutRun run = machine.rollout();
+        RolloutRun run = machine.rollout();
         int share = machine.wantedShare();
         if (share >= 0 && machine.rule().dryRun()) {
             // dry_run: the plan is walked and recorded, the load balancer is left alone
@@ -367,6 +370,11 @@ final class ServiceController extends VerticleBase {
                         + " (fingerprint " + a.fingerprint() + ") ignored as stale: it started at " + a.startsAt()
                         + ", before the current release beyond the stale tolerance of "
                         + machine.rule().staleTolerance().toSeconds() + "s");
+            }
+            if (e instanceof Event.StepEntered st) {
+                metrics.rolloutStep(name(), st.cause());
+            } else if (e instanceof Event.ReleasePromoted) {
+                metrics.rolloutStep(name(), "promoted");
             }
             if (e instanceof Event.Decided d) {
                 metrics.decision(name(), d.kind());

@@ -248,6 +248,9 @@ final class ServiceController extends VerticleBase {
         if (machine.rollout() == null) {
             return;
         }
+        if (machine.rule().dryRun() && !machine.rollout().applied()) {
+            wantStep(); // dry_run: the step counts as applied once the weights were read at all
+        }
         Instant now = clock.instant();
         Map<String, GateReading> gates = new LinkedHashMap<>(machine.gates(now));
         exprs.runs().forEach((n, r) -> gates.put(n, r.gate()));

@@ -336,4 +336,16 @@ class RolloutTest {
         assertEquals(0, haproxy.weight("stable1"));
         assertEquals("STEADY", d.service("checkout").getString("state"));
     }
+
+    @Test
+    void inDryRunThePlanIsWalkedAndRecordedWithoutTouchingTheLoadBalancer() throws Exception {
+        Path rules = rules(CANARY_PLAN.formatted("1s", "1s"));
+        Files.writeString(rules, Files.readString(rules).replace("cooldown: 0s", "cooldown: 0s\n    dry_run: true"));
+        d = RunningDaemon.start(rules, tmp.resolve("data"), ADMIN);
+        underLoad();
+        release("v2");
+        Poll.until("promoted", Duration.ofSeconds(30), () -> "promoted".equals(release().getString("outcome")));
+        assertEquals(100, haproxy.weight("stable1"), "dry run: weights untouched");
+        assertEquals(100, haproxy.weight("canary1"));
+    }
 }

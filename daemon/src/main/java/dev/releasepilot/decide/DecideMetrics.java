@@ -54,6 +54,14 @@ final class DecideMetrics {
         }
     }
 
+    /**
+     * A rollout moved: {@code cause} start, held, promote, step_back (a step entered) or promoted (the
+     * release completed); a bounded label set.
+     */
+    void rolloutStep(String service, String cause) {
+        registry.counter("release_pilot_rollout_steps_total", "service", service, "cause", cause).increment();
+    }
+
     void decision(String service, DecisionKind kind) {
         registry.counter("release_pilot_decisions_total", "service", service, "kind", kind.label()).increment();
     }

@@ -62,6 +62,13 @@ public sealed interface Evidence {
     record StableUnavailable(String whenStableUnavailable, dev.releasepilot.act.Weights observed) implements Evidence {
     }
 
+    /** A rollout's gates as read when the decision was taken ({@code {"gates": [{trigger, state, ...}]}}). */
+    record Gates(List<dev.releasepilot.decide.rollout.GateReading> gates) implements Evidence {
+        public Gates {
+            gates = List.copyOf(gates);
+        }
+    }
+
     /**
      * Evidence journaled in a shape this version does not know (written by another version): kept as
      * recorded so the history and the API still show it.

@@ -8,6 +8,8 @@ import dev.releasepilot.act.RetrySchedule;
 import dev.releasepilot.act.Scheduler;
 import dev.releasepilot.act.StableGuard;
 import dev.releasepilot.act.Weights;
+import dev.releasepilot.decide.rollout.GateReading;
+import dev.releasepilot.decide.rollout.RolloutRun;
 import dev.releasepilot.journal.Draft;
 import dev.releasepilot.journal.Fence;
 import dev.releasepilot.journal.Journal;
@@ -27,6 +29,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -95,6 +98,9 @@ final class ServiceController extends VerticleBase {
     // The trace of the rollback in flight: ended when the LB confirms it (or a resume ends the episode).
     private Tracing.Trace rollbackTrace = Tracing.Trace.NONE;
     private long actuationStartEpochNanos;
+    private StepDriver steps; // puts the rollout's steps on the LB (created on start, with the context)
+    /** How often a rollout in progress reads its gates when no sample arrives (holds end between samples). */
+    static final long ROLLOUT_TICK_MS = 100;
 
     ServiceController(ServiceRule rule, Journal journal, Clock clock, DecideMetrics metrics, Tracing tracing,
                       long baseRetryDelayMs, long reconcileIntervalMs, dev.releasepilot.window.Evaluator evaluator,
@@ -178,6 +184,12 @@ final class ServiceController extends VerticleBase {
     @Override
     public Future<?> start() {
         retries = new RetrySchedule(RetryPolicy.pending(java.time.Duration.ofMillis(baseRetryDelayMs)), Scheduler.of(vertx));
+        steps = new StepDriver(name(), () -> actuator,
+                new RetrySchedule(RetryPolicy.pending(java.time.Duration.ofMillis(baseRetryDelayMs)), Scheduler.of(vertx)),
+                new StepOutcome());
+        machine.restarted(); // a rollout continues with the time it held; its gates are read afresh
+        wantStep();
+        vertx.setPeriodic(ROLLOUT_TICK_MS, ROLLOUT_TICK_MS, t -> rolloutTick());
         if (machine.state().rollbackPending()) {
             // The process died with a rollback in flight: finish it. Re-applying weights is idempotent.
             LOG.info(() -> "service " + name() + ": resuming a rollback that was in flight at shutdown");
@@ -225,7 +237,80 @@ final class ServiceController extends VerticleBase {
     /** New samples moved an expr trigger's windows (called from ingest threads): evaluate on this context. */
     void touched(String trigger, long oldestMs, long newestMs) {
         long arrived = System.nanoTime();
-        context.runOnContext(v -> exprs.touched(trigger, oldestMs, newestMs, arrived));
+        context.runOnContext(v -> {
+            exprs.touched(trigger, oldestMs, newestMs, arrived);
+            rolloutTick(); // a gate may have just started (or stopped) passing
+        });
+    }
+
+    /** A rollout in progress reads its gates: holds count, steps complete, max_hold pauses. */
+    private void rolloutTick() {
+        if (machine.rollout() == null) {
+            return;
+        }
+        if (machine.rule().dryRun() && !machine.rollout().applied()) {
+            wantStep(); // dry_run: the step counts as applied once the weights were read at all
+        }
+        Instant now = clock.instant();
+        Map<String, GateReading> gates = new LinkedHashMap<>(machine.gates(now));
+        exprs.runs().forEach((n, r) -> gates.put(n, r.gate()));
+        List<Event> events = machine.onTick(gates, now);
+        if (!events.isEmpty()) {
+            handle(events, System.nanoTime());
+        }
+    }
+
+    /** Hands the rollout's wanted step to the driver (after every change of state). */
+    private void wantStep() {
+        if (steps == null) {
+            return; // replaying, before start
+        }
+        RolloutRun run = machine.rollout();
+        int share = machine.wantedShare();
+        if (share >= 0 && machine.rule().dryRun()) {
+            // dry_run: the plan is walked and recorded, the load balancer is left alone
+            if (!run.applied() && lastWeights != null) {
+                Event.StepApplied a = machine.stepApplied(run.step(), share, lastWeights, 0, clock.instant());
+                if (a != null) {
+                    handle(List.of(a), 0);
+                }
+            }
+            return;
+        }
+        steps.want(run == null ? -1 : run.step(), share);
+    }
+
+    /** The driver's reports, on this context. */
+    private final class StepOutcome implements StepDriver.Outcome {
+        @Override
+        public void applied(int step, int weight, Weights read, long millis) {
+            lastWeights = read;
+            lastReadError = null;
+            unreachable = null;
+            Event.StepApplied a = machine.stepApplied(step, weight, read, millis, clock.instant());
+            if (a != null) {
+                LOG.info(() -> "service " + name() + ": rollout step " + step + " (" + weight + "%) read back in " + millis + " ms");
+                handle(List.of(a), 0);
+                rolloutTick();
+            }
+        }
+
+        @Override
+        public void failed(int step, int weight, Throwable cause, boolean retryable, RetrySchedule.Step retry) {
+            String reason = cause instanceof ActuationFailure f ? f.reason().name().toLowerCase(java.util.Locale.ROOT) : "error";
+            LOG.warning(() -> "service " + name() + ": rollout step " + step + " (" + weight + "%) not applied: "
+                    + cause.getMessage() + (retryable ? "; retrying in " + retry.nextRetry().toMillis() + " ms" : ""));
+            List<Event> events = new ArrayList<>();
+            events.add(retry == null ? new Event.ActuationFailed(clock.instant(), reason, String.valueOf(cause.getMessage()), 1)
+                    : new Event.ActuationFailed(clock.instant(), reason, retry.error(), 1, retry.repeats(), retry.nextRetry().toMillis()));
+            if (!retryable) {
+                Event.Decided pause = machine.stepRefused(step, weight, String.valueOf(cause.getMessage()), clock.instant());
+                if (pause != null) {
+                    events.add(pause);
+                }
+            }
+            handle(events, 0);
+        }
     }
 
     /**
@@ -289,6 +374,11 @@ final class ServiceController extends VerticleBase {
                         + ", before the current release beyond the stale tolerance of "
                         + machine.rule().staleTolerance().toSeconds() + "s");
             }
+            if (e instanceof Event.StepEntered st) {
+                metrics.rolloutStep(name(), st.cause());
+            } else if (e instanceof Event.ReleasePromoted) {
+                metrics.rolloutStep(name(), "promoted");
+            }
             if (e instanceof Event.Decided d) {
                 metrics.decision(name(), d.kind());
                 rollback |= d.kind() == DecisionKind.ROLLBACK;
@@ -299,6 +389,7 @@ final class ServiceController extends VerticleBase {
             }
         }
         published = machine.state();
+        wantStep();
         Future<Void> durable = persist(events);
         if (!traces.isEmpty()) {
             long decidedAt = epochNanos(System.nanoTime());
@@ -393,6 +484,10 @@ final class ServiceController extends VerticleBase {
     /** A graceful stop leaves a snapshot, so the next start replays nothing after it. */
     @Override
     public Future<?> stop() {
+        Event.HoldChanged held = machine.checkpoint(clock.instant());
+        if (held != null) {
+            handle(List.of(held), 0); // the time held up to now, so a restart continues from it
+        }
         return snapshot(true).recover(e -> Future.succeededFuture()); // best effort: replay covers a missing one
     }
 
@@ -425,6 +520,10 @@ final class ServiceController extends VerticleBase {
 
     private void actuate(long startNanos) {
         if (actuating || !machine.state().rollbackPending()) {
+            return;
+        }
+        if (steps != null && steps.busy()) {
+            steps.whenIdle(() -> actuate(startNanos)); // the rollback's weights must be the last written
             return;
         }
         if (pendingSince == 0) {
@@ -534,6 +633,15 @@ final class ServiceController extends VerticleBase {
             }
             lastWeights = ar.result();
             lastReadError = null;
+            if (!actuating && steps.drifted(ar.result())) {
+                Event.DriftFound lost = new Event.DriftFound(clock.instant(), ar.result(), "load balancer lost rollout step "
+                        + machine.rollout().step() + " (" + machine.wantedShare() + "%); re-applying it", DriftDirection.LB_LOST_STEP);
+                LOG.warning(() -> "service " + name() + ": " + lost.detail());
+                metrics.driftFound(name(), lost.direction());
+                handle(List.of(lost), System.nanoTime());
+                steps.again();
+                return;
+            }
             Event.DriftFound drift = actuating ? null : machine.checkDrift(ar.result(), clock.instant());
             if (drift == null) {
                 if (!machine.state().rollbackPending() && ++cleanReads >= DRIFT_QUIET_READS) {
@@ -583,7 +691,7 @@ final class ServiceController extends VerticleBase {
     }
 
     private JsonObject view() {
-        JsonObject v = machine.view();
+        JsonObject v = machine.view(clock.instant());
         v.put("weights", lastWeights == null ? null : lastWeights.toJson());
         v.put("weights_error", lastReadError);
         v.put("backend_unreachable", unreachable);

@@ -91,6 +91,7 @@ final class ServiceController extends VerticleBase {
     private final dev.releasepilot.window.Evaluator evaluator;
     private final dev.releasepilot.window.EvaluationGrid grid;
     private final TriggerEvaluations exprs; // this service's expr triggers and their windows
+    private final Judges judges;            // this service's judge triggers and their blocks
     private final Tracing tracing;
     // The trace of the rollback in flight: ended when the LB confirms it (or a resume ends the episode).
     private Tracing.Trace rollbackTrace = Tracing.Trace.NONE;
@@ -107,6 +108,8 @@ final class ServiceController extends VerticleBase {
         this.exprs = new TriggerEvaluations(rule.name(), task -> context.runOnContext(v -> task.run()), evaluator, grid,
                 rule, metrics, clock::millis, TriggerEvaluations.SERIES_PER_TURN, TriggerEvaluations.NANOS_PER_TURN,
                 this::conditionFired);
+        this.judges = new Judges(evaluator, rule, clock::millis, Math.max(1_000, 4 * grid.stepMs()) * 1_000_000L,
+                this::judgeFired);
         this.machine = new ServiceMachine(rule);
         this.ruleSnapshot = rule;
         this.journal = journal;
@@ -153,6 +156,10 @@ final class ServiceController extends VerticleBase {
                 java.time.Instant w = r.watermarks().get(name);
                 run.startRelease(w == null ? Long.MIN_VALUE : w.toEpochMilli());
             });
+            judges.runs().forEach((name, run) -> {
+                java.time.Instant w = r.watermarks().get(name);
+                run.startRelease(w == null ? Long.MIN_VALUE : w.toEpochMilli());
+            });
         }
     }
 
@@ -163,6 +170,12 @@ final class ServiceController extends VerticleBase {
         }
         java.util.Map<String, java.time.Instant> marks = new java.util.LinkedHashMap<>();
         exprs.runs().forEach((name, run) -> {
+            long w = run.watermarkMs(clock.millis());
+            if (w != Long.MIN_VALUE) {
+                marks.put(name, java.time.Instant.ofEpochMilli(w));
+            }
+        });
+        judges.runs().forEach((name, run) -> {
             long w = run.watermarkMs(clock.millis());
             if (w != Long.MIN_VALUE) {
                 marks.put(name, java.time.Instant.ofEpochMilli(w));
@@ -222,10 +235,29 @@ final class ServiceController extends VerticleBase {
         handle(machine.onConditionFired(run.trigger, run.evidence(fired), clock.instant()), run.lastTouchNanos());
     }
 
-    /** New samples moved an expr trigger's windows (called from ingest threads): evaluate on this context. */
+    private void judgeFired(JudgeRun run, dev.releasepilot.decide.judge.JudgeVerdict verdict) {
+        handle(machine.onJudgeFired(run.trigger, run.evidence(verdict), verdict.detail(), clock.instant()),
+                run.lastTouchNanos());
+    }
+
+    /**
+     * A fresh verdict of a judge trigger at a step boundary (on this context): see {@link Judges#lookNow}.
+     * Empty when the service has no judge of that name.
+     */
+    java.util.Optional<dev.releasepilot.decide.judge.JudgeVerdict> judgeNow(String trigger) {
+        return judges.lookNow(trigger);
+    }
+
+    /** New samples moved an expr or judge trigger's windows (called from ingest threads): evaluate on this context. */
     void touched(String trigger, long oldestMs, long newestMs) {
         long arrived = System.nanoTime();
-        context.runOnContext(v -> exprs.touched(trigger, oldestMs, newestMs, arrived));
+        context.runOnContext(v -> {
+            if (judges.has(trigger)) {
+                judges.touched(trigger, newestMs, arrived);
+            } else {
+                exprs.touched(trigger, oldestMs, newestMs, arrived);
+            }
+        });
     }
 
     /**
@@ -235,6 +267,7 @@ final class ServiceController extends VerticleBase {
      */
     private void checkSilence() {
         exprs.checkSilence(System.nanoTime());
+        judges.checkSilence(System.nanoTime());
     }
 
     /** @param newActuator the actuator for a changed backend, or null to keep the current one */
@@ -242,6 +275,7 @@ final class ServiceController extends VerticleBase {
         ruleSnapshot = rule;
         context.runOnContext(v -> {
             exprs.rules(rule);
+            judges.rules(rule);
             machine.rule(rule);
             if (newActuator != null) {
                 this.actuator = newActuator;
@@ -598,6 +632,9 @@ final class ServiceController extends VerticleBase {
         JsonObject triggers = new JsonObject();
         exprs.runs().forEach((n, r) -> triggers.put(n, r.view()));
         v.put("expr_triggers", triggers);
+        JsonObject judged = new JsonObject();
+        judges.runs().forEach((n, r) -> judged.put(n, r.view()));
+        v.put("judge_triggers", judged);
         actuator.circuit().ifPresent(c -> v.put("circuit", new JsonObject().put("state", c.state())
                 .put("consecutive_failures", c.consecutiveFailures())));
         return v;

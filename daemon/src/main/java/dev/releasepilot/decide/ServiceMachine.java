@@ -129,6 +129,14 @@ public final class ServiceMachine {
         return d == null ? List.of() : List.of(d);
     }
 
+    /** A judge found the canary worse than stable: the same reaction as any trigger's. */
+    public List<Event> onJudgeFired(dev.releasepilot.rules.JudgeTrigger t, Evidence evidence, String detail, Instant now) {
+        String reason = "judge " + t.name() + " found the canary worse than stable at confidence " + t.confidence()
+                + ": " + detail;
+        Event.Decided d = react(t.name(), reason, evidence, now);
+        return d == null ? List.of() : List.of(d);
+    }
+
     private Event.Decided react(String trigger, String reason, Evidence evidence, Instant now) {
         Reaction reaction = rule.onTrigger();
         if (state.rollbackPending() || state == ServiceState.ROLLED_BACK) {

@@ -119,6 +119,16 @@ public final class Evaluator {
         return new Evaluation<>(this, own, t, Long.MIN_VALUE, leaves(List.of(e)), v -> value(e, v, own)).runToEnd();
     }
 
+    /**
+     * The value of an expression at t with the caller's {@link Windows} (kept between instants, which
+     * should come in non-decreasing order), counting only samples newer than {@code notBeforeMs} (see
+     * {@link #start}). Runs to the end: for expressions over a handful of series, such as a judge's sides.
+     */
+    public Value evaluate(Expr e, long t, long notBeforeMs, Windows windows) {
+        checkOwner();
+        return new Evaluation<>(this, windows, t, notBeforeMs, leaves(List.of(e)), v -> value(e, v, windows)).runToEnd();
+    }
+
     /** The distinct selector leaves (range-function calls, instant selectors) of the expressions, in order. */
     private static List<Expr> leaves(List<Expr> roots) {
         Set<Expr> out = new LinkedHashSet<>();

@@ -93,6 +93,32 @@ public final class PromqlParser {
         return new Condition(first.lhs(), first.op(), first.rhs(), first.matching(), and);
     }
 
+    /**
+     * Parses an expression without a comparison, such as a judge's {@code canary:} side
+     * ({@code histogram_quantile(0.95, sum by (le) (rate(x_bucket[1m])))}); it must select series.
+     */
+    public static Expr parseExpr(String text) throws SyntaxError {
+        PromqlParser p = new PromqlParser(text);
+        p.advance();
+        if (p.tok.is(Kind.EOF)) {
+            throw new SyntaxError(0, "empty expression");
+        }
+        Expr e = p.sum();
+        if (p.isComparison()) {
+            throw new SyntaxError(p.tok.start(), "a comparison is not allowed here: this is a value, not a condition");
+        }
+        if (p.tok.isIdent("and")) {
+            throw new SyntaxError(p.tok.start(), "'and' is not allowed here: this is a value, not a condition");
+        }
+        if (!p.tok.is(Kind.EOF)) {
+            throw p.unexpected("an operator or the end of the expression");
+        }
+        if (e.isNumber()) {
+            throw new SyntaxError(0, "the expression is a number: it must select series");
+        }
+        return e;
+    }
+
     // One comparison at the top: sum cmp [matching] sum, followed by the end or 'and'.
     private Condition comparisonAtTop() throws SyntaxError {
         int lhsAt = tok.start();

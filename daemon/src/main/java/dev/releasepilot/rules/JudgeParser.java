@@ -54,8 +54,9 @@ final class JudgeParser {
             test = choice(y, m.get("test"), "test", JudgeTrigger.Test.values());
             ok &= test != null;
         }
-        Double confidence = m.containsKey("confidence") ? number(y, m.get("confidence"), "confidence") : DEFAULT_CONFIDENCE;
-        if (confidence != null && !(confidence > 0.5 && confidence < 1)) {
+        Double confidence = m.containsKey("confidence") ? number(y, m.get("confidence"), "confidence")
+                : Double.valueOf(DEFAULT_CONFIDENCE);
+        if (confidence != null && !(confidence.doubleValue() > 0.5 && confidence.doubleValue() < 1)) {
             y.error(m.get("confidence"), "confidence must be above 0.5 and below 1 (e.g. 0.98), got " + confidence);
             confidence = null;
         }
@@ -71,8 +72,10 @@ final class JudgeParser {
             every = null;
         }
         ok &= window != null && every != null;
-        if (window != null && every != null) {
+        boolean blocksOk = window != null && every != null;
+        if (blocksOk) {
             long blocks = window.toMillis() / every.toMillis();
+            blocksOk = blocks >= 2 && blocks <= MAX_BLOCKS;
             if (blocks < 2) {
                 y.error(m.containsKey("window") ? m.get("window") : n, "window (" + window.toMillis() + "ms) must hold at"
                         + " least 2 blocks of sample_every (" + every.toMillis() + "ms)");
@@ -84,15 +87,15 @@ final class JudgeParser {
             }
         }
         Duration interval = m.containsKey("interval") ? y.duration(m.get("interval"), "interval") : window;
-        if (interval != null && every != null && interval.compareTo(every) < 0) {
+        if (m.containsKey("interval") && interval != null && every != null && interval.compareTo(every) < 0) {
             y.error(m.get("interval"), "interval (" + interval.toMillis() + "ms) must not be shorter than sample_every ("
                     + every.toMillis() + "ms): a look in between would see no new block");
             interval = null;
         }
-        ok &= interval != null;
+        ok &= interval != null || !m.containsKey("interval");
         Integer minSamples = m.containsKey("min_samples") ? y.positiveInt(m.get("min_samples"), "min_samples")
                 : Integer.valueOf(test == JudgeTrigger.Test.TWO_PROPORTION ? DEFAULT_MIN_REQUESTS : DEFAULT_MIN_BLOCKS);
-        if (minSamples != null && test == JudgeTrigger.Test.MANN_WHITNEY && window != null && every != null) {
+        if (minSamples != null && test == JudgeTrigger.Test.MANN_WHITNEY && blocksOk) {
             if (minSamples < 2) {
                 y.error(m.get("min_samples"), "min_samples must be at least 2 for mann_whitney");
                 minSamples = null;

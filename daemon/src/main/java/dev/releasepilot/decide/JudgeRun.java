@@ -234,7 +234,8 @@ final class JudgeRun {
         if (trigger.test() == JudgeTrigger.Test.MANN_WHITNEY) {
             double[] c = concat(blocks, true);
             double[] s = concat(blocks, false);
-            return StatisticalJudge.mannWhitney(c, s, trigger.direction(), alpha, look, trigger.minSamples());
+            return StatisticalJudge.mannWhitney(c, s, trigger.direction(), alpha, look, trigger.minSamples(),
+                    trigger.tolerance());
         }
         int n = 0;
         for (Block b : blocks) {

@@ -31,7 +31,7 @@ final class JudgeParser {
 
     private static final Set<String> KEYS = new LinkedHashSet<>(List.of("test", "confidence", "direction", "canary",
             "stable", "canary_errors", "canary_total", "stable_errors", "stable_total", "window", "sample_every",
-            "min_samples", "interval"));
+            "min_samples", "interval", "tolerance"));
     private static final List<String> VALUE_KEYS = List.of("canary", "stable");
     private static final List<String> PROPORTION_KEYS = List.of("canary_errors", "canary_total", "stable_errors",
             "stable_total");
@@ -107,6 +107,21 @@ final class JudgeParser {
             }
         }
         ok &= minSamples != null;
+        Double tolerance = m.containsKey("tolerance") ? number(y, m.get("tolerance"), "tolerance") : Double.valueOf(0);
+        if (tolerance != null && m.containsKey("tolerance")) {
+            if (test != JudgeTrigger.Test.MANN_WHITNEY) {
+                y.error(m.get("tolerance"), "tolerance applies to mann_whitney only");
+                tolerance = null;
+            } else if (!(tolerance.doubleValue() >= 0 && tolerance.doubleValue() < 10)) {
+                y.error(m.get("tolerance"), "tolerance is a fraction of stable's median, from 0 (e.g. 0.1 for 10 %), got "
+                        + tolerance);
+                tolerance = null;
+            } else if (tolerance.doubleValue() > 0 && direction == JudgeTrigger.Direction.EITHER) {
+                y.error(m.get("tolerance"), "tolerance needs direction increase or decrease: it shifts the test one way");
+                tolerance = null;
+            }
+        }
+        ok &= tolerance != null;
         JudgeTrigger.Side canary = null;
         JudgeTrigger.Side stable = null;
         if (test == JudgeTrigger.Test.MANN_WHITNEY) {
@@ -122,7 +137,8 @@ final class JudgeParser {
         if (!ok || name == null || canary == null || stable == null) {
             return null;
         }
-        return new JudgeTrigger(name, test, confidence, direction, canary, stable, window, every, minSamples, interval);
+        return new JudgeTrigger(name, test, confidence, direction, canary, stable, window, every, minSamples, interval,
+                tolerance);
     }
 
     private static void refuse(YamlNodes y, Map<String, Node> m, List<String> keys, String why) {

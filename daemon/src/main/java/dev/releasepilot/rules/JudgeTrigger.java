@@ -16,9 +16,13 @@ import java.time.Duration;
  * @param minSamples  per side: blocks with a value (mann_whitney) or requests counted (two_proportion);
  *                    fewer is NO_DATA
  * @param interval    how often the judge looks on its own (event time); the plan engine may look in between
+ * @param tolerance   mann_whitney: the canary counts as worse only when its values exceed stable's by more
+ *                    than this fraction of stable's median (the test's null hypothesis is shifted by it), so
+ *                    a difference too small to matter is never "significant"; 0 for two_proportion
  */
 public record JudgeTrigger(String name, Test test, double confidence, Direction direction, Side canary, Side stable,
-                           Duration window, Duration sampleEvery, int minSamples, Duration interval) implements Trigger {
+                           Duration window, Duration sampleEvery, int minSamples, Duration interval, double tolerance)
+        implements Trigger {
 
     /** The statistical test, by its rule-file name. */
     public enum Test {

@@ -29,20 +29,26 @@ public final class StatisticalJudge {
     /**
      * Mann–Whitney U on the canary's and the stable track's block values.
      *
-     * @param alpha the look's significance level (already spent by {@link LookSpending})
+     * @param alpha     the look's significance level (already spent by {@link LookSpending})
+     * @param tolerance the null hypothesis is "the canary is at most this fraction of stable's median worse":
+     *                  the library's location shift mu, in the direction of worse
      */
     public static JudgeVerdict mannWhitney(double[] canary, double[] stable, Direction direction, double alpha,
-                                           int look, int minSamples) {
+                                           int look, int minSamples, double tolerance) {
         JudgeVerdict.Side c = new JudgeVerdict.Side(canary.length, median(canary), 0, canary.length);
         JudgeVerdict.Side s = new JudgeVerdict.Side(stable.length, median(stable), 0, stable.length);
         if (canary.length < minSamples || stable.length < minSamples) {
             return noData(look, alpha, c, s, "too few blocks: canary " + canary.length + ", stable " + stable.length
                     + " (min_samples " + minSamples + ")");
         }
-        MannWhitneyUTest.Result r = MannWhitneyUTest.withDefaults().with(alternative(direction)).test(canary, stable);
+        double mu = direction == Direction.EITHER ? 0
+                : (direction == Direction.INCREASE ? 1 : -1) * tolerance * Math.abs(s.center());
+        MannWhitneyUTest.Result r = MannWhitneyUTest.withDefaults().with(alternative(direction)).withMu(mu)
+                .test(canary, stable);
         boolean worse = r.getPValue() <= alpha;
         String detail = String.format(Locale.ROOT, "mann_whitney: canary median %.6g vs stable %.6g over %d/%d blocks,"
-                        + " U=%.1f, p=%.3g %s alpha=%.3g (look %d)", c.center(), s.center(), canary.length, stable.length,
+                        + "%s U=%.1f, p=%.3g %s alpha=%.3g (look %d)", c.center(), s.center(), canary.length, stable.length,
+                mu == 0 ? "" : String.format(Locale.ROOT, " beyond a tolerance of %.3g,", mu),
                 r.getStatistic(), r.getPValue(), worse ? "<=" : ">", alpha, look);
         return new JudgeVerdict(worse ? Outcome.TRUE : Outcome.FALSE, look, alpha, r.getStatistic(), r.getPValue(), c, s,
                 detail);

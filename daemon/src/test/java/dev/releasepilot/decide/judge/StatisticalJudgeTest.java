@@ -26,7 +26,7 @@ class StatisticalJudgeTest {
     @Test
     void aSlowerCanaryIsWorseWithTheLibrarysPValue() {
         double alpha = LookSpending.alpha(0.02, 1);
-        JudgeVerdict v = StatisticalJudge.mannWhitney(SLOWER, STABLE, Direction.INCREASE, alpha, 1, 10);
+        JudgeVerdict v = StatisticalJudge.mannWhitney(SLOWER, STABLE, Direction.INCREASE, alpha, 1, 10, 0);
         MannWhitneyUTest.Result expected = MannWhitneyUTest.withDefaults().with(AlternativeHypothesis.GREATER_THAN)
                 .test(SLOWER, STABLE);
         assertEquals(Outcome.TRUE, v.outcome(), v.detail());
@@ -40,26 +40,46 @@ class StatisticalJudgeTest {
     @Test
     void directionDecidesWhichWayIsWorse() {
         double alpha = 0.01;
-        assertEquals(Outcome.FALSE, StatisticalJudge.mannWhitney(STABLE, SLOWER, Direction.INCREASE, alpha, 1, 10).outcome(),
+        assertEquals(Outcome.FALSE, StatisticalJudge.mannWhitney(STABLE, SLOWER, Direction.INCREASE, alpha, 1, 10, 0).outcome(),
                 "a faster canary is not worse when worse means slower");
-        JudgeVerdict lower = StatisticalJudge.mannWhitney(STABLE, SLOWER, Direction.DECREASE, alpha, 1, 10);
+        JudgeVerdict lower = StatisticalJudge.mannWhitney(STABLE, SLOWER, Direction.DECREASE, alpha, 1, 10, 0);
         assertEquals(Outcome.TRUE, lower.outcome());
         assertEquals(MannWhitneyUTest.withDefaults().with(AlternativeHypothesis.LESS_THAN).test(STABLE, SLOWER).getPValue(),
                 lower.pValue(), 0);
-        JudgeVerdict either = StatisticalJudge.mannWhitney(SLOWER, STABLE, Direction.EITHER, alpha, 1, 10);
+        JudgeVerdict either = StatisticalJudge.mannWhitney(SLOWER, STABLE, Direction.EITHER, alpha, 1, 10, 0);
         assertEquals(MannWhitneyUTest.withDefaults().with(AlternativeHypothesis.TWO_SIDED).test(SLOWER, STABLE).getPValue(),
                 either.pValue(), 0);
     }
 
     @Test
     void aCanaryLikeStableIsNotWorseAndTooFewBlocksIsNoData() {
-        JudgeVerdict v = StatisticalJudge.mannWhitney(STABLE, shuffled(STABLE), Direction.INCREASE, 0.05, 1, 10);
+        JudgeVerdict v = StatisticalJudge.mannWhitney(STABLE, shuffled(STABLE), Direction.INCREASE, 0.05, 1, 10, 0);
         assertEquals(Outcome.FALSE, v.outcome(), v.detail());
         JudgeVerdict few = StatisticalJudge.mannWhitney(java.util.Arrays.copyOf(SLOWER, 9), STABLE, Direction.INCREASE,
-                0.05, 1, 10);
+                0.05, 1, 10, 0);
         assertEquals(Outcome.NO_DATA, few.outcome());
         assertTrue(Double.isNaN(few.pValue()));
         assertTrue(few.detail().contains("too few blocks"), few.detail());
+    }
+
+    /**
+     * A canary a hair slower than stable in every block (1 ms of 200) is "significant" to a rank test;
+     * with a tolerance of 10 % of stable's median it is not worse, while 50 % slower still is.
+     */
+    @Test
+    void aToleranceShiftsTheNullHypothesisByAFractionOfStablesMedian() {
+        double[] hair = new double[STABLE.length];
+        for (int i = 0; i < hair.length; i++) {
+            hair[i] = STABLE[i] + 0.001;
+        }
+        JudgeVerdict strict = StatisticalJudge.mannWhitney(hair, shuffled(STABLE), Direction.INCREASE, 0.5, 1, 10, 0);
+        JudgeVerdict tolerant = StatisticalJudge.mannWhitney(hair, STABLE, Direction.INCREASE, 0.05, 1, 10, 0.1);
+        double mu = 0.1 * StatisticalJudge.median(STABLE);
+        assertEquals(MannWhitneyUTest.withDefaults().with(AlternativeHypothesis.GREATER_THAN).withMu(mu).test(hair, STABLE)
+                .getPValue(), tolerant.pValue(), 0);
+        assertTrue(strict.pValue() < tolerant.pValue(), strict.pValue() + " vs " + tolerant.pValue());
+        assertEquals(Outcome.FALSE, tolerant.outcome(), tolerant.detail());
+        assertEquals(Outcome.TRUE, StatisticalJudge.mannWhitney(SLOWER, STABLE, Direction.INCREASE, 0.01, 1, 10, 0.1).outcome());
     }
 
     @Test
@@ -145,7 +165,7 @@ class StatisticalJudgeTest {
             for (int look = 1; look <= 30; look++) {
                 double[] c = lognormal(r, 12);
                 double[] s = lognormal(r, 12);
-                JudgeVerdict v = StatisticalJudge.mannWhitney(c, s, Direction.INCREASE, LookSpending.alpha(alpha, look), look, 10);
+                JudgeVerdict v = StatisticalJudge.mannWhitney(c, s, Direction.INCREASE, LookSpending.alpha(alpha, look), look, 10, 0);
                 spent |= v.outcome() == Outcome.TRUE;
                 naive |= v.pValue() <= alpha;
             }

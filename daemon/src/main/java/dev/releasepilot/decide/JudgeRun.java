@@ -161,8 +161,12 @@ final class JudgeRun {
             double[] c;
             double[] s;
             if (trigger.canary() instanceof JudgeTrigger.Values cv && trigger.stable() instanceof JudgeTrigger.Values sv) {
-                c = values(ev.evaluate(cv.values(), b, notBeforeMs, canaryWindows));
-                s = values(ev.evaluate(sv.values(), b, notBeforeMs, stableWindows));
+                // Only this block's samples: no sample counts in two blocks (overlapping blocks would be
+                // correlated samples), and a gauge that stopped reporting gives no value rather than its
+                // last one again for the five minutes of PromQL's lookback.
+                long from = Math.max(notBeforeMs, b - everyMs);
+                c = values(ev.evaluate(cv.values(), b, from, canaryWindows));
+                s = values(ev.evaluate(sv.values(), b, from, stableWindows));
             } else {
                 JudgeTrigger.Proportion cp = (JudgeTrigger.Proportion) trigger.canary();
                 JudgeTrigger.Proportion sp = (JudgeTrigger.Proportion) trigger.stable();

@@ -28,7 +28,10 @@ public record JudgeTrigger(String name, Test test, double confidence, Direction 
     public enum Test {
         /** Mann–Whitney U on the blocks' values (latency and other distributions). */
         MANN_WHITNEY,
-        /** Fisher's exact test on failures and totals (error rates), counts deflated for overdispersion. */
+        /**
+         * Failures and totals (error rates), counts deflated for overdispersion: Fisher's exact test, or
+         * the chi-square (z) test once the counts are large.
+         */
         TWO_PROPORTION;
 
         public String label() {

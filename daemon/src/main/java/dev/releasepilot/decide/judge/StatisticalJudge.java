@@ -8,7 +8,6 @@ import org.apache.commons.statistics.inference.AlternativeHypothesis;
 import org.apache.commons.statistics.inference.ChiSquareTest;
 import org.apache.commons.statistics.inference.FisherExactTest;
 import org.apache.commons.statistics.inference.MannWhitneyUTest;
-import org.apache.commons.statistics.inference.SignificanceResult;
 
 /**
  * The two tests of the judge, pure functions of the blocks a look sees. p-values come from Apache
@@ -23,6 +22,9 @@ import org.apache.commons.statistics.inference.SignificanceResult;
  * </ul>
  */
 public final class StatisticalJudge {
+    /** The largest smallest margin of a 2x2 table that Fisher's exact test is run on (see {@link #pValue}). */
+    static final long EXACT_MAX_MARGIN = 1_000;
+
     private StatisticalJudge() {
     }
 
@@ -55,8 +57,8 @@ public final class StatisticalJudge {
     }
 
     /**
-     * Fisher's exact test on failures and totals, the blocks' counts summed per side and deflated by the
-     * design effect. Per block: {@code failures[i]} of {@code totals[i]} requests (rounded counts).
+     * Fisher's exact test (or, for large counts, the chi-square test: {@link #pValue}) on failures and
+     * totals, the blocks' counts summed per side and deflated by the design effect. Per block: {@code failures[i]} of {@code totals[i]} requests (rounded counts).
      */
     public static JudgeVerdict twoProportion(long[] canaryFailures, long[] canaryTotals, long[] stableFailures,
                                              long[] stableTotals, Direction direction, double alpha, int look,
@@ -85,13 +87,39 @@ public final class StatisticalJudge {
             sfEff = (long) (sfEff / k);
         }
         int[][] table = {{(int) cfEff, (int) (cnEff - cfEff)}, {(int) sfEff, (int) (snEff - sfEff)}};
-        SignificanceResult r = FisherExactTest.withDefaults().with(alternative(direction)).test(table);
         double oddsRatio = FisherExactTest.withDefaults().statistic(table);
-        boolean worse = r.getPValue() <= alpha;
+        double p = pValue(table, direction);
+        boolean worse = p <= alpha;
         String detail = String.format(Locale.ROOT, "two_proportion: canary %d/%d (%.4g) vs stable %d/%d (%.4g),"
                         + " design effect %.3g, p=%.3g %s alpha=%.3g (look %d)", cf, cn, c.center(), sf, sn, s.center(),
-                deff, r.getPValue(), worse ? "<=" : ">", alpha, look);
-        return new JudgeVerdict(worse ? Outcome.TRUE : Outcome.FALSE, look, alpha, oddsRatio, r.getPValue(), c, s, detail);
+                deff, p, worse ? "<=" : ">", alpha, look);
+        return new JudgeVerdict(worse ? Outcome.TRUE : Outcome.FALSE, look, alpha, oddsRatio, p, c, s, detail);
+    }
+
+    /**
+     * Fisher's exact test while the table's smallest margin is at most {@link #EXACT_MAX_MARGIN}: its
+     * cost grows with that margin (the hypergeometric support), to a second and more per verdict at
+     * 30 % failures of a million requests (docs/benchmarks.md, "Judge"). Above it, Pearson's chi-square
+     * test of the same 2x2 table, whose asymptotics are excellent at such counts; it is two-sided, and
+     * with one degree of freedom it is the square of the two-proportion z-test, so the one-sided p is
+     * half the two-sided one when the canary deviates in the stated direction, and 1 - half otherwise.
+     */
+    static double pValue(int[][] table, Direction direction) {
+        long f = (long) table[0][0] + table[1][0];
+        long ok = (long) table[0][1] + table[1][1];
+        long rows = Math.min((long) table[0][0] + table[0][1], (long) table[1][0] + table[1][1]);
+        if (Math.min(Math.min(f, ok), rows) <= EXACT_MAX_MARGIN) {
+            return FisherExactTest.withDefaults().with(alternative(direction)).test(table).getPValue();
+        }
+        double twoSided = ChiSquareTest.withDefaults().test(new long[][] {{table[0][0], table[0][1]},
+                {table[1][0], table[1][1]}}).getPValue();
+        if (direction == Direction.EITHER) {
+            return twoSided;
+        }
+        double canaryRate = (double) table[0][0] / (table[0][0] + table[0][1]);
+        double stableRate = (double) table[1][0] / (table[1][0] + table[1][1]);
+        boolean stated = direction == Direction.INCREASE ? canaryRate > stableRate : canaryRate < stableRate;
+        return stated ? twoSided / 2 : 1 - twoSided / 2;
     }
 
     /**

@@ -126,6 +126,25 @@ class StatisticalJudgeTest {
         assertEquals(Outcome.FALSE, v.outcome(), v.detail());
     }
 
+    /**
+     * Large counts go to the chi-square test (Fisher's exact test would cost a second per verdict): its
+     * one-sided p is half the library's two-sided p in the stated direction, and agrees with Fisher's
+     * where both are cheap enough to compare.
+     */
+    @Test
+    void largeCountsUseTheChiSquareTestOneSided() {
+        int[][] large = {{3_300, 6_700}, {3_000, 7_000}};
+        double twoSided = ChiSquareTest.withDefaults().test(new long[][] {{3_300, 6_700}, {3_000, 7_000}}).getPValue();
+        assertEquals(twoSided / 2, StatisticalJudge.pValue(large, Direction.INCREASE), 0);
+        assertEquals(1 - twoSided / 2, StatisticalJudge.pValue(large, Direction.DECREASE), 0);
+        assertEquals(twoSided, StatisticalJudge.pValue(large, Direction.EITHER), 0);
+        double fisher = FisherExactTest.withDefaults().with(AlternativeHypothesis.GREATER_THAN).test(large).getPValue();
+        assertTrue(Math.abs(Math.log(fisher / (twoSided / 2))) < 0.2, "fisher " + fisher + " vs chi-square " + twoSided / 2);
+        int[][] small = {{40, 9_960}, {10, 9_990}};
+        assertEquals(FisherExactTest.withDefaults().with(AlternativeHypothesis.GREATER_THAN).test(small).getPValue(),
+                StatisticalJudge.pValue(small, Direction.INCREASE), 0, "small margins stay exact");
+    }
+
     @Test
     void tooFewRequestsIsNoData() {
         JudgeVerdict v = StatisticalJudge.twoProportion(filled(3, 5), filled(3, 50), filled(3, 0), filled(3, 50),

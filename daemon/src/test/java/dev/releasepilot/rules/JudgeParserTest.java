@@ -44,6 +44,16 @@ class JudgeParserTest {
     }
 
     @Test
+    void theExampleRuleFileChecksClean() {
+        LoadResult r = RuleLoader.load(java.nio.file.Path.of("../rules/canary-vs-stable-example.yaml"));
+        assertTrue(r.ok() && r.warnings().isEmpty(), () -> r.errors() + " " + r.warnings());
+        List<Trigger> triggers = r.rules().services().get(0).triggers();
+        assertEquals(1, ((ExprTrigger) triggers.get(1)).condition().and().size(), "the relative trigger joins two comparisons");
+        assertInstanceOf(JudgeTrigger.Values.class, ((JudgeTrigger) triggers.get(2)).canary());
+        assertInstanceOf(JudgeTrigger.Proportion.class, ((JudgeTrigger) triggers.get(3)).canary());
+    }
+
+    @Test
     void twoProportionCountsEachCounterPerBlock() {
         LoadResult r = RuleLoader.parse("r.yaml", HEAD + """
                       - name: errors-vs-stable

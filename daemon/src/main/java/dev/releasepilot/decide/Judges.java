@@ -91,6 +91,15 @@ final class Judges {
         return Optional.of(run.lookNow(evaluator, hostNowMs.getAsLong(), v -> fired.accept(run, v)));
     }
 
+    /**
+     * A judge's state as its last look left it (OK, FIRING, NO_DATA, ERROR): what a rollout gate reads,
+     * like an expr trigger's. Empty when the service has no judge of that name.
+     */
+    Optional<ConditionState> state(String trigger) {
+        JudgeRun run = runs.get(trigger);
+        return run == null ? Optional.empty() : Optional.of(run.state());
+    }
+
     private void report(JudgeRun run, JudgeVerdict v) {
         if (v != null) {
             fired.accept(run, v);

@@ -109,7 +109,9 @@ final class JudgeRun {
 
     /**
      * A look now, for a step boundary: takes the blocks completed so far, then tests the window as it
-     * stands (counting as a look). Returns the verdict; {@code fired} receives it when the look fired.
+     * stands (counting as a look). With no block since the last look it answers that look's verdict
+     * again: the same data would give the same p-value, so it is no new chance of a false alarm and
+     * spends nothing. Returns the verdict; {@code fired} receives it when the look fired.
      */
     JudgeVerdict lookNow(Evaluator ev, long hostNowMs, java.util.function.Consumer<JudgeVerdict> fired) {
         JudgeVerdict f = advance(ev, watermarkMs(hostNowMs), true);
@@ -120,6 +122,9 @@ final class JudgeRun {
         if (lastBlockMs == Long.MIN_VALUE) {
             return new JudgeVerdict(Outcome.NO_DATA, looks, Double.NaN, Double.NaN, Double.NaN,
                     new JudgeVerdict.Side(0, Double.NaN, 0, 0), new JudgeVerdict.Side(0, Double.NaN, 0, 0), "no samples yet");
+        }
+        if (lastLookMs == lastBlockMs && last != null) {
+            return last; // no block since the last look: the same data, the same answer, no budget spent
         }
         JudgeVerdict v = look(lastBlockMs);
         if (status != null && status.fired()) {

@@ -115,6 +115,9 @@ class JudgeRunTest {
         assertEquals(Outcome.TRUE, v.outcome(), v.detail());
         assertEquals(List.of(v), fired, "a worse canary found on demand fires through the same path");
         assertEquals(1, v.look(), "the NO_DATA look spent nothing");
+        assertEquals(v, f.run.lookNow(f.ev, f.t, fired::add), "no new block: the same verdict");
+        assertEquals(1, fired.size(), "and no second firing");
+        assertEquals(1, f.run.view().getInteger("tests"));
         assertNotNull(f.run.evidence(v));
     }
 

@@ -10,6 +10,7 @@ import dev.releasepilot.rules.backend.HaproxyBackend;
 import dev.releasepilot.window.SelectorIndex;
 import dev.releasepilot.window.StoreLimits;
 import java.time.Duration;
+import java.util.List;
 
 /** What the window stage keeps for a rule set: the series every expr trigger selects, and ring sizes. */
 final class WindowStage {
@@ -29,7 +30,7 @@ final class WindowStage {
                     }
                 } else if (t instanceof JudgeTrigger j) {
                     String key = TriggerKey.of(s.name(), j.name());
-                    for (JudgeTrigger.Side side : java.util.List.of(j.canary(), j.stable())) {
+                    for (JudgeTrigger.Side side : List.of(j.canary(), j.stable())) {
                         if (side instanceof JudgeTrigger.Values v) {
                             b.add(key, v.values());
                         } else if (side instanceof JudgeTrigger.Proportion p) {

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -26,7 +27,8 @@ import java.util.logging.Logger;
  * block) into a ring of the last {@code window}, and at every {@code interval} it looks: runs the test
  * on the ring and feeds the outcome to a {@link ConditionTracker} (no {@code for}: a look is already a
  * judgement over a whole window). {@link #lookNow} is the same look on demand, for a step boundary.
- * Looks are numbered per release and each is tested at its share of the error budget ({@link LookSpending}).
+ * Looks are numbered per release (at least one per {@code interval} since the release began, so a restart
+ * does not start the count over) and each is tested at its share of the error budget ({@link LookSpending}).
  */
 final class JudgeRun {
     private static final Logger LOG = Logger.getLogger(JudgeRun.class.getName());
@@ -113,7 +115,7 @@ final class JudgeRun {
      * again: the same data would give the same p-value, so it is no new chance of a false alarm and
      * spends nothing. Returns the verdict; {@code fired} receives it when the look fired.
      */
-    JudgeVerdict lookNow(Evaluator ev, long hostNowMs, java.util.function.Consumer<JudgeVerdict> fired) {
+    JudgeVerdict lookNow(Evaluator ev, long hostNowMs, Consumer<JudgeVerdict> fired) {
         JudgeVerdict f = advance(ev, watermarkMs(hostNowMs), true);
         if (f != null) {
             fired.accept(f);
@@ -228,6 +230,13 @@ final class JudgeRun {
     private JudgeVerdict look(long t) {
         lastLookMs = t;
         looks++;
+        if (notBeforeMs != Long.MIN_VALUE) {
+            // At least as many looks as intervals have passed since the release began (bar the current
+            // one), whether or not this process saw them: the count lives in memory, and a restart must
+            // not grant the release a new error budget. Event time, so a replay counts alike.
+            long passed = Math.floorDiv(t - notBeforeMs, intervalMs) - 1;
+            tests = (int) Math.max(tests, Math.min(passed, Integer.MAX_VALUE / 2));
+        }
         double alpha = LookSpending.alpha(1 - trigger.confidence(), tests + 1);
         JudgeVerdict v = verdict(blocks, trigger, alpha, tests + 1);
         if (v.outcome() != Outcome.NO_DATA) {

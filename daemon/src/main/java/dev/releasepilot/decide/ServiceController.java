@@ -8,6 +8,7 @@ import dev.releasepilot.act.RetrySchedule;
 import dev.releasepilot.act.Scheduler;
 import dev.releasepilot.act.StableGuard;
 import dev.releasepilot.act.Weights;
+import dev.releasepilot.decide.judge.JudgeVerdict;
 import dev.releasepilot.journal.Draft;
 import dev.releasepilot.journal.Fence;
 import dev.releasepilot.journal.Journal;
@@ -29,6 +30,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -235,7 +237,7 @@ final class ServiceController extends VerticleBase {
         handle(machine.onConditionFired(run.trigger, run.evidence(fired), clock.instant()), run.lastTouchNanos());
     }
 
-    private void judgeFired(JudgeRun run, dev.releasepilot.decide.judge.JudgeVerdict verdict) {
+    private void judgeFired(JudgeRun run, JudgeVerdict verdict) {
         handle(machine.onJudgeFired(run.trigger, run.evidence(verdict), verdict.detail(), clock.instant()),
                 run.lastTouchNanos());
     }
@@ -244,7 +246,7 @@ final class ServiceController extends VerticleBase {
      * A fresh verdict of a judge trigger at a step boundary (on this context): see {@link Judges#lookNow}.
      * Empty when the service has no judge of that name.
      */
-    java.util.Optional<dev.releasepilot.decide.judge.JudgeVerdict> judgeNow(String trigger) {
+    Optional<JudgeVerdict> judgeNow(String trigger) {
         return judges.lookNow(trigger);
     }
 

@@ -134,6 +134,17 @@ class JudgeRunTest {
         assertEquals(1, fired.get(0).look());
     }
 
+    /** A daemon restarted 20 s (four intervals) into a release does not start the release's looks over. */
+    @Test
+    void aRestartMidReleaseKeepsSpendingFromTheLooksTheReleaseHasHad() {
+        Feed f = new Feed(judge("5s"));
+        f.run.startRelease(f.t - 20_000); // replayed: the release began 20 s of event time ago
+        JudgeVerdict v = f.feed(12, 0.3).get(0);
+        long intervals = (f.t - (T0 - 20_000)) / 5_000;
+        assertTrue(v.look() >= 5 && v.look() <= intervals, "look " + v.look() + " of at most " + intervals);
+        assertEquals(LookSpending.alpha(0.02, v.look()), v.alpha(), 1e-15);
+    }
+
     @Test
     void silenceEmptiesTheWindowIntoNoData() {
         Feed f = new Feed(judge("5s"));

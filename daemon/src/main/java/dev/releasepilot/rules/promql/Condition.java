@@ -1,5 +1,6 @@
 package dev.releasepilot.rules.promql;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -29,7 +30,7 @@ public record Condition(Expr lhs, ComparisonOp op, Expr rhs, VectorMatching matc
 
     /** Every expression side of every comparison, first comparison first. */
     public List<Expr> sides() {
-        java.util.ArrayList<Expr> out = new java.util.ArrayList<>(List.of(lhs, rhs));
+        ArrayList<Expr> out = new ArrayList<>(List.of(lhs, rhs));
         for (Conjunct c : and) {
             out.addAll(c.comparison().sides());
         }

@@ -332,4 +332,22 @@ final class JudgeRun {
     ConditionState state() {
         return error != null ? ConditionState.ERROR : status == null ? ConditionState.NO_DATA : status.state();
     }
+
+    /** When (event time) the judge last looked, or null before its first look in this release. */
+    Instant evaluatedAt() {
+        return status == null ? null : Instant.ofEpochMilli(lastLookMs);
+    }
+
+    /**
+     * How old the last look may be at a step boundary and still count: two intervals and a block (a
+     * look is due every interval once a sample newer than its block's end has arrived).
+     */
+    Duration freshWithin() {
+        return trigger.interval().multipliedBy(2).plus(trigger.sampleEvery());
+    }
+
+    /** The last look's sentence (p-value, alpha, both tracks), or why there is none. */
+    String detail() {
+        return error != null ? error : last == null ? "no look yet" : last.detail();
+    }
 }

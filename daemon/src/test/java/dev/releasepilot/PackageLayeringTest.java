@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
  */
 class PackageLayeringTest {
     private static final String ROOT = "dev.releasepilot";
-    private static final String ALL_BUT_CLI = "rules window telemetry journal act decide ingest api http notify";
+    private static final String ALL_BUT_CLI = "rules window telemetry journal act decide ingest api http notify publish";
 
     /** Package → the other project packages it may depend on. */
     private static final Map<String, Set<String>> MAY_USE = new LinkedHashMap<>();
@@ -45,6 +45,9 @@ class PackageLayeringTest {
         MAY_USE.put("decide", Set.of("window", "act", "journal", "rules", "telemetry"));
         // notify hears decide's events (it is an EventSink) and tells people; it never decides or acts.
         MAY_USE.put("notify", Set.of("decide", "rules", "telemetry"));
+        // publish hears decide's events (it is an EventSink) and puts them on NATS for machines; app hands
+        // it the connection that ingest's NATS source shares, so it never uses ingest.
+        MAY_USE.put("publish", Set.of("decide", "telemetry"));
         // ingest turns wire formats into decide's Signals; never api.
         MAY_USE.put("ingest", Set.of("window", "decide", "rules", "journal", "telemetry", "http"));
         // api never bypasses decide: no act, and nothing upstream of it.
@@ -121,6 +124,11 @@ class PackageLayeringTest {
     @Test
     void notifyStage() {
         mayOnlyUse("notify").check(classes);
+    }
+
+    @Test
+    void publishStage() {
+        mayOnlyUse("publish").check(classes);
     }
 
     @Test

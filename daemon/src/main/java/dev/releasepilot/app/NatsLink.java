@@ -2,17 +2,19 @@ package dev.releasepilot.app;
 
 import dev.releasepilot.decide.EventSink;
 import dev.releasepilot.ingest.nats.NatsConnector;
-import dev.releasepilot.ingest.nats.NatsEventPublisher;
 import dev.releasepilot.ingest.nats.NatsSampleSubscriber;
 import dev.releasepilot.ingest.nats.NatsSettings;
+import dev.releasepilot.publish.NatsEventPublisher;
+import dev.releasepilot.publish.PublishLimits;
 import dev.releasepilot.window.SampleSink;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 
 /**
- * The optional NATS side of the daemon: JSON samples in from the configured subjects, every decision
- * and action out to {@code release-pilot.events.<service>}. Without {@code --nats-url} it does nothing.
- * The connection is made in the background and survives the server going away.
+ * The optional NATS side of the daemon: JSON samples in from the configured subjects (ingest), every
+ * decision and action out to {@code release-pilot.events.<service>}, kept in a JetStream stream when the
+ * server has JetStream (publish). Both share one connection, made in the background, that survives the
+ * server going away. Without {@code --nats-url} it does nothing.
  */
 final class NatsLink {
     private final NatsSettings settings;
@@ -34,14 +36,12 @@ final class NatsLink {
         }
         NatsSettings settings = NatsSettings.defaults(config.natsUrl(), config.natsSubjects());
         NatsConnector connector = NatsConnector.start(settings, registry);
-        return new NatsLink(settings, connector, new NatsEventPublisher(connector, settings, registry), registry);
+        return new NatsLink(settings, connector, new NatsEventPublisher(connector.connected(), config.natsStream(),
+                PublishLimits.DEFAULTS, registry), registry);
     }
 
     EventSink events() {
-        if (publisher == null) {
-            return EventSink.NONE;
-        }
-        return (service, type, body) -> publisher.publish(service, body.copy().put("service", service).put("type", type));
+        return publisher == null ? EventSink.NONE : publisher;
     }
 
     void subscribe(Vertx vertx, SampleSink samples, DaemonConfig config) {

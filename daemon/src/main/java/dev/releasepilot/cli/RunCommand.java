@@ -4,6 +4,7 @@ import dev.releasepilot.app.Daemon;
 import dev.releasepilot.app.DaemonConfig;
 import dev.releasepilot.app.HttpGuards;
 import dev.releasepilot.app.StartupFailure;
+import dev.releasepilot.publish.EventStream;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -56,6 +57,18 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--nats-subject", description = "A NATS subject carrying JSON samples {metric, labels, value, timestamp_ms}; repeatable.")
     java.util.List<String> natsSubjects = new java.util.ArrayList<>();
+
+    @Option(names = "--nats-stream", defaultValue = "RELEASE_PILOT_EVENTS",
+            description = "JetStream stream that keeps the events for replay, created (subjects release-pilot.events.>, file storage) when missing; an existing one is used as it is (default: ${DEFAULT-VALUE}).")
+    String natsStream;
+
+    @Option(names = "--nats-stream-max-age", defaultValue = "7d", converter = DurationConverter.class,
+            description = "Events older than this leave the stream (set when the daemon creates it; default: ${DEFAULT-VALUE}).")
+    java.time.Duration natsStreamMaxAge;
+
+    @Option(names = "--nats-stream-max-bytes", defaultValue = "1GiB", converter = ByteSizeConverter.class,
+            description = "The stream keeps at most this much, dropping the oldest events (set when the daemon creates it; default: ${DEFAULT-VALUE}).")
+    long natsStreamMaxBytes;
 
     @Option(names = "--otlp-endpoint", description = "Base URL of an OTLP/HTTP receiver (e.g. http://127.0.0.1:4318): one OpenTelemetry trace per decision goes to <url>/v1/traces (default: no tracing).")
     String otlpEndpoint;
@@ -124,6 +137,7 @@ final class RunCommand implements Callable<Integer> {
                     .withTokens(readToken, adminToken)
                     .withReconcileIntervalMs(dev.releasepilot.rules.DurationParser.parse(reconcileInterval).toMillis())
                     .withNats(natsUrl, natsSubjects)
+                    .withNatsStream(new EventStream(natsStream, natsStreamMaxAge, natsStreamMaxBytes))
                     .withMaxSampleFuture(future)
                     .withGuards(guards)
                     .withOtlpEndpoint(otlpEndpoint);

@@ -17,6 +17,8 @@ import java.util.List;
  * A real nats-server (Debian package {@code nats-server}) on a free loopback port (never the
  * system's 4222), with its HTTP monitoring endpoint on another. Created stopped; it can be started,
  * killed and started again on the same ports, to test clients that come up first or reconnect.
+ * With {@link #jetStream(boolean)} it runs JetStream ({@code -js}) with its store in {@code <dir>/jetstream},
+ * which outlives a kill, so a restart finds its streams again.
  */
 public final class NatsServer implements AutoCloseable {
     public final int port;
@@ -24,11 +26,18 @@ public final class NatsServer implements AutoCloseable {
     private final Path dir;
     private final HttpClient http = HttpClient.newHttpClient();
     private PeerProcess process;
+    private volatile boolean jetStream;
 
     public NatsServer(Path dir) {
         this.dir = dir;
         this.port = FreePort.get();
         this.monitorPort = FreePort.get();
+    }
+
+    /** Whether the next {@link #start()} runs JetStream ({@code -js -sd <dir>/jetstream}). */
+    public NatsServer jetStream(boolean on) {
+        this.jetStream = on;
+        return this;
     }
 
     public NatsServer start() {
@@ -37,8 +46,12 @@ public final class NatsServer implements AutoCloseable {
         }
         Path bin = Binaries.require("nats-server", "nats-server");
         for (int attempt = 1; ; attempt++) {
-            process = PeerProcess.start("nats-server", dir, List.of(bin.toString(), "-a", "127.0.0.1", "-p",
+            List<String> command = new java.util.ArrayList<>(List.of(bin.toString(), "-a", "127.0.0.1", "-p",
                     Integer.toString(port), "-m", Integer.toString(monitorPort), "-n", "release-pilot-test"));
+            if (jetStream) {
+                command.addAll(List.of("-js", "-sd", dir.resolve("jetstream").toString()));
+            }
+            process = PeerProcess.start("nats-server", dir, command);
             try {
                 Poll.until("nats-server ready on " + port, Duration.ofSeconds(10), () -> {
                     process.assertAlive();
@@ -105,6 +118,41 @@ public final class NatsServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
+        }
+    }
+
+    /** The stream's settings and state as the server reports them, or null when it has no such stream. */
+    public io.nats.client.api.StreamInfo stream(String name) throws Exception {
+        try (io.nats.client.Connection c = io.nats.client.Nats.connect(url())) {
+            return c.jetStreamManagement().getStreamInfo(name);
+        } catch (io.nats.client.JetStreamApiException e) {
+            if (e.getApiErrorCode() == 10059) { // stream not found
+                return null;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Every message the stream holds, read from the start by a consumer created now (an ordered consumer,
+     * as an operator's {@code nats stream view} or a late subscriber would), in stream order.
+     */
+    public List<io.nats.client.Message> replay(String name) throws Exception {
+        try (io.nats.client.Connection c = io.nats.client.Nats.connect(url())) {
+            long count = c.jetStreamManagement().getStreamInfo(name).getStreamState().getMsgCount();
+            io.nats.client.OrderedConsumerContext consumer = c.getStreamContext(name).createOrderedConsumer(
+                    new io.nats.client.api.OrderedConsumerConfiguration()
+                            .deliverPolicy(io.nats.client.api.DeliverPolicy.All));
+            List<io.nats.client.Message> messages = new java.util.ArrayList<>();
+            while (messages.size() < count) {
+                io.nats.client.Message m = consumer.next(Duration.ofSeconds(10));
+                if (m == null) {
+                    throw new AssertionError("stream " + name + " holds " + count + " messages, replay gave "
+                            + messages.size());
+                }
+                messages.add(m);
+            }
+            return messages;
         }
     }
 

@@ -16,10 +16,9 @@ import java.util.List;
  *                             (slow consumer, counted)
  * @param maxInFlightBatches   decoded messages waiting for the sink or inside it; beyond it new
  *                             batches are dropped (counted) rather than queued on an event loop
- * @param eventQueueLimit      events waiting to be published; beyond it an event is dropped (counted)
  */
 public record NatsSettings(String url, List<String> subjects, Duration reconnectWaitMin, Duration reconnectWaitMax,
-                           long reconnectBufferBytes, int pendingMessages, int maxInFlightBatches, int eventQueueLimit) {
+                           long reconnectBufferBytes, int pendingMessages, int maxInFlightBatches) {
     public NatsSettings {
         subjects = List.copyOf(subjects);
         for (String subject : subjects) {
@@ -32,23 +31,17 @@ public record NatsSettings(String url, List<String> subjects, Duration reconnect
         if (reconnectWaitMin.isNegative() || reconnectWaitMax.compareTo(reconnectWaitMin) < 0) {
             throw new IllegalArgumentException("reconnect waits must satisfy 0 <= min <= max");
         }
-        if (reconnectBufferBytes < 0 || pendingMessages < 1 || maxInFlightBatches < 1 || eventQueueLimit < 1) {
+        if (reconnectBufferBytes < 0 || pendingMessages < 1 || maxInFlightBatches < 1) {
             throw new IllegalArgumentException("NATS buffer limits must be positive");
         }
     }
 
     public static NatsSettings defaults(String url, List<String> subjects) {
         return new NatsSettings(url, subjects, Duration.ofMillis(100), Duration.ofSeconds(5), 8L * 1024 * 1024,
-                200_000, 20_000, 10_000);
+                200_000, 20_000);
     }
 
     public NatsSettings withReconnectWait(Duration min, Duration max) {
-        return new NatsSettings(url, subjects, min, max, reconnectBufferBytes, pendingMessages, maxInFlightBatches,
-                eventQueueLimit);
-    }
-
-    public NatsSettings withEventQueueLimit(int limit) {
-        return new NatsSettings(url, subjects, reconnectWaitMin, reconnectWaitMax, reconnectBufferBytes,
-                pendingMessages, maxInFlightBatches, limit);
+        return new NatsSettings(url, subjects, min, max, reconnectBufferBytes, pendingMessages, maxInFlightBatches);
     }
 }

@@ -40,7 +40,7 @@ class NatsBurstTest {
         Vertx vertx = Vertx.vertx();
         try (NatsServer server = new NatsServer(dir).start()) {
             NatsSettings tight = new NatsSettings(server.url(), List.of("metrics.>"), Duration.ofMillis(50),
-                    Duration.ofMillis(500), 1024 * 1024, 100, 1_000, 10);
+                    Duration.ofMillis(500), 1024 * 1024, 100, 1_000);
             try (NatsConnector connector = NatsConnector.start(tight, registry);
                  NatsSampleSubscriber subscriber = new NatsSampleSubscriber(vertx, connector, tight, sink,
                          Clock.systemUTC(), registry).start()) {

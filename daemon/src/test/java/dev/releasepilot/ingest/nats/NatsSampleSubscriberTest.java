@@ -170,7 +170,7 @@ class NatsSampleSubscriberTest {
         sink.stall(true);
         try (NatsServer server = new NatsServer(dir).start()) {
             NatsSettings oneInFlight = new NatsSettings(server.url(), List.of("metrics.>"), Duration.ofMillis(50),
-                    Duration.ofMillis(500), 1024 * 1024, 1000, 1, 10);
+                    Duration.ofMillis(500), 1024 * 1024, 1000, 1);
             try (NatsConnector connector = NatsConnector.start(oneInFlight, registry);
                  NatsSampleSubscriber subscriber = new NatsSampleSubscriber(vertx, connector, oneInFlight, sink, CLOCK,
                          registry).start()) {

@@ -28,6 +28,5 @@ class NatsSettingsTest {
     void rejectsImpossibleLimits() {
         assertThrows(IllegalArgumentException.class, () -> NatsSettings.defaults("nats://x", List.of())
                 .withReconnectWait(Duration.ofSeconds(2), Duration.ofSeconds(1)));
-        assertThrows(IllegalArgumentException.class, () -> NatsSettings.defaults("nats://x", List.of()).withEventQueueLimit(0));
     }
 }

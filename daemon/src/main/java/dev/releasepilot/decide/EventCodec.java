@@ -135,6 +135,12 @@ public final class EventCodec {
                     .put("for", x.forDuration().toString()).put("firing", groups(x.firing()))
                     .put("requires", x.requires() == null ? null : groups(x.requires()));
         }
+        if (evidence instanceof Evidence.Judged j) {
+            return new JsonObject().put("judge", new JsonObject().put("test", j.test()).put("direction", j.direction())
+                    .put("event_time", j.eventTime().toString()).put("look", j.look()).put("alpha", j.alpha())
+                    .put("statistic", j.statistic()).put("p_value", j.pValue()).put("canary", toJson(j.canary()))
+                    .put("stable", toJson(j.stable())).put("detail", j.detail()));
+        }
         if (evidence instanceof Evidence.Operator o) {
             return new JsonObject().put("operator", o.reason());
         }
@@ -176,6 +182,12 @@ public final class EventCodec {
                     Duration.parse(o.getString("for")), groups(o.getJsonArray("firing")),
                     requires == null ? null : groups(requires));
         }
+        if (o.size() == 1 && o.getValue("judge") instanceof JsonObject j) {
+            return new Evidence.Judged(j.getString("test"), j.getString("direction"), Instant.parse(j.getString("event_time")),
+                    j.getInteger("look", 0), j.getDouble("alpha", 0.0), j.getDouble("statistic"), j.getDouble("p_value"),
+                    side(j.getJsonObject("canary", new JsonObject())), side(j.getJsonObject("stable", new JsonObject())),
+                    j.getString("detail"));
+        }
         if (o.size() == 1 && o.getValue("operator") instanceof String reason) {
             return new Evidence.Operator(reason);
         }
@@ -210,6 +222,16 @@ public final class EventCodec {
                     g.getString("detail")));
         }
         return out;
+    }
+
+    private static JsonObject toJson(Evidence.JudgedSide s) {
+        return new JsonObject().put("samples", s.samples()).put("center", s.center()).put("failures", s.failures())
+                .put("effective", s.effective());
+    }
+
+    private static Evidence.JudgedSide side(JsonObject o) {
+        return new Evidence.JudgedSide(o.getLong("samples", 0L), o.getDouble("center"), o.getLong("failures", 0L),
+                o.getLong("effective", 0L));
     }
 
     private static JsonArray groups(List<Evidence.Group> groups) {

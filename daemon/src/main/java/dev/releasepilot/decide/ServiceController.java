@@ -9,7 +9,9 @@ import dev.releasepilot.act.Scheduler;
 import dev.releasepilot.act.StableGuard;
 import dev.releasepilot.act.Weights;
 import dev.releasepilot.decide.rollout.GateReading;
+import dev.releasepilot.decide.rollout.Phase;
 import dev.releasepilot.decide.rollout.RolloutRun;
+import dev.releasepilot.decide.judge.JudgeVerdict;
 import dev.releasepilot.journal.Draft;
 import dev.releasepilot.journal.Fence;
 import dev.releasepilot.journal.Journal;
@@ -32,6 +34,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -94,6 +97,7 @@ final class ServiceController extends VerticleBase {
     private final dev.releasepilot.window.Evaluator evaluator;
     private final dev.releasepilot.window.EvaluationGrid grid;
     private final TriggerEvaluations exprs; // this service's expr triggers and their windows
+    private final Judges judges;            // this service's judge triggers and their blocks
     private final Tracing tracing;
     // The trace of the rollback in flight: ended when the LB confirms it (or a resume ends the episode).
     private Tracing.Trace rollbackTrace = Tracing.Trace.NONE;
@@ -113,6 +117,8 @@ final class ServiceController extends VerticleBase {
         this.exprs = new TriggerEvaluations(rule.name(), task -> context.runOnContext(v -> task.run()), evaluator, grid,
                 rule, metrics, clock::millis, TriggerEvaluations.SERIES_PER_TURN, TriggerEvaluations.NANOS_PER_TURN,
                 this::conditionFired);
+        this.judges = new Judges(evaluator, rule, clock::millis, Math.max(1_000, 4 * grid.stepMs()) * 1_000_000L,
+                this::judgeFired);
         this.machine = new ServiceMachine(rule);
         this.ruleSnapshot = rule;
         this.journal = journal;
@@ -159,6 +165,10 @@ final class ServiceController extends VerticleBase {
                 java.time.Instant w = r.watermarks().get(name);
                 run.startRelease(w == null ? Long.MIN_VALUE : w.toEpochMilli());
             });
+            judges.runs().forEach((name, run) -> {
+                java.time.Instant w = r.watermarks().get(name);
+                run.startRelease(w == null ? Long.MIN_VALUE : w.toEpochMilli());
+            });
         }
     }
 
@@ -169,6 +179,12 @@ final class ServiceController extends VerticleBase {
         }
         java.util.Map<String, java.time.Instant> marks = new java.util.LinkedHashMap<>();
         exprs.runs().forEach((name, run) -> {
+            long w = run.watermarkMs(clock.millis());
+            if (w != Long.MIN_VALUE) {
+                marks.put(name, java.time.Instant.ofEpochMilli(w));
+            }
+        });
+        judges.runs().forEach((name, run) -> {
             long w = run.watermarkMs(clock.millis());
             if (w != Long.MIN_VALUE) {
                 marks.put(name, java.time.Instant.ofEpochMilli(w));
@@ -234,11 +250,28 @@ final class ServiceController extends VerticleBase {
         handle(machine.onConditionFired(run.trigger, run.evidence(fired), clock.instant()), run.lastTouchNanos());
     }
 
-    /** New samples moved an expr trigger's windows (called from ingest threads): evaluate on this context. */
+    private void judgeFired(JudgeRun run, JudgeVerdict verdict) {
+        handle(machine.onJudgeFired(run.trigger, run.evidence(verdict), verdict.detail(), clock.instant()),
+                run.lastTouchNanos());
+    }
+
+    /**
+     * A fresh verdict of a judge trigger at a step boundary (on this context): see {@link Judges#lookNow}.
+     * Empty when the service has no judge of that name.
+     */
+    Optional<JudgeVerdict> judgeNow(String trigger) {
+        return judges.lookNow(trigger);
+    }
+
+    /** New samples moved an expr or judge trigger's windows (called from ingest threads): evaluate on this context. */
     void touched(String trigger, long oldestMs, long newestMs) {
         long arrived = System.nanoTime();
         context.runOnContext(v -> {
-            exprs.touched(trigger, oldestMs, newestMs, arrived);
+            if (judges.has(trigger)) {
+                judges.touched(trigger, newestMs, arrived);
+            } else {
+                exprs.touched(trigger, oldestMs, newestMs, arrived);
+            }
             rolloutTick(); // a gate may have just started (or stopped) passing
         });
     }
@@ -254,6 +287,19 @@ final class ServiceController extends VerticleBase {
         Instant now = clock.instant();
         Map<String, GateReading> gates = new LinkedHashMap<>(machine.gates(now));
         exprs.runs().forEach((n, r) -> gates.put(n, r.gate()));
+        RolloutRun run = machine.rollout();
+        Phase phase = run.phase();
+        boolean holdReached = run.heldMs(now) >= phase.hold().toMillis();
+        judges.runs().forEach((n, r) -> {
+            GateReading g = r.gate();
+            if (holdReached && phase.gates().contains(n) && !g.freshAt(now)) {
+                // A step boundary: the judge looks now (one look of the release's budget; asking again before a
+                // new block answers the last verdict), so a step completes on a verdict about its own traffic.
+                judges.lookNow(n);
+                g = r.gate();
+            }
+            gates.put(n, g);
+        });
         List<Event> events = machine.onTick(gates, now);
         if (!events.isEmpty()) {
             handle(events, System.nanoTime());
@@ -320,6 +366,7 @@ final class ServiceController extends VerticleBase {
      */
     private void checkSilence() {
         exprs.checkSilence(System.nanoTime());
+        judges.checkSilence(System.nanoTime());
     }
 
     /** @param newActuator the actuator for a changed backend, or null to keep the current one */
@@ -327,6 +374,7 @@ final class ServiceController extends VerticleBase {
         ruleSnapshot = rule;
         context.runOnContext(v -> {
             exprs.rules(rule);
+            judges.rules(rule);
             machine.rule(rule);
             if (newActuator != null) {
                 this.actuator = newActuator;
@@ -706,6 +754,9 @@ final class ServiceController extends VerticleBase {
         JsonObject triggers = new JsonObject();
         exprs.runs().forEach((n, r) -> triggers.put(n, r.view()));
         v.put("expr_triggers", triggers);
+        JsonObject judged = new JsonObject();
+        judges.runs().forEach((n, r) -> judged.put(n, r.view()));
+        v.put("judge_triggers", judged);
         actuator.circuit().ifPresent(c -> v.put("circuit", new JsonObject().put("state", c.state())
                 .put("consecutive_failures", c.consecutiveFailures())));
         return v;

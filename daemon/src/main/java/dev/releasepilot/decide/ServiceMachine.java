@@ -222,6 +222,13 @@ public final class ServiceMachine {
         return d.kind() == DecisionKind.STEP_BACK ? List.of(d, rollout.stepBack(now)) : List.of(d);
     }
 
+    /** A judge found the canary worse than stable: the same reaction as any trigger's. */
+    public List<Event> onJudgeFired(dev.releasepilot.rules.JudgeTrigger t, Evidence evidence, String detail, Instant now) {
+        String reason = "judge " + t.name() + " found the canary worse than stable at confidence " + t.confidence()
+                + ": " + detail;
+        return reacted(react(t.name(), reason, evidence, now), now);
+    }
+
     private Event.Decided react(String trigger, String reason, Evidence evidence, Instant now) {
         Reaction reaction = rule.reaction(trigger);
         if (rollout != null && rollout.blueGreen() && (rollout.phase().warm() || reaction == Reaction.STEP_BACK)) {

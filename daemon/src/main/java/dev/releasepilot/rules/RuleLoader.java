@@ -44,7 +44,7 @@ public final class RuleLoader {
     private static final Set<String> SERVICE = ordered("name", "backend", "triggers", "on_trigger", "dry_run",
             "cooldown", "ignore_alerts_before_release", "notify", "when_stable_unavailable", "stale_tolerance", "rollout");
     private static final Set<String> TRIGGER = ordered("name", "alert", "expr", "for", "requires", "probe",
-            "consecutive_failures", "clear_for", "on_trigger");
+            "consecutive_failures", "clear_for", "on_trigger", "judge");
     private static final Set<String> PROBE = ordered("url", "interval", "timeout", "expect_status", "follow_redirects",
             "tls");
     private static final Set<String> PROBE_TLS = ordered("insecure_skip_verify", "ca_file");
@@ -227,16 +227,18 @@ public final class RuleLoader {
             return null;
         }
         String name = req(y, n, m, "name", "a trigger") == null ? null : y.string(m.get("name"), "trigger name");
-        int kinds = (m.containsKey("alert") ? 1 : 0) + (m.containsKey("expr") ? 1 : 0) + (m.containsKey("probe") ? 1 : 0);
+        int kinds = (m.containsKey("alert") ? 1 : 0) + (m.containsKey("expr") ? 1 : 0) + (m.containsKey("probe") ? 1 : 0)
+                + (m.containsKey("judge") ? 1 : 0);
         if (kinds != 1) {
-            y.error(n, "trigger '" + name + "' needs exactly one of alert:, expr:, probe:");
+            y.error(n, "trigger '" + name + "' needs exactly one of alert:, expr:, probe:, judge:");
             return null;
         }
         if (!m.containsKey("expr")) {
             for (String exprOnly : List.of("for", "requires", "clear_for")) {
                 if (m.containsKey(exprOnly)) {
                     y.error(m.get(exprOnly), "'" + exprOnly + "' applies to expr: triggers only; trigger '" + name
-                            + "' is an " + (m.containsKey("alert") ? "alert" : "probe") + " trigger");
+                            + "' is " + (m.containsKey("alert") ? "an alert" : m.containsKey("judge") ? "a judge" : "a probe")
+                            + " trigger");
                 }
             }
         }
@@ -252,6 +254,12 @@ public final class RuleLoader {
                 y.error(y.scalarOffset(a, e.offset()), "alert matcher: " + e.getMessage());
                 return null;
             }
+        }
+        if (m.containsKey("judge")) {
+            if (m.containsKey("consecutive_failures")) {
+                y.error(m.get("consecutive_failures"), "'consecutive_failures' applies to probe: triggers only");
+            }
+            return JudgeParser.parse(y, name, m.get("judge"));
         }
         if (m.containsKey("expr")) {
             String expr = y.string(m.get("expr"), "expr");

@@ -71,8 +71,7 @@
     c.root.classList.toggle('warn', ['PAUSED', 'DEGRADED', 'FROZEN'].includes(s.state));
     c.root.dataset.state = s.state;
     const parts = [s.backend + (s.dry_run ? ' (dry run)' : ''), 'weights ' + weights(s.weights)];
-    if (s.release) parts.push('release ' + (s.release.version || '') + (s.release.step ? ' step ' + s.release.step : '')
-      + (s.release.weight !== undefined ? ' at ' + s.release.weight + '%' : ''));
+    if (s.release) parts.push(releaseText(s.release));
     if (s.last_decision) parts.push('last: ' + s.last_decision.kind + ' by ' + s.last_decision.trigger + ' at ' + s.last_decision.at);
     c.meta.textContent = parts.join(' · ');
     const warnings = [];
@@ -115,6 +114,19 @@
       c.strip = canvas;
     }
     applyFilter(c, name);
+  }
+
+  // A release walking its rollout plan: step, share, the hold left and each gate's state.
+  function releaseText(r) {
+    let t = 'release ' + (r.version || '');
+    if (r.step) {
+      t += ' step ' + r.step + '/' + r.steps + ' at ' + r.weight + '%' + (r.phase && r.phase !== 'canary' ? ' (' + r.phase.replace('_', ' ') + ')' : '');
+      t += r.applied ? ' · hold ' + (r.hold_left_ms / 1000).toFixed(0) + ' s left (gates ' + r.gates_status + ')' : ' · applying';
+      const gates = Object.entries(r.gates || {}).map(([n, g]) => n + ' ' + g.state);
+      if (gates.length) t += ' · gates ' + gates.join(', ');
+    }
+    if (r.outcome && r.outcome !== 'in_progress') t += ' · ' + r.outcome.replace('_', ' ');
+    return t;
   }
 
   function fmt(v) {

@@ -3,13 +3,13 @@ package dev.releasepilot.act;
 import dev.releasepilot.rules.WhenStableUnavailable;
 
 /** What an actuator is asked to do. A closed set: every adapter handles each kind. */
-public sealed interface Command permits Command.Rollback, Command.Restore, Command.Read {
+public sealed interface Command permits Command.Rollback, Command.Restore, Command.Shift, Command.Read {
     String service();
 
     /** Why, in words for the LB's own audit trail (HTTP {@code ${reason}}, exec {@code RP_REASON}). */
     String reason();
 
-    /** A bounded word for the kind: {@code rollback}, {@code restore} or {@code read}. */
+    /** A bounded word for the kind: {@code rollback}, {@code restore}, {@code shift} or {@code read}. */
     String kind();
 
     /**
@@ -47,6 +47,24 @@ public sealed interface Command permits Command.Rollback, Command.Restore, Comma
         @Override
         public String kind() {
             return "restore";
+        }
+    }
+
+    /**
+     * Give the canary {@code canaryPercent} of the service's traffic (a rollout step): 0 drains the
+     * canary like a rollback, 100 drains the stable servers (a blue-green switch, a canary's last step),
+     * and a share in between becomes absolute weights on the two sides ({@link ShareWeights}).
+     */
+    record Shift(String service, String reason, int canaryPercent) implements Command {
+        public Shift {
+            if (canaryPercent < 0 || canaryPercent > 100) {
+                throw new IllegalArgumentException("a canary share is 0..100 percent, got " + canaryPercent);
+            }
+        }
+
+        @Override
+        public String kind() {
+            return "shift";
         }
     }
 

@@ -36,7 +36,30 @@ public record ServerPlan(List<WeightedServer> stable, List<WeightedServer> canar
         if (command instanceof Command.Restore) {
             return configured();
         }
+        if (command instanceof Command.Shift shift) {
+            return shifted(shift.canaryPercent());
+        }
         throw new IllegalArgumentException("a " + command.kind() + " does not change weights");
+    }
+
+    /**
+     * The weights that give the canary {@code percent} of the traffic: 0 is a rollback, 100 the configured
+     * canary weights with the stable servers at 0, and a share in between uniform weights per side
+     * ({@link ShareWeights}, up to 256).
+     */
+    public Map<String, Integer> shifted(int percent) {
+        if (percent == 0) {
+            return rolledBack();
+        }
+        Map<String, Integer> m = configured();
+        if (percent == 100) {
+            stable.forEach(s -> m.put(s.server(), 0));
+            return m;
+        }
+        ShareWeights w = ShareWeights.of(percent, stable.size(), canary.size(), ShareWeights.HAPROXY_MAX);
+        stable.forEach(s -> m.put(s.server(), w.stable()));
+        canary.forEach(s -> m.put(s.server(), w.canary()));
+        return m;
     }
 
     public int canaryWeight(Map<String, Integer> weights) {

@@ -6,6 +6,7 @@ import dev.releasepilot.journal.Journal;
 import dev.releasepilot.journal.JournalEntry;
 import dev.releasepilot.rules.AlertTrigger;
 import dev.releasepilot.rules.ExprTrigger;
+import dev.releasepilot.rules.JudgeTrigger;
 import dev.releasepilot.rules.ProbeTrigger;
 import dev.releasepilot.rules.RuleSet;
 import dev.releasepilot.rules.ServiceRule;
@@ -112,6 +113,8 @@ public final class LiveFeed extends VerticleBase implements EventSink {
                     m.put("kind", "probe").put("url", p.url()).put("consecutive_failures", p.consecutiveFailures());
                 } else if (t instanceof AlertTrigger) {
                     m.put("kind", "alert");
+                } else if (t instanceof JudgeTrigger j) {
+                    m.put("kind", "judge").put("test", j.test().label()).put("confidence", j.confidence());
                 }
                 triggers.add(m);
             }

@@ -80,17 +80,24 @@ public final class StatusApi {
             case "rollback" -> c = new OperatorCommand.Rollback(reason);
             case "pause" -> c = new OperatorCommand.Pause(reason);
             case "resume" -> c = new OperatorCommand.Resume(reason);
+            case "promote" -> c = new OperatorCommand.Promote(reason);
+            case "abort" -> c = new OperatorCommand.Abort(reason);
             case "releases" -> {
                 String version = b.getString("version");
                 if (version == null || version.isBlank()) {
                     HttpErrors.send(ctx, 400, "a release needs a 'version'", "e.g. {\"version\": \"v2.3.1\", \"canary_weight\": 5}");
                     return;
                 }
-                c = new OperatorCommand.Release(version, b, reason);
+                Object supersede = b.getValue("supersede", false);
+                if (!(supersede instanceof Boolean)) {
+                    HttpErrors.send(ctx, 400, "'supersede' must be true or false", null);
+                    return;
+                }
+                c = new OperatorCommand.Release(version, b, reason, (Boolean) supersede);
             }
             default -> {
                 HttpErrors.send(ctx, 404, "unknown action '" + ctx.pathParam("action") + "'",
-                        "one of rollback, pause, resume, releases");
+                        "one of rollback, pause, resume, promote, abort, releases");
                 return;
             }
         }
@@ -171,7 +178,7 @@ public final class StatusApi {
             } else if (ar.cause() instanceof NoSuchService e) {
                 HttpErrors.send(ctx, 404, e.getMessage(), null);
             } else if (ar.cause() instanceof CommandRefused e) {
-                HttpErrors.send(ctx, 409, e.getMessage(), null);
+                HttpErrors.send(ctx, 409, e.getMessage(), e.detail());
             } else if (ar.cause() instanceof IllegalArgumentException e) {
                 HttpErrors.send(ctx, 400, e.getMessage(), null);
             } else {

@@ -2,6 +2,7 @@ package dev.releasepilot.app;
 
 import dev.releasepilot.decide.TriggerKey;
 import dev.releasepilot.rules.ExprTrigger;
+import dev.releasepilot.rules.JudgeTrigger;
 import dev.releasepilot.rules.RuleSet;
 import dev.releasepilot.rules.ServiceRule;
 import dev.releasepilot.rules.Trigger;
@@ -9,13 +10,14 @@ import dev.releasepilot.rules.backend.HaproxyBackend;
 import dev.releasepilot.window.SelectorIndex;
 import dev.releasepilot.window.StoreLimits;
 import java.time.Duration;
+import java.util.List;
 
 /** What the window stage keeps for a rule set: the series every expr trigger selects, and ring sizes. */
 final class WindowStage {
     private WindowStage() {
     }
 
-    /** Every expr trigger's condition and requires guard, registered under its {@link TriggerKey}. */
+    /** Every expr trigger's condition and requires guard, and every judge's sides, registered under its {@link TriggerKey}. */
     static SelectorIndex index(RuleSet rules) {
         SelectorIndex.Builder b = SelectorIndex.builder();
         for (ServiceRule s : rules.services()) {
@@ -25,6 +27,16 @@ final class WindowStage {
                     b.add(key, e.condition());
                     if (e.requires() != null) {
                         b.add(key, e.requires());
+                    }
+                } else if (t instanceof JudgeTrigger j) {
+                    String key = TriggerKey.of(s.name(), j.name());
+                    for (JudgeTrigger.Side side : List.of(j.canary(), j.stable())) {
+                        if (side instanceof JudgeTrigger.Values v) {
+                            b.add(key, v.values());
+                        } else if (side instanceof JudgeTrigger.Proportion p) {
+                            b.add(key, p.failures());
+                            b.add(key, p.total());
+                        }
                     }
                 }
             }

@@ -6,7 +6,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** rollback / pause / resume: one POST each to a running daemon, with the admin token. */
+/** rollback / pause / resume / promote / abort: one POST each to a running daemon, with the admin token. */
 abstract class ControlCommand implements Callable<Integer> {
     @Mixin
     DaemonOptions daemon;
@@ -43,6 +43,20 @@ abstract class ControlCommand implements Callable<Integer> {
     static final class Resume extends ControlCommand {
         String action() {
             return "resume";
+        }
+    }
+
+    @picocli.CommandLine.Command(name = "promote", description = "Skip the rest of the current rollout step's hold.")
+    static final class Promote extends ControlCommand {
+        String action() {
+            return "promote";
+        }
+    }
+
+    @picocli.CommandLine.Command(name = "abort", description = "Roll the release in progress back and end it.")
+    static final class Abort extends ControlCommand {
+        String action() {
+            return "abort";
         }
     }
 }

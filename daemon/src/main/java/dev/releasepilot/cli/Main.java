@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
         description = "Reactive monitoring and auto-rollback daemon.",
         subcommands = {RunCommand.class, CheckCommand.class, StatusCommand.class, DecisionsCommand.class,
                 HealthCommand.class, ControlCommand.Rollback.class, ControlCommand.Pause.class,
-                ControlCommand.Resume.class})
+                ControlCommand.Resume.class, ControlCommand.Promote.class, ControlCommand.Abort.class,
+                ReleaseCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -23,6 +24,6 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (run, check, status, decisions, health, rollback, pause, resume)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (run, check, status, decisions, health, rollback, pause, resume, promote, abort, release)");
     }
 }

@@ -59,6 +59,14 @@ final class DecideMetrics {
         registry.counter("release_pilot_lease_actuation_deferred_total", "service", service).increment();
     }
 
+    /**
+     * A rollout moved: {@code cause} start, held, promote, step_back (a step entered) or promoted (the
+     * release completed); a bounded label set.
+     */
+    void rolloutStep(String service, String cause) {
+        registry.counter("release_pilot_rollout_steps_total", "service", service, "cause", cause).increment();
+    }
+
     void decision(String service, DecisionKind kind) {
         registry.counter("release_pilot_decisions_total", "service", service, "kind", kind.label()).increment();
     }

@@ -11,7 +11,9 @@ public enum DriftDirection {
      * rollback done by hand, or one whose record was lost. Reported only: undoing a rollback someone
      * made on purpose could send users back to a bad canary.
      */
-    LB_ROLLED_BACK;
+    LB_ROLLED_BACK,
+    /** A rollout step's weights, once read back, are no longer what the LB holds (a reload): re-applied. */
+    LB_LOST_STEP;
 
     public String label() {
         return name().toLowerCase(Locale.ROOT);

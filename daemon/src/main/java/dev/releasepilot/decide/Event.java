@@ -166,4 +166,60 @@ public sealed interface Event {
             return "release";
         }
     }
+
+    /**
+     * A rollout step began: the release's first step, a completed hold, an operator's promote, or a
+     * step_back. The load balancer gets the step's weight next ({@link StepApplied} once read back).
+     *
+     * @param step   1-based; a blue-green plan's step 1 is the checks on the idle colour, step 2 the switch
+     * @param weight the canary's share of the traffic, percent
+     * @param cause  start, held, promote or step_back
+     * @param gates  the gates of the step that ended (or, at the start, of the new one) as last read
+     */
+    record StepEntered(Instant at, String version, int step, int weight, String cause,
+                       java.util.List<dev.releasepilot.decide.rollout.GateReading> gates) implements Event {
+        public StepEntered {
+            gates = java.util.List.copyOf(gates);
+        }
+
+        public String type() {
+            return "rollout_step";
+        }
+    }
+
+    /** A step's weights were read back from the load balancer: its hold may count from here. */
+    record StepApplied(Instant at, int step, int weight, dev.releasepilot.act.Weights weights, long millis) implements Event {
+        public String type() {
+            return "step_applied";
+        }
+    }
+
+    /**
+     * The current step's gates moved between passing, waiting and failing, or (while passing) a
+     * checkpoint of the time held, so a restart continues with it.
+     *
+     * @param heldMs the time held at {@code at} (0 after a failure restarted the hold)
+     */
+    record HoldChanged(Instant at, int step, dev.releasepilot.decide.rollout.GateStatus status, long heldMs,
+                       java.util.List<dev.releasepilot.decide.rollout.GateReading> gates) implements Event {
+        public HoldChanged {
+            gates = java.util.List.copyOf(gates);
+        }
+
+        public String type() {
+            return "hold";
+        }
+    }
+
+    /** The release's last step held: the release is promoted and the service STEADY. */
+    record ReleasePromoted(Instant at, String version, java.util.List<dev.releasepilot.decide.rollout.GateReading> gates)
+            implements Event {
+        public ReleasePromoted {
+            gates = java.util.List.copyOf(gates);
+        }
+
+        public String type() {
+            return "release_promoted";
+        }
+    }
 }

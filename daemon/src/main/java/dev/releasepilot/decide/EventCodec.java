@@ -1,5 +1,7 @@
 package dev.releasepilot.decide;
 
+import dev.releasepilot.decide.rollout.GateReading;
+import dev.releasepilot.decide.rollout.GateStatus;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -72,6 +74,21 @@ public final class EventCodec {
             }
             return o;
         }
+        if (e instanceof Event.StepEntered st) {
+            return new JsonObject().put("at", st.at().toString()).put("version", st.version()).put("step", st.step())
+                    .put("weight", st.weight()).put("cause", st.cause()).put("gates", gates(st.gates()));
+        }
+        if (e instanceof Event.StepApplied sa) {
+            return new JsonObject().put("at", sa.at().toString()).put("step", sa.step()).put("weight", sa.weight())
+                    .put("weights", sa.weights().toJson()).put("millis", sa.millis());
+        }
+        if (e instanceof Event.HoldChanged h) {
+            return new JsonObject().put("at", h.at().toString()).put("step", h.step()).put("status", h.status().label())
+                    .put("held_ms", h.heldMs()).put("gates", gates(h.gates()));
+        }
+        if (e instanceof Event.ReleasePromoted p) {
+            return new JsonObject().put("at", p.at().toString()).put("version", p.version()).put("gates", gates(p.gates()));
+        }
         throw new IllegalStateException("unhandled event " + e); // unreachable: Event is sealed
     }
 
@@ -108,6 +125,15 @@ public final class EventCodec {
                     DriftDirection.fromLabel(b.getString("direction", DriftDirection.LB_LOST_ROLLBACK.label())));
             case "release" -> new Event.ReleaseStarted(at, b.getString("version"), b.getJsonObject("detail", new JsonObject()),
                     watermarks(b.getJsonObject("watermarks", new JsonObject())));
+            case "rollout_step" -> new Event.StepEntered(at, b.getString("version"), b.getInteger("step"), b.getInteger("weight"),
+                    b.getString("cause"), gates(b.getJsonArray("gates", new JsonArray())));
+            case "step_applied" -> new Event.StepApplied(at, b.getInteger("step"), b.getInteger("weight"),
+                    weights(b.getJsonObject("weights", new JsonObject())), b.getLong("millis", 0L));
+            case "hold" -> new Event.HoldChanged(at, b.getInteger("step"),
+                    GateStatus.valueOf(b.getString("status").toUpperCase(Locale.ROOT)), b.getLong("held_ms"),
+                    gates(b.getJsonArray("gates", new JsonArray())));
+            case "release_promoted" -> new Event.ReleasePromoted(at, b.getString("version"),
+                    gates(b.getJsonArray("gates", new JsonArray())));
             default -> throw new IllegalArgumentException("unknown journal record type '" + type + "'");
         };
     }
@@ -131,12 +157,21 @@ public final class EventCodec {
                     .put("for", x.forDuration().toString()).put("firing", groups(x.firing()))
                     .put("requires", x.requires() == null ? null : groups(x.requires()));
         }
+        if (evidence instanceof Evidence.Judged j) {
+            return new JsonObject().put("judge", new JsonObject().put("test", j.test()).put("direction", j.direction())
+                    .put("event_time", j.eventTime().toString()).put("look", j.look()).put("alpha", j.alpha())
+                    .put("statistic", j.statistic()).put("p_value", j.pValue()).put("canary", toJson(j.canary()))
+                    .put("stable", toJson(j.stable())).put("detail", j.detail()));
+        }
         if (evidence instanceof Evidence.Operator o) {
             return new JsonObject().put("operator", o.reason());
         }
         if (evidence instanceof Evidence.StableUnavailable u) {
             return new JsonObject().put("when_stable_unavailable", u.whenStableUnavailable())
                     .put("observed", u.observed() == null ? null : u.observed().toJson());
+        }
+        if (evidence instanceof Evidence.Gates g) {
+            return new JsonObject().put("gates", gates(g.gates()));
         }
         if (evidence instanceof Evidence.Recorded r) {
             return r.json().copy();
@@ -169,6 +204,12 @@ public final class EventCodec {
                     Duration.parse(o.getString("for")), groups(o.getJsonArray("firing")),
                     requires == null ? null : groups(requires));
         }
+        if (o.size() == 1 && o.getValue("judge") instanceof JsonObject j) {
+            return new Evidence.Judged(j.getString("test"), j.getString("direction"), Instant.parse(j.getString("event_time")),
+                    j.getInteger("look", 0), j.getDouble("alpha", 0.0), j.getDouble("statistic"), j.getDouble("p_value"),
+                    side(j.getJsonObject("canary", new JsonObject())), side(j.getJsonObject("stable", new JsonObject())),
+                    j.getString("detail"));
+        }
         if (o.size() == 1 && o.getValue("operator") instanceof String reason) {
             return new Evidence.Operator(reason);
         }
@@ -176,7 +217,43 @@ public final class EventCodec {
             JsonObject observed = o.getJsonObject("observed");
             return new Evidence.StableUnavailable(policy, observed == null ? null : weights(observed));
         }
+        if (o.size() == 1 && o.getValue("gates") instanceof JsonArray g) {
+            return new Evidence.Gates(gates(g));
+        }
         return new Evidence.Recorded(o.copy());
+    }
+
+    /** A rollout's gates: {@code [{trigger, state, evaluated_at, fresh_within_ms, detail}]}. */
+    public static JsonArray gates(List<GateReading> gates) {
+        JsonArray a = new JsonArray();
+        for (GateReading g : gates) {
+            a.add(new JsonObject().put("trigger", g.trigger()).put("state", g.state().name())
+                    .put("evaluated_at", g.evaluatedAt() == null ? null : g.evaluatedAt().toString())
+                    .put("fresh_within_ms", g.freshWithin().toMillis()).put("detail", g.detail()));
+        }
+        return a;
+    }
+
+    private static List<GateReading> gates(JsonArray a) {
+        List<GateReading> out = new ArrayList<>(a.size());
+        for (Object o : a) {
+            JsonObject g = (JsonObject) o;
+            String at = g.getString("evaluated_at");
+            out.add(new GateReading(g.getString("trigger"), ConditionState.valueOf(g.getString("state")),
+                    at == null ? null : Instant.parse(at), Duration.ofMillis(g.getLong("fresh_within_ms", 0L)),
+                    g.getString("detail")));
+        }
+        return out;
+    }
+
+    private static JsonObject toJson(Evidence.JudgedSide s) {
+        return new JsonObject().put("samples", s.samples()).put("center", s.center()).put("failures", s.failures())
+                .put("effective", s.effective());
+    }
+
+    private static Evidence.JudgedSide side(JsonObject o) {
+        return new Evidence.JudgedSide(o.getLong("samples", 0L), o.getDouble("center"), o.getLong("failures", 0L),
+                o.getLong("effective", 0L));
     }
 
     private static JsonArray groups(List<Evidence.Group> groups) {

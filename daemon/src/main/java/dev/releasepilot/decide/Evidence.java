@@ -41,6 +41,21 @@ public sealed interface Evidence {
         }
     }
 
+    /**
+     * A judge found the canary worse than stable ({@code {"judge": {test, direction, event_time, look,
+     * alpha, statistic, p_value, canary, stable, detail}}}).
+     *
+     * @param look      the look's number in the release; {@code alpha} its share of the error budget
+     * @param statistic U (mann_whitney) or the odds ratio of the effective counts (two_proportion); null if none
+     */
+    record Judged(String test, String direction, Instant eventTime, int look, double alpha, Double statistic,
+                  Double pValue, JudgedSide canary, JudgedSide stable, String detail) implements Evidence {
+    }
+
+    /** One track as a judge saw it: samples (blocks or requests), median or failure rate, failures, effective size. */
+    record JudgedSide(long samples, Double center, long failures, long effective) {
+    }
+
     /** One group of an evaluated expression: its labels and value (null when not finite). */
     record Group(Map<String, String> labels, Double value) {
         public Group {
@@ -60,6 +75,13 @@ public sealed interface Evidence {
      *                              tells, {@code up} and {@code state}; null when nothing was read
      */
     record StableUnavailable(String whenStableUnavailable, dev.releasepilot.act.Weights observed) implements Evidence {
+    }
+
+    /** A rollout's gates as read when the decision was taken ({@code {"gates": [{trigger, state, ...}]}}). */
+    record Gates(List<dev.releasepilot.decide.rollout.GateReading> gates) implements Evidence {
+        public Gates {
+            gates = List.copyOf(gates);
+        }
     }
 
     /**

@@ -321,6 +321,24 @@ final class ExprTriggerRun {
         return out;
     }
 
+    /**
+     * This trigger as a rollout gate: its state (ERROR and "no evaluation yet" count as NO_DATA) as of its
+     * last final evaluation. That is fresh for as long as samples (or, once they stop, the silence check
+     * after max(1 s, 4 steps)) keep evaluations coming, plus two steps and a second of slack: sparse
+     * senders (a 15 s scrape) are evaluated on by the silence check, so their gates do not go stale.
+     */
+    dev.releasepilot.decide.rollout.GateReading gate() {
+        java.time.Duration fresh = java.time.Duration.ofMillis(Math.max(1_000, 4 * grid.stepMs()) + 2 * grid.stepMs() + 1_000);
+        if (error != null || last == null) {
+            return new dev.releasepilot.decide.rollout.GateReading(trigger.name(), ConditionState.NO_DATA,
+                    last == null ? null : Instant.ofEpochMilli(lastEvaluatedMs), fresh, error != null ? error : "no evaluation yet");
+        }
+        String value = lastVerdict == null || lastVerdict.expr().compared().isEmpty() ? null
+                : String.valueOf(lastVerdict.expr().compared().get(0).value());
+        return new dev.releasepilot.decide.rollout.GateReading(trigger.name(), last.state(),
+                Instant.ofEpochMilli(lastEvaluatedMs), fresh, value);
+    }
+
     JsonObject view() {
         JsonObject o = new JsonObject().put("expr", trigger.expr());
         if (error != null) {

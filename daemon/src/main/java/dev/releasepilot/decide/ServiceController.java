@@ -8,6 +8,10 @@ import dev.releasepilot.act.RetrySchedule;
 import dev.releasepilot.act.Scheduler;
 import dev.releasepilot.act.StableGuard;
 import dev.releasepilot.act.Weights;
+import dev.releasepilot.decide.rollout.GateReading;
+import dev.releasepilot.decide.rollout.Phase;
+import dev.releasepilot.decide.rollout.RolloutRun;
+import dev.releasepilot.decide.judge.JudgeVerdict;
 import dev.releasepilot.journal.Draft;
 import dev.releasepilot.journal.Fence;
 import dev.releasepilot.journal.FencedOut;
@@ -31,6 +35,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
 import java.util.logging.Level;
@@ -101,6 +106,7 @@ final class ServiceController extends VerticleBase {
     private final dev.releasepilot.window.Evaluator evaluator;
     private final dev.releasepilot.window.EvaluationGrid grid;
     private final TriggerEvaluations exprs; // this service's expr triggers and their windows
+    private final Judges judges;            // this service's judge triggers and their blocks
     private final Tracing tracing;
     // The trace of the rollback in flight: ended when the LB confirms it (or a resume ends the episode).
     private Tracing.Trace rollbackTrace = Tracing.Trace.NONE;
@@ -134,6 +140,9 @@ final class ServiceController extends VerticleBase {
         /** Another instance holds the lease (or this one is still catching up): stay warm, do not decide. */
         WATCH
     }
+    private StepDriver steps; // puts the rollout's steps on the LB (created on start, with the context)
+    /** How often a rollout in progress reads its gates when no sample arrives (holds end between samples). */
+    static final long ROLLOUT_TICK_MS = 100;
 
     ServiceController(ServiceRule rule, Journal journal, Clock clock, DecideMetrics metrics, Tracing tracing,
                       long baseRetryDelayMs, long reconcileIntervalMs, dev.releasepilot.window.Evaluator evaluator,
@@ -150,6 +159,8 @@ final class ServiceController extends VerticleBase {
         this.exprs = new TriggerEvaluations(rule.name(), task -> context.runOnContext(v -> task.run()), evaluator, grid,
                 rule, metrics, clock::millis, TriggerEvaluations.SERIES_PER_TURN, TriggerEvaluations.NANOS_PER_TURN,
                 this::conditionFired);
+        this.judges = new Judges(evaluator, rule, clock::millis, Math.max(1_000, 4 * grid.stepMs()) * 1_000_000L,
+                this::judgeFired);
         this.machine = new ServiceMachine(rule);
         this.ruleSnapshot = rule;
         this.journal = journal;
@@ -197,6 +208,10 @@ final class ServiceController extends VerticleBase {
                 java.time.Instant w = r.watermarks().get(name);
                 run.startRelease(w == null ? Long.MIN_VALUE : w.toEpochMilli());
             });
+            judges.runs().forEach((name, run) -> {
+                java.time.Instant w = r.watermarks().get(name);
+                run.startRelease(w == null ? Long.MIN_VALUE : w.toEpochMilli());
+            });
         }
     }
 
@@ -212,6 +227,12 @@ final class ServiceController extends VerticleBase {
                 marks.put(name, java.time.Instant.ofEpochMilli(w));
             }
         });
+        judges.runs().forEach((name, run) -> {
+            long w = run.watermarkMs(clock.millis());
+            if (w != Long.MIN_VALUE) {
+                marks.put(name, java.time.Instant.ofEpochMilli(w));
+            }
+        });
         return r.withWatermarks(marks);
     }
 
@@ -222,6 +243,12 @@ final class ServiceController extends VerticleBase {
     @Override
     public Future<?> start() {
         retries = new RetrySchedule(RetryPolicy.pending(java.time.Duration.ofMillis(baseRetryDelayMs)), Scheduler.of(vertx));
+        steps = new StepDriver(name(), () -> actuator,
+                new RetrySchedule(RetryPolicy.pending(java.time.Duration.ofMillis(baseRetryDelayMs)), Scheduler.of(vertx)),
+                new StepOutcome());
+        machine.restarted(); // a rollout continues with the time it held; its gates are read afresh
+        wantStep();
+        vertx.setPeriodic(ROLLOUT_TICK_MS, ROLLOUT_TICK_MS, t -> rolloutTick());
         if (machine.state().rollbackPending() && role() == Role.ACT) {
             // The process died with a rollback in flight: finish it. Re-applying weights is idempotent.
             // (With a shared journal nobody holds a lease yet: the holder to be completes it on takeover.)
@@ -275,11 +302,12 @@ final class ServiceController extends VerticleBase {
         }
         Standing s = leadership.standing(name());
         if (r == Role.SAFE_ONLY) {
-            if (c instanceof OperatorCommand.Rollback || c instanceof OperatorCommand.Pause) {
+            if (c instanceof OperatorCommand.Rollback || c instanceof OperatorCommand.Pause || c instanceof OperatorCommand.Abort) {
                 return true;
             }
             throw new CommandRefused("service " + name() + ": no lease can be held (" + ((Standing.Disconnected) s).why()
-                    + "); only a rollback or a pause is taken now, a resume or a release waits until the journal's database is back");
+                    + "); only a rollback, a pause or an abort is taken now; a resume, a release or a promotion waits until"
+                    + " the journal's database is back");
         }
         String holder = s instanceof Standing.Follower f && !f.holder().isEmpty() && !f.holder().equals(instanceId)
                 ? f.holder() : null;
@@ -301,10 +329,120 @@ final class ServiceController extends VerticleBase {
         handle(machine.onConditionFired(run.trigger, run.evidence(fired), clock.instant()), run.lastTouchNanos());
     }
 
-    /** New samples moved an expr trigger's windows (called from ingest threads): evaluate on this context. */
+    private void judgeFired(JudgeRun run, JudgeVerdict verdict) {
+        if (role() == Role.WATCH) {
+            return; // the holder's judges decide; a judge's verdict is not carried over a takeover (it judges again)
+        }
+        handle(machine.onJudgeFired(run.trigger, run.evidence(verdict), verdict.detail(), clock.instant()),
+                run.lastTouchNanos());
+    }
+
+    /**
+     * A fresh verdict of a judge trigger at a step boundary (on this context): see {@link Judges#lookNow}.
+     * Empty when the service has no judge of that name.
+     */
+    Optional<JudgeVerdict> judgeNow(String trigger) {
+        return judges.lookNow(trigger);
+    }
+
+    /** New samples moved an expr or judge trigger's windows (called from ingest threads): evaluate on this context. */
     void touched(String trigger, long oldestMs, long newestMs) {
         long arrived = System.nanoTime();
-        context.runOnContext(v -> exprs.touched(trigger, oldestMs, newestMs, arrived));
+        context.runOnContext(v -> {
+            if (judges.has(trigger)) {
+                judges.touched(trigger, newestMs, arrived);
+            } else {
+                exprs.touched(trigger, oldestMs, newestMs, arrived);
+            }
+            rolloutTick(); // a gate may have just started (or stopped) passing
+        });
+    }
+
+    /** A rollout in progress reads its gates: holds count, steps complete, max_hold pauses. */
+    private void rolloutTick() {
+        if (machine.rollout() == null || role() != Role.ACT) {
+            return; // a rollout moves forward (the unsafe direction) only under a held lease
+        }
+        if (machine.rule().dryRun() && !machine.rollout().applied()) {
+            wantStep(); // dry_run: the step counts as applied once the weights were read at all
+        }
+        Instant now = clock.instant();
+        Map<String, GateReading> gates = new LinkedHashMap<>(machine.gates(now));
+        exprs.runs().forEach((n, r) -> gates.put(n, r.gate()));
+        RolloutRun run = machine.rollout();
+        Phase phase = run.phase();
+        boolean holdReached = run.heldMs(now) >= phase.hold().toMillis();
+        judges.runs().forEach((n, r) -> {
+            GateReading g = r.gate();
+            if (holdReached && phase.gates().contains(n) && !g.freshAt(now)) {
+                // A step boundary: the judge looks now (one look of the release's budget; asking again before a
+                // new block answers the last verdict), so a step completes on a verdict about its own traffic.
+                judges.lookNow(n);
+                g = r.gate();
+            }
+            gates.put(n, g);
+        });
+        List<Event> events = machine.onTick(gates, now);
+        if (!events.isEmpty()) {
+            handle(events, System.nanoTime());
+        }
+    }
+
+    /** Hands the rollout's wanted step to the driver (after every change of state). */
+    private void wantStep() {
+        if (steps == null) {
+            return; // replaying, before start
+        }
+        if (role() != Role.ACT) {
+            steps.want(-1, -1); // only the caught-up holder puts steps on the LB (and never during an outage)
+            return;
+        }
+        RolloutRun run = machine.rollout();
+        int share = machine.wantedShare();
+        if (share >= 0 && machine.rule().dryRun()) {
+            // dry_run: the plan is walked and recorded, the load balancer is left alone
+            if (!run.applied() && lastWeights != null) {
+                Event.StepApplied a = machine.stepApplied(run.step(), share, lastWeights, 0, clock.instant());
+                if (a != null) {
+                    handle(List.of(a), 0);
+                }
+            }
+            return;
+        }
+        steps.want(run == null ? -1 : run.step(), share);
+    }
+
+    /** The driver's reports, on this context. */
+    private final class StepOutcome implements StepDriver.Outcome {
+        @Override
+        public void applied(int step, int weight, Weights read, long millis) {
+            lastWeights = read;
+            lastReadError = null;
+            unreachable = null;
+            Event.StepApplied a = machine.stepApplied(step, weight, read, millis, clock.instant());
+            if (a != null) {
+                LOG.info(() -> "service " + name() + ": rollout step " + step + " (" + weight + "%) read back in " + millis + " ms");
+                handle(List.of(a), 0);
+                rolloutTick();
+            }
+        }
+
+        @Override
+        public void failed(int step, int weight, Throwable cause, boolean retryable, RetrySchedule.Step retry) {
+            String reason = cause instanceof ActuationFailure f ? f.reason().name().toLowerCase(java.util.Locale.ROOT) : "error";
+            LOG.warning(() -> "service " + name() + ": rollout step " + step + " (" + weight + "%) not applied: "
+                    + cause.getMessage() + (retryable ? "; retrying in " + retry.nextRetry().toMillis() + " ms" : ""));
+            List<Event> events = new ArrayList<>();
+            events.add(retry == null ? new Event.ActuationFailed(clock.instant(), reason, String.valueOf(cause.getMessage()), 1)
+                    : new Event.ActuationFailed(clock.instant(), reason, retry.error(), 1, retry.repeats(), retry.nextRetry().toMillis()));
+            if (!retryable) {
+                Event.Decided pause = machine.stepRefused(step, weight, String.valueOf(cause.getMessage()), clock.instant());
+                if (pause != null) {
+                    events.add(pause);
+                }
+            }
+            handle(events, 0);
+        }
     }
 
     /**
@@ -314,6 +452,7 @@ final class ServiceController extends VerticleBase {
      */
     private void checkSilence() {
         exprs.checkSilence(System.nanoTime());
+        judges.checkSilence(System.nanoTime());
     }
 
     /** @param newActuator the actuator for a changed backend, or null to keep the current one */
@@ -321,6 +460,7 @@ final class ServiceController extends VerticleBase {
         ruleSnapshot = rule;
         context.runOnContext(v -> {
             exprs.rules(rule);
+            judges.rules(rule);
             machine.rule(rule);
             if (newActuator != null) {
                 this.actuator = newActuator;
@@ -372,6 +512,11 @@ final class ServiceController extends VerticleBase {
                         + ", before the current release beyond the stale tolerance of "
                         + machine.rule().staleTolerance().toSeconds() + "s");
             }
+            if (e instanceof Event.StepEntered st) {
+                metrics.rolloutStep(name(), st.cause());
+            } else if (e instanceof Event.ReleasePromoted) {
+                metrics.rolloutStep(name(), "promoted");
+            }
             if (e instanceof Event.Decided d) {
                 metrics.decision(name(), d.kind());
                 rollback |= d.kind() == DecisionKind.ROLLBACK;
@@ -382,6 +527,7 @@ final class ServiceController extends VerticleBase {
             }
         }
         published = machine.state();
+        wantStep();
         Future<Void> durable = persist(events, fence);
         if (!traces.isEmpty()) {
             long decidedAt = epochNanos(System.nanoTime());
@@ -485,6 +631,10 @@ final class ServiceController extends VerticleBase {
     /** A graceful stop leaves a snapshot, so the next start replays nothing after it. */
     @Override
     public Future<?> stop() {
+        Event.HoldChanged held = role() == Role.ACT ? machine.checkpoint(clock.instant()) : null;
+        if (held != null) {
+            handle(List.of(held), 0); // the time held up to now, so a restart continues from it
+        }
         return snapshot(true).recover(e -> Future.succeededFuture()); // best effort: replay covers a missing one
     }
 
@@ -541,6 +691,10 @@ final class ServiceController extends VerticleBase {
             actFence = Fence.NONE; // a rollback is the safe direction: with the store down, any instance applies it
         } else {
             return; // not the caught-up holder: the holder acts
+        }
+        if (steps != null && steps.busy()) {
+            steps.whenIdle(() -> actuate(startNanos)); // the rollback's weights must be the last written
+            return;
         }
         if (pendingSince == 0) {
             pendingSince = startNanos;
@@ -654,6 +808,15 @@ final class ServiceController extends VerticleBase {
             if (role() == Role.WATCH) {
                 return; // the holder judges drift; another instance's view of the state may be behind
             }
+            if (!actuating && steps.drifted(ar.result())) {
+                Event.DriftFound lost = new Event.DriftFound(clock.instant(), ar.result(), "load balancer lost rollout step "
+                        + machine.rollout().step() + " (" + machine.wantedShare() + "%); re-applying it", DriftDirection.LB_LOST_STEP);
+                LOG.warning(() -> "service " + name() + ": " + lost.detail());
+                metrics.driftFound(name(), lost.direction());
+                handle(List.of(lost), System.nanoTime());
+                steps.again();
+                return;
+            }
             Event.DriftFound drift = actuating ? null : machine.checkDrift(ar.result(), clock.instant());
             if (drift == null) {
                 if (!machine.state().rollbackPending() && ++cleanReads >= DRIFT_QUIET_READS) {
@@ -730,6 +893,7 @@ final class ServiceController extends VerticleBase {
         if (caughtUpEpoch == fence.epoch()) {
             caughtUpEpoch = 0;
             retries.cancelTimer();
+            steps.want(-1, -1);
         }
     }
 
@@ -798,6 +962,9 @@ final class ServiceController extends VerticleBase {
                     previousHolder, interrupted)), 0, fence);
             if (pending) {
                 actuate(System.nanoTime());
+            } else {
+                wantStep(); // a rollout in progress: the step the previous holder wanted is put on the LB again
+                steps.again();
             }
             decideWarm();
             return recorded.recover(e -> Future.succeededFuture());
@@ -834,6 +1001,7 @@ final class ServiceController extends VerticleBase {
             }
         }
         machine = fresh;
+        machine.restarted(); // a rollout continues with the time it held; its gates are read afresh
         Event.ReleaseStarted r = fresh.release();
         if (r != null && !r.at().equals(releaseSeen)) {
             startRelease(r); // a release the previous holder took: the expr triggers start afresh for it too
@@ -873,6 +1041,9 @@ final class ServiceController extends VerticleBase {
             if (retries != null) {
                 retries.cancelTimer();
             }
+            if (steps != null) {
+                steps.want(-1, -1); // a rollout step's retries stop with the lease
+            }
             Promise<Void> idle = Promise.promise();
             whenIdle(idle);
             return idle.future();
@@ -904,7 +1075,7 @@ final class ServiceController extends VerticleBase {
     }
 
     private JsonObject view() {
-        JsonObject v = machine.view();
+        JsonObject v = machine.view(clock.instant());
         v.put("weights", lastWeights == null ? null : lastWeights.toJson());
         v.put("weights_error", lastReadError);
         v.put("backend_unreachable", unreachable);
@@ -920,6 +1091,9 @@ final class ServiceController extends VerticleBase {
         JsonObject triggers = new JsonObject();
         exprs.runs().forEach((n, r) -> triggers.put(n, r.view()));
         v.put("expr_triggers", triggers);
+        JsonObject judged = new JsonObject();
+        judges.runs().forEach((n, r) -> judged.put(n, r.view()));
+        v.put("judge_triggers", judged);
         actuator.circuit().ifPresent(c -> v.put("circuit", new JsonObject().put("state", c.state())
                 .put("consecutive_failures", c.consecutiveFailures())));
         return v;

@@ -1,5 +1,7 @@
 package dev.releasepilot.decide;
 
+import dev.releasepilot.decide.rollout.GateReading;
+import dev.releasepilot.decide.rollout.RolloutRun;
 import dev.releasepilot.rules.AlertTrigger;
 import dev.releasepilot.rules.Reaction;
 import dev.releasepilot.rules.ServiceRule;
@@ -37,6 +39,10 @@ public final class ServiceMachine {
     private final Map<String, Integer> probeRuns = new LinkedHashMap<>();
     private final Map<String, java.util.ArrayDeque<Event.ProbeResult>> probeEvidence = new LinkedHashMap<>();
     static final int MAX_PROBE_EVIDENCE = 10;
+    // The release walking the rule's rollout plan, null when none is in progress; and how the last one ended.
+    private RolloutRun rollout;
+    private String releaseOutcome;
+    private final Map<String, Event.ProbeResult> lastProbe = new LinkedHashMap<>(); // per probe trigger, for gates
 
     public ServiceMachine(ServiceRule rule) {
         this.rule = rule;
@@ -58,6 +64,86 @@ public final class ServiceMachine {
     /** The release in force (null before the first), as journaled: a snapshot's restore hands it to the expr triggers. */
     public Event.ReleaseStarted release() {
         return release;
+    }
+
+    /** The rollout in progress, or null. */
+    public RolloutRun rollout() {
+        return rollout;
+    }
+
+    /**
+     * The canary share the load balancer should hold for the rollout in progress, or -1 when the
+     * rollout does not drive the weights now (none in progress, or a rollback has them).
+     */
+    public int wantedShare() {
+        return rollout == null || state.rollbackPending() || state == ServiceState.ROLLED_BACK ? -1 : rollout.phase().weight();
+    }
+
+    /** The rollout's step weights were read back: the event that lets its hold count, or null if the step moved on. */
+    public Event.StepApplied stepApplied(int step, int weight, dev.releasepilot.act.Weights read, long millis, Instant now) {
+        if (rollout == null || rollout.step() != step || rollout.phase().weight() != weight || rollout.applied()) {
+            return null;
+        }
+        return new Event.StepApplied(now, step, weight, read, millis);
+    }
+
+    /** Time passed and the gates were read: what the rollout in progress does (nothing while paused). */
+    public List<Event> onTick(Map<String, GateReading> gates, Instant now) {
+        if (rollout == null || state != ServiceState.CANARY) {
+            return List.of();
+        }
+        return rollout.tick(gates, now);
+    }
+
+    /**
+     * The alert and probe triggers as rollout gates (the controller adds the expr triggers, which it
+     * evaluates). An alert trigger passes while none of its alerts fires: Alertmanager sends nothing for
+     * a healthy service, so it is always as fresh as now. A probe trigger passes while its last result
+     * was healthy and is recent; a run of failures is PENDING, a completed run FIRING.
+     */
+    public Map<String, GateReading> gates(Instant now) {
+        Map<String, GateReading> out = new LinkedHashMap<>();
+        for (dev.releasepilot.rules.Trigger t : rule.triggers()) {
+            if (t instanceof AlertTrigger) {
+                long n = firing.values().stream().filter(a -> a.trigger().equals(t.name())).count();
+                out.put(t.name(), new GateReading(t.name(), n == 0 ? ConditionState.OK : ConditionState.FIRING, now,
+                        java.time.Duration.ZERO, n == 0 ? "no alert firing" : n + " alerts firing"));
+            } else if (t instanceof dev.releasepilot.rules.ProbeTrigger p) {
+                Event.ProbeResult last = lastProbe.get(p.name());
+                int run = probeRuns.getOrDefault(p.name(), 0);
+                ConditionState state = last == null ? ConditionState.NO_DATA : run == 0 ? ConditionState.OK
+                        : run >= p.consecutiveFailures() ? ConditionState.FIRING : ConditionState.PENDING;
+                out.put(p.name(), new GateReading(p.name(), state, last == null ? null : last.at(),
+                        p.interval().multipliedBy(2).plus(p.timeout()),
+                        last == null ? "no probe yet" : run == 0 ? "healthy" : run + " consecutive failures"));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The step's weights cannot be applied and trying again will not help (a static balance algorithm
+     * refusing a share): the release pauses, with the load balancer's answer as evidence.
+     */
+    public Event.Decided stepRefused(int step, int weight, String error, Instant now) {
+        if (rollout == null || state != ServiceState.CANARY) {
+            return null;
+        }
+        return new Event.Decided(now, DecisionKind.PAUSE, "rollout", "release " + rollout.version() + " step " + step
+                + " (" + weight + "%) cannot be applied: " + error, new Evidence.Recorded(new JsonObject()
+                .put("step", step).put("weight", weight).put("error", error)));
+    }
+
+    /** The time held so far, journaled before a graceful stop; null when the hold is not counting. */
+    public Event.HoldChanged checkpoint(Instant now) {
+        return rollout == null || state != ServiceState.CANARY ? null : rollout.checkpoint(now);
+    }
+
+    /** After a restart: the gates are unknown until evaluated again; the time held stands. */
+    public void restarted() {
+        if (rollout != null) {
+            rollout.restarted();
+        }
     }
 
     /** The trigger of the latest decision (what a pending rollback is for), or "unknown". */
@@ -92,9 +178,7 @@ public final class ServiceMachine {
             String alertname = a.labels().getOrDefault("alertname", a.fingerprint());
             Event.Decided d = react(trigger.name(), "alert " + alertname + " firing since " + a.startsAt()
                     + " matched trigger " + trigger.name(), evidence, now);
-            if (d != null) {
-                out.add(d);
-            }
+            out.addAll(reacted(d, now));
         }
         return out;
     }
@@ -118,19 +202,40 @@ public final class ServiceMachine {
         Evidence evidence = new Evidence.FailedProbes(trigger.url(), trigger.consecutiveFailures(), failures);
         Event.Decided d = react(trigger.name(), trigger.consecutiveFailures() + " consecutive failed probes of "
                 + trigger.url() + " (last: " + (p.error() != null ? p.error() : "status " + p.status()) + ")", evidence, now);
-        return d == null ? List.of(r) : List.of(r, d);
+        List<Event> out = new ArrayList<>(List.of(r));
+        out.addAll(reacted(d, now));
+        return out;
     }
 
     /** An expr trigger's condition held for its {@code for}: react like any other trigger. */
     public List<Event> onConditionFired(dev.releasepilot.rules.ExprTrigger t, Evidence evidence, Instant now) {
         String reason = "expr " + t.name() + " held" + (t.forDuration().isZero() ? "" : " for " + t.forDuration().toSeconds() + "s")
                 + ": " + t.expr().replaceAll("\\s+", " ").strip();
-        Event.Decided d = react(t.name(), reason, evidence, now);
-        return d == null ? List.of() : List.of(d);
+        return reacted(react(t.name(), reason, evidence, now), now);
+    }
+
+    /** A decision and, for a step_back, the step it returns to. */
+    private List<Event> reacted(Event.Decided d, Instant now) {
+        if (d == null) {
+            return List.of();
+        }
+        return d.kind() == DecisionKind.STEP_BACK ? List.of(d, rollout.stepBack(now)) : List.of(d);
+    }
+
+    /** A judge found the canary worse than stable: the same reaction as any trigger's. */
+    public List<Event> onJudgeFired(dev.releasepilot.rules.JudgeTrigger t, Evidence evidence, String detail, Instant now) {
+        String reason = "judge " + t.name() + " found the canary worse than stable at confidence " + t.confidence()
+                + ": " + detail;
+        return reacted(react(t.name(), reason, evidence, now), now);
     }
 
     private Event.Decided react(String trigger, String reason, Evidence evidence, Instant now) {
-        Reaction reaction = rule.onTrigger();
+        Reaction reaction = rule.reaction(trigger);
+        if (rollout != null && rollout.blueGreen() && (rollout.phase().warm() || reaction == Reaction.STEP_BACK)) {
+            reaction = Reaction.ROLLBACK; // blue-green: any trigger after the switch switches back at once
+        } else if (reaction == Reaction.STEP_BACK && rollout == null) {
+            reaction = Reaction.NOTIFY; // no release walking a plan: no step to go back to
+        }
         if (state.rollbackPending() || state == ServiceState.ROLLED_BACK) {
             return null; // already safe, or on the way there; the alert itself is on record
         }
@@ -148,6 +253,7 @@ public final class ServiceMachine {
             case ROLLBACK -> rule.dryRun() ? DecisionKind.WOULD_ROLLBACK : DecisionKind.ROLLBACK;
             case PAUSE -> rule.dryRun() ? DecisionKind.WOULD_PAUSE : DecisionKind.PAUSE;
             case NOTIFY -> DecisionKind.NOTIFY;
+            case STEP_BACK -> rule.dryRun() ? DecisionKind.NOTIFY : DecisionKind.STEP_BACK;
         };
         return new Event.Decided(now, kind, trigger, reason, evidence);
     }
@@ -172,7 +278,29 @@ public final class ServiceMachine {
             return List.of(new Event.Decided(now, DecisionKind.PAUSE, "operator", p.reason(), evidence));
         }
         if (c instanceof OperatorCommand.Release r) {
-            return List.of(new Event.ReleaseStarted(now, r.version(), r.detail()));
+            if (rollout != null && !r.supersede()) {
+                throw new CommandRefused("service " + rule.name() + " has release " + rollout.version()
+                        + " in progress (step " + rollout.step() + " of " + rollout.steps() + "); abort it, or pass \"supersede\": true",
+                        new JsonObject().put("release", rollout.view(now).put("version", rollout.version())));
+            }
+            Event.ReleaseStarted started = new Event.ReleaseStarted(now, r.version(), r.detail());
+            return rule.rollout() == null ? List.of(started)
+                    : List.of(started, RolloutRun.start(rule.rollout(), r.version(), now));
+        }
+        if (c instanceof OperatorCommand.Promote) {
+            if (rollout == null || state != ServiceState.CANARY) {
+                throw new CommandRefused("service " + rule.name() + " is " + state + (rollout == null ? " with no release in progress" : "")
+                        + "; nothing to promote");
+            }
+            return List.of(new Event.Decided(now, DecisionKind.RELEASE, "operator", "promote: " + c.reason(), evidence),
+                    rollout.promote(now));
+        }
+        if (c instanceof OperatorCommand.Abort) {
+            if (rollout == null) {
+                throw new CommandRefused("service " + rule.name() + " has no release in progress; nothing to abort");
+            }
+            return List.of(new Event.Decided(now, DecisionKind.ROLLBACK, "operator", "abort release " + rollout.version()
+                    + ": " + c.reason(), evidence));
         }
         throw new IllegalStateException("unhandled command " + c);
     }
@@ -184,7 +312,8 @@ public final class ServiceMachine {
      */
     public Event.DriftFound checkDrift(dev.releasepilot.act.Weights read, Instant now) {
         if (state == ServiceState.CANARY) {
-            return checkRolledBackByOthers(read, now);
+            // A rollout's steps may drain the canary on purpose (blue-green checks); its driver repairs them.
+            return rollout != null ? null : checkRolledBackByOthers(read, now);
         }
         if (state != ServiceState.ROLLED_BACK) {
             return null;
@@ -244,6 +373,7 @@ public final class ServiceMachine {
                 state = ServiceState.ROLLED_BACK;
             }
         } else if (e instanceof Event.ProbeResult p) {
+            lastProbe.put(p.trigger(), p);
             if (p.healthy()) {
                 probeRuns.remove(p.trigger());
                 probeEvidence.remove(p.trigger());
@@ -263,7 +393,29 @@ public final class ServiceMachine {
             // a record of the hand-over only: the state it found is already built
         } else if (e instanceof Event.ActuationFailed f) {
             lastFailure = f;
+        } else if (e instanceof Event.StepEntered s) {
+            if (rollout == null || !rollout.version().equals(s.version())) {
+                rollout = rule.rollout() == null ? null : new RolloutRun(rule.rollout(), s.version());
+            }
+            if (rollout != null) {
+                rollout.apply(s);
+                releaseOutcome = "in_progress";
+            }
+        } else if (e instanceof Event.StepApplied || e instanceof Event.HoldChanged) {
+            if (rollout != null) {
+                rollout.apply(e);
+            }
+        } else if (e instanceof Event.ReleasePromoted p) {
+            rollout = null;
+            releaseOutcome = "promoted";
+            if (state == ServiceState.CANARY) {
+                state = ServiceState.STEADY;
+            }
         } else if (e instanceof Event.ReleaseStarted r) {
+            if (rollout != null) {
+                releaseOutcome = "superseded";
+            }
+            rollout = null; // a new release supersedes the one walking the plan; its own first step follows
             release = r;
             state = ServiceState.CANARY;
             cooldownUntil = null;
@@ -308,8 +460,15 @@ public final class ServiceMachine {
             case ROLLBACK -> {
                 state = ServiceState.ROLLING_BACK;
                 startCooldown(d);
+                if (rollout != null) {
+                    rollout = null; // the release ends: the canary goes to 0 and stays there
+                    releaseOutcome = "rolled_back";
+                }
             }
             case PAUSE -> {
+                if (rollout != null && state != ServiceState.PAUSED) {
+                    rollout.paused(d.at());
+                }
                 // No cooldown: a pause only holds the canary still, and a rollback that a trigger asks
                 // for while paused must not be suppressed by it. A repeated pause is refused by state.
                 beforePause = state;
@@ -318,6 +477,9 @@ public final class ServiceMachine {
             case WOULD_ROLLBACK, WOULD_PAUSE, NOTIFY -> startCooldown(d);
             case RESUME -> {
                 boolean releaseRolledBack = release != null && lastAction != null && lastAction.at().isAfter(release.at());
+                if (rollout != null) {
+                    rollout.resumed(d.at());
+                }
                 if (state == ServiceState.PAUSED) {
                     state = beforePause;
                 } else {
@@ -327,7 +489,7 @@ public final class ServiceMachine {
                 cooldownUntil = null;
                 lastFailure = null;
             }
-            case SUPPRESSED, RELEASE -> {
+            case SUPPRESSED, RELEASE, STEP_BACK -> {
                 // recorded only
             }
         }
@@ -351,7 +513,8 @@ public final class ServiceMachine {
                 .put("cooldown_until", cooldownUntil == null ? null : cooldownUntil.toString())
                 .put("last_decision", lastDecision == null ? null : EventCodec.toJson(lastDecision))
                 .put("last_action", lastAction == null ? null : EventCodec.toJson(lastAction))
-                .put("last_failure", lastFailure == null ? null : EventCodec.toJson(lastFailure));
+                .put("last_failure", lastFailure == null ? null : EventCodec.toJson(lastFailure))
+                .put("rollout", rollout == null ? null : rollout.snapshot()).put("release_outcome", releaseOutcome);
     }
 
     /** Replaces the state with a {@link #snapshot}'s (the rule stays the current one). */
@@ -379,6 +542,22 @@ public final class ServiceMachine {
         lastFailure = f == null ? null : (Event.ActuationFailed) EventCodec.fromJournal("action_failed", f);
         probeRuns.clear();
         probeEvidence.clear();
+        JsonObject run = s.getJsonObject("rollout");
+        rollout = run == null || rule.rollout() == null ? null : RolloutRun.restore(rule.rollout(), run);
+        releaseOutcome = s.getString("release_outcome");
+    }
+
+    /** The view, with the release's progress as of {@code now}. */
+    public JsonObject view(Instant now) {
+        JsonObject o = view();
+        JsonObject r = o.getJsonObject("release");
+        if (r != null) {
+            r.put("outcome", releaseOutcome);
+            if (rollout != null) {
+                r.mergeIn(rollout.view(now));
+            }
+        }
+        return o;
     }
 
     public JsonObject view() {

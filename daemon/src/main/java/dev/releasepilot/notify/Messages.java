@@ -66,6 +66,9 @@ final class Messages {
                     + "; retrying";
             case "drift" -> "the load balancer drifted from the rollback: " + r.getString("detail", "");
             case "release" -> "release " + r.getString("version", "") + " started";
+            case "rollout_step" -> "release " + r.getString("version", "") + " at rollout step " + r.getValue("step")
+                    + ": canary " + r.getValue("weight") + "% (" + r.getString("cause", "") + ")";
+            case "release_promoted" -> "release " + r.getString("version", "") + " promoted: its last rollout step held";
             default -> type.toLowerCase(Locale.ROOT);
         };
     }

@@ -8,6 +8,8 @@ import dev.releasepilot.rules.notify.NotifyTarget;
 import dev.releasepilot.rules.matcher.MatcherParser;
 import dev.releasepilot.rules.promql.Condition;
 import dev.releasepilot.rules.promql.PromqlParser;
+import dev.releasepilot.rules.rollout.Rollout;
+import dev.releasepilot.rules.rollout.RolloutParser;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
@@ -40,9 +42,9 @@ public final class RuleLoader {
 
     private static final Set<String> TOP = Set.of("services");
     private static final Set<String> SERVICE = ordered("name", "backend", "triggers", "on_trigger", "dry_run",
-            "cooldown", "ignore_alerts_before_release", "notify", "when_stable_unavailable", "stale_tolerance");
+            "cooldown", "ignore_alerts_before_release", "notify", "when_stable_unavailable", "stale_tolerance", "rollout");
     private static final Set<String> TRIGGER = ordered("name", "alert", "expr", "for", "requires", "probe",
-            "consecutive_failures", "clear_for");
+            "consecutive_failures", "clear_for", "on_trigger", "judge");
     private static final Set<String> PROBE = ordered("url", "interval", "timeout", "expect_status", "follow_redirects",
             "tls");
     private static final Set<String> PROBE_TLS = ordered("insecure_skip_verify", "ca_file");
@@ -143,6 +145,8 @@ public final class RuleLoader {
             y.error(n, "service '" + name + "' needs a 'backend:'");
         }
         List<Trigger> triggers = new ArrayList<>();
+        Map<String, Reaction> reactions = new java.util.LinkedHashMap<>();
+        Map<String, Node> stepBacks = new java.util.LinkedHashMap<>();
         if (m.containsKey("triggers")) {
             Set<String> triggerNames = new HashSet<>();
             for (Node t : y.sequence(m.get("triggers"), "triggers")) {
@@ -151,6 +155,14 @@ public final class RuleLoader {
                     y.error(t, "duplicate trigger name '" + trig.name() + "'");
                 } else if (trig != null) {
                     triggers.add(trig);
+                    Node own = YamlNodes.peek(t, "on_trigger");
+                    Reaction r = own == null ? null : reaction(y, own);
+                    if (r != null) {
+                        reactions.put(trig.name(), r);
+                        if (r == Reaction.STEP_BACK) {
+                            stepBacks.put(trig.name(), own);
+                        }
+                    }
                 }
             }
         } else {
@@ -158,12 +170,17 @@ public final class RuleLoader {
         }
         Reaction reaction = Reaction.ROLLBACK;
         if (m.containsKey("on_trigger")) {
-            String r = y.string(m.get("on_trigger"), "on_trigger");
-            try {
-                reaction = r == null ? reaction : Reaction.valueOf(r.toUpperCase(java.util.Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                y.error(m.get("on_trigger"), "on_trigger must be one of rollback, pause, notify (got '" + r + "')");
+            Reaction r = reaction(y, m.get("on_trigger"));
+            reaction = r == null ? reaction : r;
+            if (r == Reaction.STEP_BACK) {
+                stepBacks.put("", m.get("on_trigger"));
             }
+        }
+        Rollout rollout = m.containsKey("rollout") ? RolloutParser.parse(y, m.get("rollout"),
+                triggers.stream().map(Trigger::name).collect(java.util.stream.Collectors.toCollection(LinkedHashSet::new))) : null;
+        if (!m.containsKey("rollout")) {
+            stepBacks.forEach((t, node) -> y.error(node, "on_trigger: step_back needs a 'rollout:' (a step to go back to)"
+                    + (t.isEmpty() ? "" : "; trigger '" + t + "' has it")));
         }
         Boolean dryRun = m.containsKey("dry_run") ? y.bool(m.get("dry_run"), "dry_run") : Boolean.FALSE;
         Duration cooldown = m.containsKey("cooldown") ? y.duration(m.get("cooldown"), "cooldown") : DEFAULT_COOLDOWN;
@@ -186,7 +203,22 @@ public final class RuleLoader {
             return null;
         }
         return new ServiceRule(name, backend, triggers, reaction, dryRun, cooldown, ignoreOld, notify, whenStableUnavailable,
-                staleTolerance == null ? ServiceRule.DEFAULT_STALE_TOLERANCE : staleTolerance);
+                staleTolerance == null ? ServiceRule.DEFAULT_STALE_TOLERANCE : staleTolerance, reactions, rollout);
+    }
+
+    /** An {@code on_trigger:} value (the service's default or a trigger's own); null after reporting a problem. */
+    private static Reaction reaction(YamlNodes y, Node n) {
+        String r = y.string(n, "on_trigger");
+        if (r == null) {
+            return null;
+        }
+        for (Reaction candidate : Reaction.values()) {
+            if (candidate.label().equals(r)) {
+                return candidate;
+            }
+        }
+        y.error(n, "on_trigger must be one of rollback, pause, notify, step_back (got '" + r + "')");
+        return null;
     }
 
     private static Trigger trigger(YamlNodes y, Node n) {
@@ -195,16 +227,18 @@ public final class RuleLoader {
             return null;
         }
         String name = req(y, n, m, "name", "a trigger") == null ? null : y.string(m.get("name"), "trigger name");
-        int kinds = (m.containsKey("alert") ? 1 : 0) + (m.containsKey("expr") ? 1 : 0) + (m.containsKey("probe") ? 1 : 0);
+        int kinds = (m.containsKey("alert") ? 1 : 0) + (m.containsKey("expr") ? 1 : 0) + (m.containsKey("probe") ? 1 : 0)
+                + (m.containsKey("judge") ? 1 : 0);
         if (kinds != 1) {
-            y.error(n, "trigger '" + name + "' needs exactly one of alert:, expr:, probe:");
+            y.error(n, "trigger '" + name + "' needs exactly one of alert:, expr:, probe:, judge:");
             return null;
         }
         if (!m.containsKey("expr")) {
             for (String exprOnly : List.of("for", "requires", "clear_for")) {
                 if (m.containsKey(exprOnly)) {
                     y.error(m.get(exprOnly), "'" + exprOnly + "' applies to expr: triggers only; trigger '" + name
-                            + "' is an " + (m.containsKey("alert") ? "alert" : "probe") + " trigger");
+                            + "' is " + (m.containsKey("alert") ? "an alert" : m.containsKey("judge") ? "a judge" : "a probe")
+                            + " trigger");
                 }
             }
         }
@@ -220,6 +254,12 @@ public final class RuleLoader {
                 y.error(y.scalarOffset(a, e.offset()), "alert matcher: " + e.getMessage());
                 return null;
             }
+        }
+        if (m.containsKey("judge")) {
+            if (m.containsKey("consecutive_failures")) {
+                y.error(m.get("consecutive_failures"), "'consecutive_failures' applies to probe: triggers only");
+            }
+            return JudgeParser.parse(y, name, m.get("judge"));
         }
         if (m.containsKey("expr")) {
             String expr = y.string(m.get("expr"), "expr");

@@ -67,7 +67,7 @@ final class StatsPollHint {
     }
 
     private static void haproxyMetrics(Condition c, Set<String> out) {
-        List<Expr> todo = new ArrayList<>(List.of(c.lhs(), c.rhs()));
+        List<Expr> todo = new ArrayList<>(c.sides()); // every comparison joined with and
         while (!todo.isEmpty()) {
             Expr e = todo.remove(todo.size() - 1);
             if (e instanceof VectorSelector s && s.hasMetric() && s.metric().startsWith(PREFIX)) {

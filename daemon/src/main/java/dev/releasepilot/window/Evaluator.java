@@ -11,6 +11,7 @@ import dev.releasepilot.rules.promql.Expr;
 import dev.releasepilot.rules.promql.HistogramQuantile;
 import dev.releasepilot.rules.promql.NumberLiteral;
 import dev.releasepilot.rules.promql.RangeFunctionCall;
+import dev.releasepilot.rules.promql.VectorMatching;
 import dev.releasepilot.rules.promql.VectorSelector;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -83,10 +84,9 @@ public final class Evaluator {
     public Evaluation<TriggerVerdict> start(ExprTrigger trigger, long t, long notBeforeMs, Windows windows) {
         checkOwner();
         Condition requires = trigger.requires();
-        List<Expr> roots = new ArrayList<>(List.of(trigger.condition().lhs(), trigger.condition().rhs()));
+        List<Expr> roots = new ArrayList<>(trigger.condition().sides());
         if (requires != null) {
-            roots.add(requires.lhs());
-            roots.add(requires.rhs());
+            roots.addAll(requires.sides());
         }
         return new Evaluation<>(this, windows, t, notBeforeMs, leaves(roots), v -> {
             Verdict expr = verdict(trigger.condition(), v, windows);
@@ -110,13 +110,23 @@ public final class Evaluator {
      */
     public Verdict evaluate(Condition c, long t) {
         checkOwner();
-        return new Evaluation<>(this, own, t, Long.MIN_VALUE, leaves(List.of(c.lhs(), c.rhs())), v -> verdict(c, v, own)).runToEnd();
+        return new Evaluation<>(this, own, t, Long.MIN_VALUE, leaves(c.sides()), v -> verdict(c, v, own)).runToEnd();
     }
 
     /** The value of an expression at t: a number, or an instant vector (empty: no data). */
     public Value evaluate(Expr e, long t) {
         checkOwner();
         return new Evaluation<>(this, own, t, Long.MIN_VALUE, leaves(List.of(e)), v -> value(e, v, own)).runToEnd();
+    }
+
+    /**
+     * The value of an expression at t with the caller's {@link Windows} (kept between instants, which
+     * should come in non-decreasing order), counting only samples newer than {@code notBeforeMs} (see
+     * {@link #start}). Runs to the end: for expressions over a handful of series, such as a judge's sides.
+     */
+    public Value evaluate(Expr e, long t, long notBeforeMs, Windows windows) {
+        checkOwner();
+        return new Evaluation<>(this, windows, t, notBeforeMs, leaves(List.of(e)), v -> value(e, v, windows)).runToEnd();
     }
 
     /** The distinct selector leaves (range-function calls, instant selectors) of the expressions, in order. */
@@ -157,7 +167,68 @@ public final class Evaluator {
         return scratch.size > 0 ? new Element(s.labels, scratch.values[0]) : null;
     }
 
+    /**
+     * A condition's verdict: its first comparison's, narrowed by each {@code and}ed comparison to the
+     * elements with a match there (PromQL's {@code and}: the left side's elements, kept unchanged, whose
+     * matching labels occur on the right). NO_DATA when any comparison has nothing to compare: a
+     * relative trigger whose baseline is missing cannot say the canary is worse than it. The compared
+     * elements of every comparison are kept as evidence, first comparison first.
+     */
     private static Verdict verdict(Condition c, Map<Expr, Value> leaves, Windows windows) {
+        Verdict first = comparison(c, leaves, windows);
+        if (c.and().isEmpty()) {
+            return first;
+        }
+        List<Element> compared = new ArrayList<>(first.compared());
+        List<Element> passing = first.passing();
+        boolean noData = first.outcome() == Outcome.NO_DATA;
+        for (Condition.Conjunct j : c.and()) {
+            Verdict v = comparison(j.comparison(), leaves, windows);
+            noData |= v.outcome() == Outcome.NO_DATA;
+            compared.addAll(v.compared());
+            Set<Labels> right = new HashSet<>();
+            for (Element e : v.passing()) {
+                right.add(signature(e.labels(), j.matching()));
+            }
+            List<Element> kept = new ArrayList<>();
+            for (Element e : passing) {
+                if (right.contains(signature(e.labels(), j.matching()))) {
+                    kept.add(e);
+                }
+            }
+            passing = kept;
+        }
+        if (noData) {
+            return Verdict.noData();
+        }
+        return new Verdict(passing.isEmpty() ? Outcome.FALSE : Outcome.TRUE, compared, passing);
+    }
+
+    /** The labels two elements are matched on: {@code on} keeps the listed ones, else all but the name and the ignored. */
+    static Labels signature(Labels labels, VectorMatching m) {
+        if (m.on()) {
+            return labels.keep(m.labels());
+        }
+        Labels out = labels.without(Labels.METRIC_NAME);
+        for (String l : m.labels()) {
+            out = out.without(l);
+        }
+        return out;
+    }
+
+    /** A one-to-one result's labels, as Prometheus gives them: on() keeps only its labels, ignoring() drops its own. */
+    private static Labels resultLabels(Labels lhs, VectorMatching m) {
+        if (m.on()) {
+            return lhs.keep(m.labels());
+        }
+        Labels out = lhs;
+        for (String l : m.labels()) {
+            out = out.without(l);
+        }
+        return out;
+    }
+
+    private static Verdict comparison(Condition c, Map<Expr, Value> leaves, Windows windows) {
         Value lhs = value(c.lhs(), leaves, windows);
         Value rhs = value(c.rhs(), leaves, windows);
         ComparisonOp op = c.op();
@@ -175,15 +246,18 @@ public final class Evaluator {
             return compareWithNumber(r, op, l.value(), true);
         }
         Value.InstantVector l = (Value.InstantVector) lhs;
-        Map<Labels, Element> right = bySignature((Value.InstantVector) rhs);
+        VectorMatching matching = c.matching();
+        Map<Labels, Element> right = bySignature((Value.InstantVector) rhs, matching);
         List<Element> compared = new ArrayList<>();
         List<Element> passing = new ArrayList<>();
-        for (Element e : unique(l)) {
-            Element m = right.get(e.labels().without(Labels.METRIC_NAME));
+        for (Element e : unique(l, matching)) {
+            Element m = right.get(signature(e.labels(), matching));
             if (m != null && !Double.isNaN(e.value()) && !Double.isNaN(m.value())) {
-                compared.add(e);
+                Element out = matching.equals(VectorMatching.DEFAULT) ? e
+                        : new Element(resultLabels(e.labels(), matching), e.value());
+                compared.add(out);
                 if (op.test(e.value(), m.value())) {
-                    passing.add(e);
+                    passing.add(out);
                 }
             }
         }
@@ -229,7 +303,7 @@ public final class Evaluator {
             return histogramQuantile(h.phi(), (Value.InstantVector) value(h.buckets(), leaves, windows));
         }
         if (e instanceof Arithmetic a) {
-            return arithmetic(a.op(), value(a.lhs(), leaves, windows), value(a.rhs(), leaves, windows));
+            return arithmetic(a.op(), a.matching(), value(a.lhs(), leaves, windows), value(a.rhs(), leaves, windows));
         }
         throw new IllegalArgumentException("unknown expression node " + e.getClass());
     }
@@ -333,7 +407,7 @@ public final class Evaluator {
         }
     }
 
-    private static Value arithmetic(ArithmeticOp op, Value lhs, Value rhs) {
+    private static Value arithmetic(ArithmeticOp op, VectorMatching matching, Value lhs, Value rhs) {
         if (lhs instanceof Value.Scalar l && rhs instanceof Value.Scalar r) {
             return new Value.Scalar(op.apply(l.value(), r.value()));
         }
@@ -347,13 +421,13 @@ public final class Evaluator {
                 out.add(new Element(e.labels().without(Labels.METRIC_NAME), op.apply(l.value(), e.value())));
             }
         } else {
-            // One-to-one matching on all labels but the metric name, PromQL's default.
-            Map<Labels, Element> right = bySignature((Value.InstantVector) rhs);
-            for (Element e : unique((Value.InstantVector) lhs)) {
-                Labels signature = e.labels().without(Labels.METRIC_NAME);
-                Element m = right.get(signature);
+            // One-to-one matching: on all labels but the metric name (PromQL's default), or as on/ignoring say.
+            Map<Labels, Element> right = bySignature((Value.InstantVector) rhs, matching);
+            for (Element e : unique((Value.InstantVector) lhs, matching)) {
+                Element m = right.get(signature(e.labels(), matching));
                 if (m != null) {
-                    out.add(new Element(signature, op.apply(e.value(), m.value())));
+                    out.add(new Element(resultLabels(e.labels().without(Labels.METRIC_NAME), matching),
+                            op.apply(e.value(), m.value())));
                 }
             }
         }
@@ -362,11 +436,11 @@ public final class Evaluator {
 
     // The right-hand side of a vector/vector operation keyed by signature. PromQL refuses a signature
     // that occurs twice (many-to-many); the subset cannot produce one, but should it, the pair is left out.
-    private static Map<Labels, Element> bySignature(Value.InstantVector v) {
+    private static Map<Labels, Element> bySignature(Value.InstantVector v, VectorMatching matching) {
         Map<Labels, Element> out = new HashMap<>();
         Set<Labels> duplicated = new HashSet<>();
         for (Element e : v.elements()) {
-            Labels sig = e.labels().without(Labels.METRIC_NAME);
+            Labels sig = signature(e.labels(), matching);
             if (out.putIfAbsent(sig, e) != null) {
                 duplicated.add(sig);
             }
@@ -375,11 +449,11 @@ public final class Evaluator {
         return out;
     }
 
-    private static List<Element> unique(Value.InstantVector v) {
+    private static List<Element> unique(Value.InstantVector v, VectorMatching matching) {
         Map<Labels, Element> first = new LinkedHashMap<>();
         Set<Labels> duplicated = new HashSet<>();
         for (Element e : v.elements()) {
-            Labels sig = e.labels().without(Labels.METRIC_NAME);
+            Labels sig = signature(e.labels(), matching);
             if (first.putIfAbsent(sig, e) != null) {
                 duplicated.add(sig);
             }

@@ -208,8 +208,10 @@ public final class SelectorIndex {
         }
 
         public Builder add(String key, Condition condition) {
-            add(key, condition.lhs());
-            return add(key, condition.rhs());
+            for (Expr side : condition.sides()) {
+                add(key, side);
+            }
+            return this;
         }
 
         public Builder add(String key, Expr expr) {

@@ -107,6 +107,27 @@ public abstract class ActuatorContract {
         assertEquals(Map.of("stable", REQUESTS), Traffic.count(frontendPort(), REQUESTS), "after the rollback only stable answers");
     }
 
+    /** A rollout step: the canary's share of real requests follows the step, 100 switches everything, 0 drains it. */
+    @Test
+    public void aShiftGivesTheCanaryItsShareOfTheTraffic() throws Exception {
+        Weights fifth = apply(new Command.Shift("checkout", "step 1", 20));
+        int c = fifth.current().get(canaryServer());
+        int s = fifth.current().get(stableServer());
+        assertEquals(0.20, (double) c / (c + s), 0.005, "read-back share: " + fifth);
+        Map<String, Integer> split = Traffic.count(frontendPort(), REQUESTS);
+        int canaryAnswers = split.getOrDefault("canary", 0);
+        assertTrue(canaryAnswers >= 5 && canaryAnswers <= 45, "about a fifth to the canary: " + split);
+        assertEquals(REQUESTS, canaryAnswers + split.getOrDefault("stable", 0), "no errors: " + split);
+
+        Weights all = apply(new Command.Shift("checkout", "switch", 100));
+        assertEquals(0, all.current().get(stableServer()), "read-back after a switch: " + all);
+        assertEquals(Map.of("canary", REQUESTS), Traffic.count(frontendPort(), REQUESTS), "after a switch only the canary answers");
+
+        Weights none = apply(new Command.Shift("checkout", "back", 0));
+        assertEquals(0, none.current().get(canaryServer()), "read-back after a shift to 0: " + none);
+        assertEquals(Map.of("stable", REQUESTS), Traffic.count(frontendPort(), REQUESTS));
+    }
+
     @Test
     public void readReportsWhatTheLbHoldsAndChangesNothing() throws Exception {
         Weights rolledBack = apply(new Command.Rollback("checkout"));

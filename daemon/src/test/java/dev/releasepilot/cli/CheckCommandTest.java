@@ -45,6 +45,13 @@ class CheckCommandTest {
     }
 
     @Test
+    void theRolloutExampleOfTheProgressiveDeliveryIssuePasses() {
+        Run r = run("check", "--config", Path.of("..", "rules", "rollout-example.yaml").toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("ok, 1 service(s)"), r.out());
+    }
+
+    @Test
     void aCaddyPolicyThatCannotExpressRatiosIsAWarning() throws Exception {
         io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
         dev.releasepilot.peers.NamedUpstream stable = new dev.releasepilot.peers.NamedUpstream(vertx, "stable");

@@ -72,6 +72,31 @@ class EventCodecTest {
     }
 
     @Test
+    void rolloutEventsAndGateEvidenceComeBackEqual() {
+        List<dev.releasepilot.decide.rollout.GateReading> gates = List.of(
+                new dev.releasepilot.decide.rollout.GateReading("canary-5xx", ConditionState.OK, AT.minusSeconds(1),
+                        Duration.ofSeconds(7), "0.001"),
+                new dev.releasepilot.decide.rollout.GateReading("paged", ConditionState.NO_DATA, null, Duration.ZERO, null));
+        dev.releasepilot.act.Weights lb = new dev.releasepilot.act.Weights(Map.of("stable1", 19, "canary1", 1),
+                Map.of("stable1", 100, "canary1", 100));
+        List<Event> events = List.of(
+                new Event.StepEntered(AT, "v2", 2, 25, "held", gates),
+                new Event.StepApplied(AT, 2, 25, lb, 4),
+                new Event.HoldChanged(AT, 2, dev.releasepilot.decide.rollout.GateStatus.PASS, 1_500, gates),
+                new Event.ReleasePromoted(AT, "v2", gates),
+                new Event.Decided(AT, DecisionKind.PAUSE, "max_hold", "did not hold", new Evidence.Gates(gates)),
+                new Event.Decided(AT, DecisionKind.STEP_BACK, "canary-slow", "slow", new Evidence.Operator("x")),
+                new Event.DriftFound(AT, lb, "lost step", DriftDirection.LB_LOST_STEP));
+        for (Event e : events) {
+            assertEquals(e, roundTrip(e));
+        }
+        JsonObject step = EventCodec.toJson(events.get(0));
+        assertEquals("canary-5xx", step.getJsonArray("gates").getJsonObject(0).getString("trigger"));
+        assertEquals("OK", step.getJsonArray("gates").getJsonObject(0).getString("state"));
+        assertEquals("pass", EventCodec.toJson(events.get(2)).getString("status"));
+    }
+
+    @Test
     void evidenceOfAShapeThisVersionDoesNotKnowIsKeptAsRecorded() {
         JsonObject body = new JsonObject().put("at", AT.toString()).put("kind", "notify").put("trigger", "t")
                 .put("reason", "r").put("evidence", new JsonObject().put("something_new", 1));

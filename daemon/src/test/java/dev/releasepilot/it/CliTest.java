@@ -83,6 +83,36 @@ class CliTest {
     }
 
     @Test
+    void releasePromoteAndAbortWalkARolloutFromTheCli() throws Exception {
+        String plan = """
+                    rollout:
+                      steps:
+                        - {weight: 50, hold: 10m, gates: [paged]}
+                        - {weight: 75, hold: 10m, gates: [paged]}
+                        - {weight: 100}
+                """;
+        Map<String, String> token = Map.of("RELEASE_PILOT_TOKEN", "s3cret");
+        try (Haproxy haproxy = new Haproxy(tmp.resolve("haproxy"), 1, 2).start();
+             RunningDaemon d = RunningDaemon.start(RunningDaemon.rules(tmp, haproxy.address(), plan), tmp.resolve("data"), "s3cret")) {
+            Run release = cli(token, "release", "checkout", "v2", "--url", d.url());
+            assertEquals(0, release.exit(), release.toString());
+            Poll.until("step 1 at 50 %", Duration.ofSeconds(10), () -> haproxy.weight("canary1") == 1 && haproxy.weight("stable1") == 1);
+            Run again = cli(token, "release", "checkout", "v3", "--url", d.url());
+            assertEquals(1, again.exit(), again.toString());
+            assertTrue(again.err().contains("release v2 in progress"), again.err());
+            Run superseding = cli(token, "release", "checkout", "v3", "--supersede", "--url", d.url());
+            assertEquals(0, superseding.exit(), superseding.toString());
+            assertEquals("v3", new JsonObject(superseding.out()).getJsonObject("release").getString("version"));
+            Run promote = cli(token, "promote", "checkout", "--url", d.url(), "--reason", "checked by hand");
+            assertEquals(0, promote.exit(), promote.toString());
+            Poll.until("step 2 at 75 %", Duration.ofSeconds(10), () -> haproxy.weight("canary1") == 3 * haproxy.weight("stable1"));
+            Run abort = cli(token, "abort", "checkout", "--url", d.url());
+            assertEquals(0, abort.exit(), abort.toString());
+            Poll.until("aborted: canary drained", Duration.ofSeconds(10), () -> haproxy.weight("canary1") == 0);
+        }
+    }
+
+    @Test
     void healthExitsNonZeroWhenTheDaemonIsDownOrNotReady() throws Exception {
         Run down = cli(Map.of(), "health", "--url", "http://127.0.0.1:" + FreePort.get());
         assertEquals(2, down.exit(), down.toString());

@@ -112,6 +112,28 @@ class StatusPageTest {
     }
 
     @Test
+    void aReleaseWalkingItsPlanShowsItsStepHoldAndGates() throws Exception {
+        String plan = """
+                    rollout:
+                      steps:
+                        - {weight: 50, hold: 10m, gates: [paged]}
+                        - {weight: 100}
+                """;
+        try (Haproxy haproxy = new Haproxy(tmp.resolve("haproxy"), 1, 2).start();
+             RunningDaemon d = RunningDaemon.start(RunningDaemon.rules(tmp, haproxy.address(), plan), tmp.resolve("data"), "admin");
+             Chromium browser = Chromium.start(tmp.resolve("chromium"), 1400, 900)) {
+            browser.open(d.url() + "/");
+            Poll.until("page shows checkout", Duration.ofSeconds(15), () -> "STEADY".equals(browser.execute(STATE, "checkout")));
+            assertEquals(200, d.post("/api/v1/services/checkout/releases", "application/json", "{\"version\": \"v2\"}", "admin")
+                    .statusCode());
+            Poll.until("the card shows the step, its hold and its gate", Duration.ofSeconds(15), () -> {
+                String text = (String) browser.execute("return document.querySelector('[data-service=\"checkout\"]').textContent;");
+                return text.contains("release v2 step 1/2 at 50%") && text.contains("left (gates pass)") && text.contains("gates paged OK");
+            });
+        }
+    }
+
+    @Test
     void twoHundredServicesStayUsable() throws Exception {
         StringBuilder yaml = new StringBuilder("services:\n");
         for (int i = 0; i < 200; i++) {

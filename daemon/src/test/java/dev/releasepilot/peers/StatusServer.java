@@ -17,6 +17,7 @@ public final class StatusServer implements AutoCloseable {
     private final AtomicInteger status;
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong delayMs = new AtomicLong();
+    private final AtomicInteger failOneIn = new AtomicInteger();
 
     private StatusServer(HttpServer server, AtomicInteger status) {
         this.server = server;
@@ -30,8 +31,9 @@ public final class StatusServer implements AutoCloseable {
         StatusServer[] self = {null};
         try {
             HttpServer server = vertx.createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(false)).requestHandler(req -> {
-                self[0].requests.incrementAndGet();
-                int code = s.get();
+                long n = self[0].requests.incrementAndGet();
+                int every = self[0].failOneIn.get();
+                int code = every > 0 && n % every == 0 ? 500 : s.get();
                 long delay = self[0].delayMs.get();
                 if (delay == 0) {
                     req.response().setStatusCode(code).end("status " + code + "\n");
@@ -49,6 +51,11 @@ public final class StatusServer implements AutoCloseable {
     /** From now on every request gets {@code code}. */
     public void answer(int code) {
         status.set(code);
+    }
+
+    /** From now on every {@code n}-th request gets 500 (a small, steady error rate); 0 turns it off. */
+    public void failOneIn(int n) {
+        failOneIn.set(n);
     }
 
     /** From now on every answer waits {@code ms} first (a slow server, non-zero response times). */

@@ -90,7 +90,7 @@ class RuleLoaderExprTest {
         Problem p = onlyError(yaml);
         assertEquals(7, p.line());
         assertEquals(columnOf(yaml, 7, "))") + 2, p.column());
-        assertTrue(p.message().contains("must end in one comparison"), p.message());
+        assertTrue(p.message().contains("must end in a comparison"), p.message());
     }
 
     @Test
@@ -147,12 +147,12 @@ class RuleLoaderExprTest {
         String yaml = HEAD + """
                       - name: r
                         expr: sum(rate(a[1m])) > 1
-                        requires: sum(increase(a[1m])) >= 20 and b
+                        requires: sum(increase(a[1m])) >= 20 or b
                 """;
         Problem p = onlyError(yaml);
         assertEquals(7, p.line());
-        assertEquals(columnOf(yaml, 7, "and"), p.column());
-        assertTrue(p.message().startsWith("requires: set operator 'and'"), p.message());
+        assertEquals(columnOf(yaml, 7, "or"), p.column());
+        assertTrue(p.message().startsWith("requires: set operator 'or'"), p.message());
     }
 
     @Test

@@ -30,6 +30,21 @@ class StatsPollHintTest {
     }
 
     @Test
+    void aSeriesInAComparisonJoinedWithAndCountsToo() {
+        LoadResult r = RuleLoader.parse("rules.yaml", """
+                services:
+                  - name: checkout
+                    backend: {type: haproxy, address: 127.0.0.1:9999, backend: be, stable: [s1], canary: [c1]}
+                    triggers:
+                      - name: relative
+                        expr: sum(rate(http_requests_total[1m])) > 1 and sum(haproxy_server_current_sessions) > 5
+                """);
+        assertEquals(1, r.warnings().size(), r.warnings().toString());
+        assertTrue(r.warnings().get(0).message().startsWith("trigger 'relative' selects haproxy_server_current_sessions"),
+                r.warnings().get(0).message());
+    }
+
+    @Test
     void noWarningWhenABackendPollsItsStats() {
         LoadResult r = RuleLoader.parse("rules.yaml", RULES.formatted(", stats_poll: true"));
         assertTrue(r.ok(), () -> r.errors().toString());

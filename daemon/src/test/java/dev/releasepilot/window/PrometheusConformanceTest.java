@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.releasepilot.peers.PrometheusTsdb;
+import dev.releasepilot.rules.promql.Condition;
 import dev.releasepilot.rules.promql.Expr;
 import dev.releasepilot.rules.promql.PromqlParser;
 import dev.releasepilot.rules.SyntaxError;
@@ -55,7 +56,30 @@ class PrometheusConformanceTest {
             "count(g)",
             "histogram_quantile(0.9, sum by (le) (rate(h_bucket[2m])))",
             "histogram_quantile(0.5, rate(h_bucket[1m]))",
-            "histogram_quantile(0.99, sum by (le, i) (increase(h_bucket[1m])))");
+            "histogram_quantile(0.99, sum by (le, i) (increase(h_bucket[1m])))",
+            "sum by () (rate(c_total[1m]))",
+            "sum by (i) (rate(c_total{code=\"500\"}[1m])) / on (i) sum by (i) (rate(c_total[1m]))",
+            "rate(c_total{code=\"500\"}[1m]) / ignoring (code) sum by (i) (rate(c_total[1m]))",
+            "sum(rate(c_total{i=\"a\"}[1m])) - on () sum(rate(c_total{i=\"b\"}[1m]))",
+            "g * on (i) g",
+            "2 * sum(rate(c_total{code=\"500\"}[1m])) / sum(rate(c_total[1m]))");
+    /**
+     * Whole conditions: the elements that pass (PromQL's filtering comparisons and {@code and}) against
+     * the series Prometheus returns for the same text. Canary-versus-stable shapes with i="a" as the
+     * canary and i="b" as the stable track.
+     */
+    private static final String CANARY_RATIO = "sum(rate(c_total{i=\"a\",code=\"500\"}[1m])) / sum(rate(c_total{i=\"a\"}[1m]))";
+    private static final String STABLE_RATIO = "sum(rate(c_total{i=\"b\",code=\"500\"}[1m])) / sum(rate(c_total{i=\"b\"}[1m]))";
+    private static final List<String> CONDITIONS = List.of(
+            CANARY_RATIO + " > 2 * " + STABLE_RATIO + " and " + CANARY_RATIO + " > 0.005",
+            CANARY_RATIO + " > 0.5 * " + STABLE_RATIO + " and " + CANARY_RATIO + " > 0.002",
+            "sum by (i) (rate(c_total{code=\"500\"}[1m])) / on (i) sum by (i) (rate(c_total[1m])) > 0.02",
+            "rate(c_total{code=\"500\"}[1m]) > ignoring (code) 0.01 * rate(c_total{code=\"200\"}[1m])",
+            "rate(c_total{code=\"500\"}[1m]) > on (i) 0.01 * sum by (i) (rate(c_total[1m]))",
+            "g > 0 and g < 5",
+            "g > -1 and on () count(g) > 1",
+            "max by (i) (g) > on (i) min by (i) (g) - 0.5 and ignoring (i) sum(g) > -3",
+            "g > 1 and on (i) max by (i) (g) < 8");
 
     @TempDir
     static Path dir;
@@ -68,6 +92,9 @@ class PrometheusConformanceTest {
         SelectorIndex.Builder index = SelectorIndex.builder();
         for (String q : QUERIES) {
             index.add(q, parse(q));
+        }
+        for (String c : CONDITIONS) {
+            index.add(c, PromqlParser.parse(c));
         }
         store = new SeriesStore(index.build(), StoreLimits.defaults(), new SimpleMeterRegistry(), TouchListener.NONE);
         List<Sample> byTime = new ArrayList<>(samples);
@@ -101,6 +128,29 @@ class PrometheusConformanceTest {
         }
         assertEquals(List.of(), mismatches);
         assertTrue(compared > 1000, "compared " + compared + " values");
+    }
+
+    @Test
+    void everyConditionPassesTheElementsPrometheusReturns() throws SyntaxError {
+        int compared = 0;
+        int nonEmpty = 0;
+        List<String> mismatches = new ArrayList<>();
+        Evaluator ev = new Evaluator(store);
+        for (String c : CONDITIONS) {
+            Condition condition = PromqlParser.parse(c);
+            for (long t = BASE + 20_000; t <= BASE + 600_000; t += 20_000) {
+                Map<String, Double> ours = ours(new Value.InstantVector(ev.evaluate(condition, t).passing()));
+                Map<String, Double> theirs = theirs(prometheus.query(c, t));
+                if (!agree(ours, theirs)) {
+                    mismatches.add(c + " @" + (t - BASE) / 1000 + "s: ours " + ours + " prometheus " + theirs);
+                }
+                compared++;
+                nonEmpty += theirs.isEmpty() ? 0 : 1;
+            }
+        }
+        assertEquals(List.of(), mismatches);
+        // Both answers occur: conditions that pass at some instants and not at others.
+        assertTrue(nonEmpty > compared / 5 && nonEmpty < compared, nonEmpty + " of " + compared + " instants pass");
     }
 
     private static Expr parse(String q) throws SyntaxError {

@@ -82,7 +82,12 @@ public final class CaddyActuator implements Actuator {
         // Servers keep the entry counts of the configured split, so a rolled-back stable server still
         // shows its configured weight (initial); a server at weight 0 gets no entry.
         Map<String, Integer> counts = new LinkedHashMap<>();
-        plan.target(command).forEach((server, w) -> counts.put(server, w == 0 ? 0 : configuredCounts.get(server)));
+        if (command instanceof Command.Shift s && s.canaryPercent() > 0 && s.canaryPercent() < 100) {
+            // A rollout step: the share's weights as entry counts (20 % on one server a side is 4:1).
+            counts.putAll(CaddyEntries.counts(plan.target(command), config.maxEntries()));
+        } else {
+            plan.target(command).forEach((server, w) -> counts.put(server, w == 0 ? 0 : configuredCounts.get(server)));
+        }
         String path = handlerPath() + "/upstreams";
         return handler().compose(current -> {
             JsonArray existing = current.getJsonArray("upstreams", new JsonArray());

@@ -3,6 +3,7 @@ package dev.releasepilot.act.haproxy;
 import dev.releasepilot.act.ActuationFailure;
 import dev.releasepilot.act.Actuator;
 import dev.releasepilot.act.Command;
+import dev.releasepilot.act.ShareWeights;
 import dev.releasepilot.act.StableGuard;
 import dev.releasepilot.act.Weights;
 import dev.releasepilot.rules.backend.HaproxyBackend;
@@ -58,6 +59,9 @@ public final class HaproxyActuator implements Actuator {
         if (command instanceof Command.Restore) {
             return read().compose(before -> write(targets(before, servers), before));
         }
+        if (command instanceof Command.Shift shift) {
+            return read().compose(before -> shift(shift.canaryPercent(), before));
+        }
         Command.Rollback rollback = (Command.Rollback) command;
         return read().compose(before -> {
             Map<String, Integer> targets = targets(before, config.stable());
@@ -69,6 +73,43 @@ public final class HaproxyActuator implements Actuator {
                                 + StableGuard.describe(before, config.stable()) + "); the canary keeps its traffic", before));
             }
             return write(targets, before);
+        });
+    }
+
+    /**
+     * A rollout step. 0 and 100 drain one side and give the other the weight that serves (written as
+     * 0% and 100% where that is exact, which backends with static algorithms accept too); a share in
+     * between writes absolute weights ({@link ShareWeights}), which a static algorithm refuses: that
+     * refusal is reported as what it means, not retried.
+     */
+    private Future<Weights> shift(int percent, Weights before) {
+        Map<String, Integer> targets;
+        if (percent == 0 || percent == 100) {
+            List<String> serving = percent == 0 ? config.stable() : config.canary();
+            List<String> drained = percent == 0 ? config.canary() : config.stable();
+            targets = targets(before, serving);
+            drained.forEach(s -> targets.put(s, 0));
+            if (!StableGuard.canServe(before.health(), targets, serving)) {
+                return Future.failedFuture(new ActuationFailure(ActuationFailure.Reason.STABLE_UNAVAILABLE,
+                        "HAProxy backend " + config.backend() + ": no " + (percent == 0 ? "stable" : "canary")
+                                + " server can serve (" + StableGuard.describe(before, serving)
+                                + "); the weights stay as they are", before));
+            }
+        } else {
+            ShareWeights w = ShareWeights.of(percent, config.stable().size(), config.canary().size(), ShareWeights.HAPROXY_MAX);
+            targets = new LinkedHashMap<>();
+            config.stable().forEach(s -> targets.put(s, w.stable()));
+            config.canary().forEach(s -> targets.put(s, w.canary()));
+        }
+        return write(targets, before).recover(e -> {
+            if (e instanceof ActuationFailure f && f.getMessage().contains("static")) {
+                return Future.failedFuture(new ActuationFailure(ActuationFailure.Reason.REJECTED, "HAProxy backend "
+                        + config.backend() + " uses a static balance algorithm (static-rr, or a hash without "
+                        + "'hash-type consistent'), which takes only 0% and 100%: a step of " + percent
+                        + "% cannot be applied; use a dynamic algorithm (roundrobin, leastconn) or a blue_green rollout ("
+                        + f.getMessage() + ")", f.observed()));
+            }
+            return Future.failedFuture(e);
         });
     }
 

@@ -18,7 +18,8 @@ public sealed interface NotifyTarget permits NotifyTarget.Slack, NotifyTarget.We
      * {@code action_failed} records with reason {@code circuit_open}; drift that repairs do not fix as
      * repeated {@code drift} records.
      */
-    Set<String> EVENT_TYPES = new LinkedHashSet<>(List.of("decision", "action", "action_failed", "drift", "release"));
+    Set<String> EVENT_TYPES = new LinkedHashSet<>(List.of("decision", "action", "action_failed", "drift", "release",
+            "rollout_step", "release_promoted"));
 
     /** Placeholders a message template may use; each is filled from the record ("" when it has none). */
     Set<String> PLACEHOLDERS = new LinkedHashSet<>(List.of(

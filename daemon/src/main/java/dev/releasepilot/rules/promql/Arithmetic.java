@@ -1,10 +1,14 @@
 package dev.releasepilot.rules.promql;
 
 /**
- * {@code lhs op rhs}. Between two vectors, elements pair up one-to-one on their labels without the
- * metric name (PromQL's default matching); with a number on one side it applies to every element.
+ * {@code lhs op rhs}. Between two vectors, elements pair up one-to-one as {@code matching} says (by
+ * default on their labels without the metric name, PromQL's default); with a number on one side it
+ * applies to every element.
  */
-public record Arithmetic(ArithmeticOp op, Expr lhs, Expr rhs) implements Expr {
+public record Arithmetic(ArithmeticOp op, Expr lhs, Expr rhs, VectorMatching matching) implements Expr {
+    public Arithmetic(ArithmeticOp op, Expr lhs, Expr rhs) {
+        this(op, lhs, rhs, VectorMatching.DEFAULT);
+    }
     @Override
     public boolean isNumber() {
         return lhs.isNumber() && rhs.isNumber();
@@ -12,7 +16,7 @@ public record Arithmetic(ArithmeticOp op, Expr lhs, Expr rhs) implements Expr {
 
     @Override
     public String toString() {
-        return operand(lhs, false) + " " + op.symbol() + " " + operand(rhs, true);
+        return operand(lhs, false) + " " + op.symbol() + matching + " " + operand(rhs, true);
     }
 
     // Parenthesise only where precedence or left-associativity requires it, so the output re-parses alike.

@@ -16,9 +16,11 @@ import java.util.Set;
  * Recursive-descent parser for the PromQL subset (docs/windows.md lists it). The grammar, lowest
  * precedence first:
  * <pre>
- * condition := sum cmp sum                      exactly one comparison, at the top
- * sum       := product (('+' | '-') product)*
- * product   := unary (('*' | '/') unary)*
+ * condition := compare ('and' [matching] compare)*   comparisons only at the top, joined by 'and'
+ * compare   := sum cmp [matching] sum
+ * matching  := ('on' | 'ignoring') '(' [label (',' label)*] ')'
+ * sum       := product (('+' | '-') [matching] product)*
+ * product   := unary (('*' | '/') [matching] unary)*
  * unary     := ('-' | '+') unary | primary
  * primary   := number | '(' sum ')' | selector | aggregation | call
  * selector  := name ['{' matchers '}'] | '{' matchers '}'    name-less: {__name__=~"x_.*"}, {"metric.name"}
@@ -64,46 +66,99 @@ public final class PromqlParser {
         this.lexer = new PromqlLexer(text);
     }
 
-    /** Parses a whole {@code expr:} or {@code requires:}: an expression, one comparison, an expression. */
+    /**
+     * Parses a whole {@code expr:} or {@code requires:}: a comparison, or comparisons joined by
+     * {@code and} ({@code a > 2 * b and a > 0.005}).
+     */
     public static Condition parse(String text) throws SyntaxError {
         PromqlParser p = new PromqlParser(text);
         p.advance();
         if (p.tok.is(Kind.EOF)) {
             throw new SyntaxError(0, "empty expression");
         }
-        int lhsAt = p.tok.start();
-        Expr lhs = p.sum();
-        if (!p.isComparison()) {
+        Condition first = p.comparisonAtTop();
+        List<Condition.Conjunct> and = new ArrayList<>();
+        while (p.tok.isIdent("and")) {
+            p.advance();
+            VectorMatching m = p.matching("and");
+            p.rejectGrouping();
             if (p.tok.is(Kind.EOF)) {
-                throw new SyntaxError(p.tok.start(),
-                        "the expression must end in one comparison such as '> 0.02' (it is a condition, not a query)");
+                throw new SyntaxError(p.tok.start(), "unexpected end of expression: expected a comparison after 'and'");
             }
-            throw p.unexpected("an operator or a comparison");
-        }
-        ComparisonOp op = comparison(p.tok.text());
-        p.advance();
-        p.rejectModifiers("comparison");
-        Expr rhs = p.sum();
-        if (p.isComparison()) {
-            throw new SyntaxError(p.tok.start(), "only one comparison is allowed, at the top of the expression");
+            and.add(new Condition.Conjunct(m, p.comparisonAtTop()));
         }
         if (!p.tok.is(Kind.EOF)) {
             throw p.unexpected("the end of the expression");
         }
+        return new Condition(first.lhs(), first.op(), first.rhs(), first.matching(), and);
+    }
+
+    /**
+     * Parses an expression without a comparison, such as a judge's {@code canary:} side
+     * ({@code histogram_quantile(0.95, sum by (le) (rate(x_bucket[1m])))}); it must select series.
+     */
+    public static Expr parseExpr(String text) throws SyntaxError {
+        PromqlParser p = new PromqlParser(text);
+        p.advance();
+        if (p.tok.is(Kind.EOF)) {
+            throw new SyntaxError(0, "empty expression");
+        }
+        Expr e = p.sum();
+        if (p.isComparison()) {
+            throw new SyntaxError(p.tok.start(), "a comparison is not allowed here: this is a value, not a condition");
+        }
+        if (p.tok.isIdent("and")) {
+            throw new SyntaxError(p.tok.start(), "'and' is not allowed here: this is a value, not a condition");
+        }
+        if (!p.tok.is(Kind.EOF)) {
+            throw p.unexpected("an operator or the end of the expression");
+        }
+        if (e.isNumber()) {
+            throw new SyntaxError(0, "the expression is a number: it must select series");
+        }
+        return e;
+    }
+
+    // One comparison at the top: sum cmp [matching] sum, followed by the end or 'and'.
+    private Condition comparisonAtTop() throws SyntaxError {
+        int lhsAt = tok.start();
+        Expr lhs = sum();
+        if (!isComparison()) {
+            if (tok.is(Kind.EOF)) {
+                throw new SyntaxError(tok.start(),
+                        "the expression must end in a comparison such as '> 0.02' (it is a condition, not a query)");
+            }
+            if (tok.isIdent("and")) {
+                throw new SyntaxError(tok.start(), "'and' joins whole comparisons (a > 1 and b > 2): the expression"
+                        + " before it has no comparison");
+            }
+            throw unexpected("an operator or a comparison");
+        }
+        ComparisonOp op = comparison(tok.text());
+        int opAt = tok.start();
+        advance();
+        VectorMatching m = matching("comparison");
+        Expr rhs = sum();
+        if (isComparison()) {
+            throw new SyntaxError(tok.start(), "only one comparison is allowed per condition; join conditions with"
+                    + " 'and' (a > 1 and b > 2)");
+        }
         if (lhs.isNumber() && rhs.isNumber()) {
             throw new SyntaxError(lhsAt, "both sides of the comparison are numbers: one side must select series");
         }
-        return new Condition(lhs, op, rhs);
+        checkMatching(opAt, m, lhs, rhs);
+        return new Condition(lhs, op, rhs, m, List.of());
     }
 
     private Expr sum() throws SyntaxError {
         Expr e = product();
         while (tok.isOp("+") || tok.isOp("-")) {
             ArithmeticOp op = tok.isOp("+") ? ArithmeticOp.ADD : ArithmeticOp.SUB;
+            int opAt = tok.start();
             advance();
-            rejectModifiers("operator");
+            VectorMatching m = matching("operator");
             int at = tok.start();
-            e = arithmetic(at, op, e, product());
+            e = arithmetic(at, opAt, op, m, e, product());
         }
         return e;
     }
@@ -116,10 +171,11 @@ public final class PromqlParser {
                 return e;
             }
             ArithmeticOp op = tok.isOp("*") ? ArithmeticOp.MUL : ArithmeticOp.DIV;
+            int opAt = tok.start();
             advance();
-            rejectModifiers("operator");
+            VectorMatching m = matching("operator");
             int at = tok.start();
-            e = arithmetic(at, op, e, unary());
+            e = arithmetic(at, opAt, op, m, e, unary());
         }
     }
 
@@ -154,7 +210,11 @@ public final class PromqlParser {
                 Expr e = sum();
                 depth--;
                 if (isComparison()) {
-                    throw new SyntaxError(tok.start(), "a comparison is only allowed once, at the top of the expression");
+                    throw new SyntaxError(tok.start(), "comparisons are only allowed at the top of the expression, not"
+                            + " inside parentheses (write a > 1 and b > 2: 'and' binds looser than comparisons)");
+                }
+                if (tok.isIdent("and")) {
+                    throw andNested();
                 }
                 expect(Kind.RPAREN, "')' to close the '(' at offset " + t.start());
                 return e;
@@ -489,23 +549,70 @@ public final class PromqlParser {
         if (tok.isIdent("atan2")) {
             throw new SyntaxError(tok.start(), "operator 'atan2' is not supported (supported: + - * /)");
         }
-        if (tok.isIdent("and") || tok.isIdent("or") || tok.isIdent("unless")) {
-            throw new SyntaxError(tok.start(), "set operator '" + tok.text() + "' is not supported");
+        if (tok.isIdent("and") && depth > 0) {
+            throw andNested();
+        }
+        if (tok.isIdent("or") || tok.isIdent("unless")) {
+            throw new SyntaxError(tok.start(), "set operator '" + tok.text() + "' is not supported (only 'and', between"
+                    + " comparisons)");
         }
     }
 
-    // Right after a binary operator: vector-matching and bool modifiers are outside the subset.
-    private void rejectModifiers(String after) throws SyntaxError {
+    private SyntaxError andNested() {
+        return new SyntaxError(tok.start(), "'and' joins whole comparisons at the top of the expression (a > 1 and"
+                + " b > 2), not inside parentheses or function arguments");
+    }
+
+    /**
+     * Right after a binary operator: an optional {@code on (...)} or {@code ignoring (...)}; the
+     * {@code bool} modifier and many-to-one matching are outside the subset.
+     */
+    private VectorMatching matching(String after) throws SyntaxError {
         if (tok.isIdent("bool")) {
             throw new SyntaxError(tok.start(), "the 'bool' modifier is not supported: a condition filters, it does not"
                     + " return 0 or 1");
         }
-        if (tok.isIdent("on") || tok.isIdent("ignoring")) {
-            throw new SyntaxError(tok.start(), "vector matching with " + tok.text() + "() is not supported: the two"
-                    + " sides of an " + after + " are matched on all their labels");
+        rejectGrouping();
+        if (!tok.isIdent("on") && !tok.isIdent("ignoring")) {
+            return VectorMatching.DEFAULT;
         }
+        boolean on = tok.isIdent("on");
+        String word = tok.text();
+        advance();
+        expect(Kind.LPAREN, "'(' and a list of label names after '" + word + "' (after an " + after + ")");
+        List<String> labels = new ArrayList<>();
+        while (!tok.is(Kind.RPAREN)) {
+            int at = tok.start();
+            String l = labelName();
+            if (labels.contains(l)) {
+                throw new SyntaxError(at, "label '" + l + "' is listed twice in " + word + "()");
+            }
+            labels.add(l);
+            if (tok.is(Kind.COMMA)) {
+                advance();
+            } else if (!tok.is(Kind.RPAREN)) {
+                throw unexpected("',' or ')'");
+            }
+        }
+        advance();
+        rejectGrouping();
+        if (tok.isIdent("on") || tok.isIdent("ignoring")) {
+            throw new SyntaxError(tok.start(), "'" + tok.text() + "' is given twice for one operator");
+        }
+        return new VectorMatching(on, labels);
+    }
+
+    private void rejectGrouping() throws SyntaxError {
         if (tok.isIdent("group_left") || tok.isIdent("group_right")) {
             throw new SyntaxError(tok.start(), tok.text() + " is not supported: only one-to-one matching is");
+        }
+    }
+
+    // PromQL allows on()/ignoring() only between two vectors.
+    private static void checkMatching(int at, VectorMatching m, Expr lhs, Expr rhs) throws SyntaxError {
+        if (!m.equals(VectorMatching.DEFAULT) && (lhs.isNumber() || rhs.isNumber())) {
+            throw new SyntaxError(at, "vector matching (" + m.toString().strip() + ") is only allowed between two"
+                    + " vectors, and one side here is a number");
         }
     }
 
@@ -515,7 +622,9 @@ public final class PromqlParser {
             case "without" -> new SyntaxError(t.start(), "'without' is not supported: name the labels to keep with 'by (...)'");
             case "offset" -> new SyntaxError(t.start(), "the 'offset' modifier is not supported: windows end at the"
                     + " evaluation time");
-            case "and", "or", "unless" -> new SyntaxError(t.start(), "set operator '" + t.text() + "' is not supported");
+            case "and" -> new SyntaxError(t.start(), "'and' must join two comparisons (a > 1 and b > 2)");
+            case "or", "unless" -> new SyntaxError(t.start(), "set operator '" + t.text() + "' is not supported (only"
+                    + " 'and', between comparisons)");
             default -> new SyntaxError(t.start(), "unexpected keyword '" + t.text() + "'");
         };
     }
@@ -529,8 +638,9 @@ public final class PromqlParser {
 
     // A binary operation, refused when the tree it makes would nest deeper than MAX_DEPTH (a long chain
     // such as 1 + 1 + ... + x nests one level per operator although the parser does not recurse).
-    private Expr arithmetic(int at, ArithmeticOp op, Expr lhs, Expr rhs) throws SyntaxError {
-        Arithmetic a = new Arithmetic(op, lhs, rhs);
+    private Expr arithmetic(int at, int opAt, ArithmeticOp op, VectorMatching m, Expr lhs, Expr rhs) throws SyntaxError {
+        checkMatching(opAt, m, lhs, rhs);
+        Arithmetic a = new Arithmetic(op, lhs, rhs, m);
         if (Math.max(height(lhs), height(rhs)) + 1 + depth > MAX_DEPTH) {
             throw tooDeep(at);
         }

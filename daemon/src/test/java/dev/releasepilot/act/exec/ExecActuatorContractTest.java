@@ -35,6 +35,12 @@ class ExecActuatorContractTest extends ActuatorContract {
             case "$RP_COMMAND" in
               rollback) body="[{\\"dial\\":\\"$stable\\"},{\\"dial\\":\\"$stable\\"},{\\"dial\\":\\"$stable\\"}]" ;;
               restore)  body="[{\\"dial\\":\\"$stable\\"},{\\"dial\\":\\"$stable\\"},{\\"dial\\":\\"$canary\\"},{\\"dial\\":\\"$stable\\"}]" ;;
+              shift)    # a rollout step: RP_STABLE_WEIGHT copies of stable, RP_CANARY_WEIGHT of canary
+                        body="" i=0
+                        while [ "$i" -lt "$RP_STABLE_WEIGHT" ]; do body="$body{\\"dial\\":\\"$stable\\"},"; i=$((i+1)); done
+                        i=0
+                        while [ "$i" -lt "$RP_CANARY_WEIGHT" ]; do body="$body{\\"dial\\":\\"$canary\\"},"; i=$((i+1)); done
+                        body="[${body%%,}]" ;;
               read)     body="" ;;
               *) echo "unknown RP_COMMAND '$RP_COMMAND'" >&2; exit 2 ;;
             esac

@@ -23,7 +23,7 @@ class PromqlParserFuzzTest {
             assertTrue(e.offset() >= 0 && e.offset() <= text.length(), e.offset() + " in " + text.length());
             return;
         }
-        String canonical = c.lhs() + " " + c.op().symbol() + " " + c.rhs();
+        String canonical = c.toString();
         try {
             assertEquals(c, PromqlParser.parse(canonical), canonical);
         } catch (SyntaxError e) {

@@ -135,14 +135,19 @@ class PromqlParserTest {
             sum(x) without (a) > 1             | 7  | 'without' is not supported
             topk(3, x) > 1                     | 0  | aggregation 'topk' is not supported
             quantile(0.9, x) > 1               | 0  | aggregation 'quantile' is not supported
-            a / on(b) c > 1                    | 4  | on() is not supported
-            a / ignoring(b) c > 1              | 4  | ignoring() is not supported
+            a / on(b) 2 > 1                    | 2  | only allowed between two vectors
+            2 > ignoring(b) a                  | 2  | only allowed between two vectors
+            a / on(b c > 1                     | 9  | expected ',' or ')'
+            a / on b > 1                       | 7  | '(' and a list of label names after 'on'
+            a / on(b, b) c > 1                 | 10 | listed twice
+            a * on(b) group_left c > 1         | 10 | group_left is not supported
+            a > on(b) ignoring(c) d            | 10 | given twice
             a * group_left c > 1               | 4  | group_left is not supported
             a > bool 1                         | 4  | 'bool' modifier is not supported
             a > 1 > 2                          | 6  | only one comparison
-            (a > 1) + 1 > 2                    | 3  | only allowed once
+            (a > 1) + 1 > 2                    | 3  | only allowed at the top
             sum(a > 1) > 2                     | 6  | only allowed once
-            a                                  | 1  | must end in one comparison
+            a                                  | 1  | must end in a comparison
             1 > 2                              | 0  | both sides of the comparison are numbers
             {job=~".*"} > 1                  | 0  | at least one matcher that does not match the empty string
             {job!="x"} > 1                   | 0  | at least one matcher that does not match the empty string
@@ -156,8 +161,15 @@ class PromqlParserTest {
             x{a="\\d"} > 1                   | 5  | unknown escape sequence
             x % 2 > 1                          | 2  | operator '%' is not supported
             x ^ 2 > 1                          | 2  | operator '^' is not supported
-            x and y > 1                        | 2  | set operator 'and'
+            x and y > 1                        | 2  | the expression before it has no comparison
+            x > 1 and y                        | 11 | must end in a comparison
+            x > 1 and                          | 9  | expected a comparison after 'and'
+            x > 1 and and y > 1                | 10 | 'and' must join two comparisons
+            sum(x and y) > 1                   | 6  | not inside parentheses
+            (x > 1 and y > 1)                  | 3  | only allowed at the top
+            x > 1 and on(a) group_right y > 1  | 16 | group_right is not supported
             x > 1 or y                         | 6  | set operator 'or'
+            x > 1 unless y > 1                 | 6  | set operator 'unless'
             rate(sum(x)) > 1                   | 5  | needs a range selector
             rate(x) > 1                        | 6  | needs a range after the selector
             rate(x[0s]) > 1                    | 7  | longer than zero
@@ -182,6 +194,30 @@ class PromqlParserTest {
         SyntaxError e = assertThrows(SyntaxError.class, () -> PromqlParser.parse(input));
         assertTrue(e.getMessage().contains(message), "message for '" + input + "' was: " + e.getMessage());
         assertEquals(offset, e.offset(), "offset for '" + input + "' (" + e.getMessage() + ")");
+    }
+
+    /** The relative trigger of docs/rules.md: the canary's error ratio against twice the stable's, and an absolute floor. */
+    @Test
+    void comparisonsJoinWithAndAndVectorsMatchOnOrIgnoringLabels() throws SyntaxError {
+        String canary = "sum by (server) (rate(r_total{server=\"c1\",code=\"5xx\"}[1m])) / sum by (server) (rate(r_total{server=\"c1\"}[1m]))";
+        String stable = "sum(rate(r_total{server=\"s1\",code=\"5xx\"}[1m])) / sum(rate(r_total{server=\"s1\"}[1m]))";
+        Condition c = PromqlParser.parse(canary + " > on () 2 * " + stable + " and " + canary + " > 0.005");
+        assertEquals(new VectorMatching(true, java.util.List.of()), c.matching());
+        assertEquals(1, c.and().size());
+        assertEquals(VectorMatching.DEFAULT, c.and().get(0).matching());
+        assertEquals(new NumberLiteral(0.005), c.and().get(0).comparison().rhs());
+        Arithmetic ratio = assertInstanceOf(Arithmetic.class, c.rhs()); // (2 * errors) / total: left to right
+        assertEquals(ArithmeticOp.DIV, ratio.op());
+        assertEquals(ArithmeticOp.MUL, assertInstanceOf(Arithmetic.class, ratio.lhs()).op());
+        assertEquals(c, PromqlParser.parse(c.toString()), c.toString());
+
+        Condition ignoring = PromqlParser.parse("a / ignoring (code, \"x.y\") b > 1 and on (i) c < 2");
+        Arithmetic div = assertInstanceOf(Arithmetic.class, ignoring.lhs());
+        assertEquals(new VectorMatching(false, java.util.List.of("code", "x.y")), div.matching());
+        assertEquals(new VectorMatching(true, java.util.List.of("i")), ignoring.and().get(0).matching());
+        assertEquals("a / ignoring (code, \"x.y\") b > 1 and on (i) c < 2", ignoring.toString());
+        assertEquals(ignoring, PromqlParser.parse(ignoring.toString()));
+        assertEquals(PromqlParser.parse("sum(x) > 1"), PromqlParser.parse("sum by () (x) > 1"));
     }
 
     @Test

@@ -217,6 +217,10 @@ class TakeoverTest {
                       - name: error-ratio
                         expr: sum(rate(http_requests_total{service="checkout",code="500"}[30s])) / sum(rate(http_requests_total{service="checkout"}[30s])) > 0.05
                         for: 0s
+                    rollout:
+                      steps:
+                        - {weight: 50, hold: 10m}
+                        - {weight: 100}
                 """.formatted(script));
         assertTrue(r.ok(), () -> r.errors().toString());
         rules = r.rules();
@@ -347,5 +351,26 @@ class TakeoverTest {
         assertEquals(1, decisions.size(), records().toString());
         assertEquals("error-ratio", decisions.get(0).body().getString("trigger"));
         assertEquals("rollback", decisions.get(0).body().getString("kind"));
+    }
+
+    @Test
+    void aRolloutMovesOnlyUnderTheLeaseAndTheNewHolderPutsItsStepBackOnTheLoadBalancer() throws Exception {
+        a.takeOver(1, null);
+        b.follows("a");
+        a.pilot.command("checkout", new OperatorCommand.Release("v2", new JsonObject(), "deploy")).await(10, TimeUnit.SECONDS);
+        Poll.until("a put step 1 on the load balancer", Duration.ofSeconds(20), () -> writes().size() == 1);
+        String step1 = writes().get(0);
+        Poll.until("step 1 applied, on record", Duration.ofSeconds(10), () -> records("step_applied").size() == 1);
+        assertThrows(Exception.class, () -> b.pilot.command("checkout", new OperatorCommand.Promote("from the follower"))
+                .await(10, TimeUnit.SECONDS), "a follower does not move a rollout");
+
+        a.stop(); // dies in the middle of its plan
+        b.takeOver(2, "a");
+        Poll.until("b put the step it caught up to back on the load balancer", Duration.ofSeconds(20), () -> writes().size() == 2);
+        assertEquals(step1, writes().get(1), "the same step, not the next and not the stable weights");
+        JsonObject release = b.pilot.status("checkout").await(10, TimeUnit.SECONDS).getJsonObject("release");
+        assertEquals("v2", release.getString("version"));
+        assertEquals(1, release.getInteger("step"), release.encodePrettily());
+        assertEquals(1, records("step_applied").size(), "re-applying a step already on record adds no record (as after a restart)");
     }
 }

@@ -50,7 +50,8 @@ public final class PromqlParser {
             "timestamp", "vector", "year", "acos", "acosh", "asin", "asinh", "atan", "atanh", "cos", "cosh", "deg",
             "pi", "rad", "sin", "sinh", "tan", "tanh", "mad_over_time", "info", "ts_of_max_over_time",
             "ts_of_min_over_time", "ts_of_last_over_time", "first_over_time");
-    private static final Set<String> KEYWORDS = Set.of("by", "without", "bool", "on", "ignoring", "group_left",
+    /** Words that cannot stand bare as a metric name (a selector of such a metric is printed quoted). */
+    static final Set<String> KEYWORDS = Set.of("by", "without", "bool", "on", "ignoring", "group_left",
             "group_right", "offset", "and", "or", "unless", "atan2");
     private static final String NAME_LABEL = "__name__";
     private static final Set<String> COMPARISONS = Set.of("==", "!=", ">", "<", ">=", "<=");

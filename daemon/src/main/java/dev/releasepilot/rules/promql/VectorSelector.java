@@ -40,6 +40,7 @@ public record VectorSelector(String metric, List<Matcher> matchers) implements E
     }
 
     private static boolean isClassicMetricName(String name) {
-        return LabelNames.isClassic(name.replace(':', '_'));
+        // A keyword such as `on` is a valid name but cannot stand bare: `on{...}` would not parse back.
+        return LabelNames.isClassic(name.replace(':', '_')) && !PromqlParser.KEYWORDS.contains(name);
     }
 }

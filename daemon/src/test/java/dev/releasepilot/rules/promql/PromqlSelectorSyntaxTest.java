@@ -32,6 +32,17 @@ class PromqlSelectorSyntaxTest {
     }
 
     @Test
+    void aMetricNamedLikeAKeywordIsPrintedQuotedSoItParsesBack() throws SyntaxError {
+        // found by fuzzing: {"on", job="x"} printed as on{job="x"}, which is `on` the keyword
+        for (String keyword : List.of("on", "ignoring", "and", "by", "offset")) {
+            VectorSelector s = selector("{\"" + keyword + "\", job=\"x\"} > 0");
+            assertEquals("{\"" + keyword + "\",job=\"x\"}", s.toString());
+            assertEquals(s.toString(), selector(s + " > 0").toString());
+        }
+        assertEquals("up{job=\"x\"}", selector("{\"up\", job=\"x\"} > 0").toString());
+    }
+
+    @Test
     void aNamelessSelectorKeepsItsNameMatcher() throws SyntaxError {
         VectorSelector s = selector("sum(rate({__name__=~\"http_.*_total\", job=\"api\"}[1m])) > 0");
         assertNull(s.metric());

@@ -17,6 +17,7 @@ final class RangeWindows {
     private final Map<Series, WindowState> states = new HashMap<>();
     private int pass;
     private int visited;
+    private double value;
 
     RangeWindows(RangeFunctionCall call) {
         this.function = call.function();
@@ -31,10 +32,12 @@ final class RangeWindows {
     }
 
     /**
-     * The series' element at t, or null when the function has no value for its window. The window is
-     * (t − range, t], its start raised to {@code notBeforeMs} when that is later (a release's start).
+     * The labels of the series' element at t, or null when the function has no value for its window;
+     * the value is {@link #value()}. The window is (t − range, t], its start raised to
+     * {@code notBeforeMs} when that is later (a release's start). No element is built: an aggregation
+     * over the function takes the pair as it is (one element per group, not per series).
      */
-    Element visit(Series series, long t, long notBeforeMs) {
+    Labels visit(Series series, long t, long notBeforeMs) {
         WindowState s = states.get(series);
         if (s == null) {
             s = new WindowState(series);
@@ -54,8 +57,14 @@ final class RangeWindows {
         if (!RangeFunctions.hasValue(function, s.count())) {
             return null;
         }
+        value = v;
         // The same labels object for the series at every step: aggregations key their group cache by it.
-        return new Element(keepsMetricName ? series.labels : series.labelsWithoutName(), v);
+        return keepsMetricName ? series.labels : series.labelsWithoutName();
+    }
+
+    /** The value of the element the last {@link #visit} returned labels for. */
+    double value() {
+        return value;
     }
 
     /** After a complete pass: forget the series it did not visit. */

@@ -25,13 +25,10 @@ public final class Windows {
     /**
      * The group keys of an aggregation, by the identity of its elements' labels: a range function's
      * result labels are one object per series for as long as the series lives, so the lookup costs an
-     * identity hash. Emptied when it holds far more keys than the aggregation has elements (series gone).
+     * identity hash. {@link Grouping} empties it when it holds far more keys than the aggregation saw
+     * (series gone).
      */
-    IdentityHashMap<Labels, Labels> groupKeys(Aggregation a, int elements) {
-        IdentityHashMap<Labels, Labels> keys = groupKeys.computeIfAbsent(a, x -> new IdentityHashMap<>());
-        if (keys.size() > 2 * elements + 1024) {
-            keys.clear();
-        }
-        return keys;
+    IdentityHashMap<Labels, Labels> groupKeys(Aggregation a) {
+        return groupKeys.computeIfAbsent(a, x -> new IdentityHashMap<>());
     }
 }

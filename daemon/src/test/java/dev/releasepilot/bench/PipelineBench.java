@@ -99,6 +99,7 @@ public final class PipelineBench {
         int fastRounds = 30;
         int connections = 8;
         String jvmOpts = "@infra/jvm.options";
+        boolean oursOnly = false;
         for (String a : args) {
             String v = a.substring(a.indexOf('=') + 1);
             if (a.startsWith("--live-seconds=")) {
@@ -109,6 +110,8 @@ public final class PipelineBench {
                 connections = Integer.parseInt(v);
             } else if (a.startsWith("--server-jvm-opts=")) {
                 jvmOpts = v;
+            } else if (a.equals("--ours-only")) {
+                oursOnly = true; // while iterating: no Prometheus rows, so no ratios either
             } else {
                 throw new IllegalArgumentException("unknown option " + a);
             }
@@ -138,6 +141,15 @@ public final class PipelineBench {
                 startup.put("release-pilot, " + SERVICES + " benchmark services + 1", d.startupMillis);
                 rows.add(bench.run(vertx, "release-pilot", d.port, d.pid(), liveSeconds, fastRounds, connections,
                         new Pager(d, haproxy), d));
+            }
+            if (oursOnly) {
+                Row ours = rows.get(0);
+                System.out.printf(Locale.ROOT, "%nrelease-pilot only: live %,.0f samples/s, %.2f CPU s per 1M; RSS %d MiB, peak %d MiB; %s; "
+                                + "alert p50/p99 %s; max rate %,.0f samples/s, %.2f CPU s per 1M; %s%n", ours.liveSamplesPerSecond(),
+                        ours.liveCpuPerMillion(), ours.rssKib() / 1024, ours.peakKib() / 1024, ours.longestBlock(), ours.alertReaction(),
+                        ours.fastSamplesPerSecond(), ours.fastCpuPerMillion(), ours.notes());
+                startup.forEach((k, v) -> System.out.printf("start-up to ready, %s: %d ms%n", k, v));
+                return;
             }
             Path promDir = dir.resolve("prometheus");
             Files.createDirectories(promDir);

@@ -2,8 +2,6 @@ package dev.releasepilot.window;
 
 import dev.releasepilot.rules.promql.RangeFunction;
 import dev.releasepilot.rules.promql.RangeFunctionCall;
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * The {@link WindowState}s of one range-function call, one per series it selects, for one owner (a
@@ -14,7 +12,7 @@ final class RangeWindows {
     private final RangeFunction function;
     private final long rangeMs;
     private final boolean keepsMetricName;
-    private final Map<Series, WindowState> states = new HashMap<>();
+    private final WindowStates states = new WindowStates();
     private int pass;
     private int visited;
     private double value;
@@ -41,7 +39,7 @@ final class RangeWindows {
         WindowState s = states.get(series);
         if (s == null) {
             s = new WindowState(series);
-            states.put(series, s);
+            states.add(s);
         }
         if (s.pass != pass) {
             s.pass = pass;
@@ -70,8 +68,7 @@ final class RangeWindows {
     /** After a complete pass: forget the series it did not visit. */
     void endPass() {
         if (states.size() > visited) {
-            int current = pass;
-            states.values().removeIf(s -> s.pass != current);
+            states.retain(pass);
         }
     }
 }

@@ -3,7 +3,6 @@ package dev.releasepilot.window;
 import dev.releasepilot.rules.promql.Aggregation;
 import dev.releasepilot.rules.promql.RangeFunctionCall;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.Map;
 
 /**
@@ -16,7 +15,7 @@ import java.util.Map;
  */
 public final class Windows {
     private final Map<RangeFunctionCall, RangeWindows> ranges = new HashMap<>();
-    private final Map<Aggregation, IdentityHashMap<Labels, Labels>> groupKeys = new HashMap<>();
+    private final Map<Aggregation, Grouping.Keys> groupKeys = new HashMap<>();
 
     RangeWindows range(RangeFunctionCall call) {
         return ranges.computeIfAbsent(call, RangeWindows::new);
@@ -28,7 +27,7 @@ public final class Windows {
      * identity hash. {@link Grouping} empties it when it holds far more keys than the aggregation saw
      * (series gone).
      */
-    IdentityHashMap<Labels, Labels> groupKeys(Aggregation a) {
-        return groupKeys.computeIfAbsent(a, x -> new IdentityHashMap<>());
+    Grouping.Keys groupKeys(Aggregation a) {
+        return groupKeys.computeIfAbsent(a, x -> new Grouping.Keys());
     }
 }

@@ -205,7 +205,7 @@ public final class PipelineBench {
         Path classes = Path.of("daemon/target/classes");
         long newestClass;
         try (var files = Files.walk(classes)) {
-            newestClass = files.mapToLong(f -> f.toFile().lastModified()).max().orElse(0);
+            newestClass = files.filter(f -> f.toString().endsWith(".class")).mapToLong(f -> f.toFile().lastModified()).max().orElse(0);
         }
         if (!Files.exists(jar) || Files.getLastModifiedTime(jar).toMillis() < newestClass) {
             try (DaemonProcess d = DaemonProcess.start(jvmOpts, classpathLaunch(), rules, dir.resolve("classes"))) {

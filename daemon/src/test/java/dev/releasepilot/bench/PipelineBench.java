@@ -136,9 +136,18 @@ public final class PipelineBench {
             startup.putAll(startupAsShipped(jvmOpts, example, dir.resolve("startup")));
             Path rules = dir.resolve("rules.yaml");
             Files.writeString(rules, ourRules(haproxy.address()));
-            try (DaemonProcess d = DaemonProcess.start(jvmOpts, classpathLaunch(), rules, dir.resolve("ours"))) {
-                startup.put("release-pilot, " + SERVICES + " benchmark services + 1 (classes directory, no archive)",
+            // The daemon under load as it ships: the jar with its class-data sharing archive when the
+            // start-up rows made one, else the classes directory.
+            Path archive = dir.resolve("startup").resolve("release-pilot.jsa");
+            boolean shipped = Files.exists(archive);
+            List<String> launch = shipped
+                    ? List.of("-XX:SharedArchiveFile=" + archive, "-jar", "daemon/target/release-pilot.jar")
+                    : classpathLaunch();
+            try (DaemonProcess d = DaemonProcess.start(jvmOpts, launch, rules, dir.resolve("ours"))) {
+                startup.put("release-pilot, " + SERVICES + " benchmark services + 1 ("
+                                + (shipped ? "jar, class-data sharing archive" : "classes directory, no archive") + ")",
                         d.startupMillis + " | " + d.startupCpuMillis);
+                System.out.println("release-pilot under load runs from " + (shipped ? "the jar with its archive" : "the classes directory"));
                 rows.add(bench.run(vertx, "release-pilot", d.port, d.pid(), liveSeconds, fastRounds, connections,
                         new Pager(d, haproxy), d));
             }

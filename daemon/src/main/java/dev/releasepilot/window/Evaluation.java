@@ -1,5 +1,6 @@
 package dev.releasepilot.window;
 
+import dev.releasepilot.rules.promql.Aggregation;
 import dev.releasepilot.rules.promql.Expr;
 import dev.releasepilot.rules.promql.RangeFunctionCall;
 import dev.releasepilot.rules.promql.VectorSelector;
@@ -15,8 +16,10 @@ import java.util.function.Function;
  * its event loop for long: {@link #run} visits at most a given number of series (and stops early at a
  * time budget: {@link WorkBudget}), and the caller continues it later, e.g. after {@code context.runOnContext}. The
  * per-series work is the expression's leaves — range functions (moving each series' {@link WindowState}
- * to t) and instant selectors; once every leaf has its vector, one last slice combines them
- * (aggregations, arithmetic, the comparison), which costs one cheap step per element.
+ * to t) and instant selectors, and an aggregation straight over one of them, which groups the series as
+ * they are visited ({@link Grouping}) instead of building an element per series; once every leaf has its
+ * vector, one last slice combines them (other aggregations, arithmetic, the comparison), which costs one
+ * cheap step per element.
  *
  * <p>A slice reads each series under its monitor; samples that arrive meanwhile with timestamps up to
  * t are taken in by the series visited after them, exactly as a single pass over a store being written
@@ -35,7 +38,8 @@ public final class Evaluation<R> {
     private int leaf;
     private Iterator<Series> series;
     private RangeWindows range;
-    private List<Element> out;
+    private List<Element> out;      // the leaf's vector, or
+    private Grouping grouping;      // the aggregation it feeds, when the leaf is an aggregation over series
     private R result;
     private boolean done;
     private int slices;
@@ -75,33 +79,45 @@ public final class Evaluation<R> {
         while (leaf < leaves.size()) {
             Expr e = leaves.get(leaf);
             if (series == null) {
-                VectorSelector selector = e instanceof RangeFunctionCall c ? c.selector() : (VectorSelector) e;
+                Expr source = e instanceof Aggregation a ? a.argument() : e; // Evaluator.isFused
+                VectorSelector selector = source instanceof RangeFunctionCall c ? c.selector() : (VectorSelector) source;
                 series = evaluator.store().selected(selector).iterator();
-                range = e instanceof RangeFunctionCall c ? windows.range(c) : null;
+                range = source instanceof RangeFunctionCall c ? windows.range(c) : null;
                 if (range != null) {
                     range.beginPass();
                 }
-                out = new ArrayList<>();
+                if (e instanceof Aggregation a) {
+                    grouping = new Grouping(a, windows);
+                } else {
+                    out = new ArrayList<>();
+                }
             }
             while (series.hasNext()) {
                 if (budget.exhausted()) {
                     return false;
                 }
                 Series s = series.next();
-                Element element = range != null ? range.visit(s, t, notBeforeMs) : evaluator.latest(s, t, notBeforeMs);
-                if (element != null) {
-                    out.add(element);
+                Labels labels = range != null ? range.visit(s, t, notBeforeMs) : evaluator.latest(s, t, notBeforeMs);
+                if (labels != null) {
+                    double v = range != null ? range.value() : evaluator.latestValue();
+                    if (grouping != null) {
+                        grouping.add(labels, v);
+                    } else {
+                        out.add(new Element(labels, v));
+                    }
                 }
                 budget.spend(1);
             }
             if (range != null) {
                 range.endPass();
             }
-            elements += out.size();
-            values.put(e, new Value.InstantVector(out));
+            Value.InstantVector vector = grouping != null ? grouping.result() : new Value.InstantVector(out);
+            elements += vector.elements().size();
+            values.put(e, vector);
             series = null;
             range = null;
             out = null;
+            grouping = null;
             leaf++;
         }
         if (budget.exhausted()) {

@@ -2,7 +2,6 @@ package dev.releasepilot.window;
 
 import dev.releasepilot.rules.ExprTrigger;
 import dev.releasepilot.rules.promql.Aggregation;
-import dev.releasepilot.rules.promql.AggregationOp;
 import dev.releasepilot.rules.promql.Arithmetic;
 import dev.releasepilot.rules.promql.ArithmeticOp;
 import dev.releasepilot.rules.promql.ComparisonOp;
@@ -16,7 +15,6 @@ import dev.releasepilot.rules.promql.VectorSelector;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -135,11 +133,25 @@ public final class Evaluator {
         for (Expr r : roots) {
             collectLeaves(r, out);
         }
-        return List.copyOf(out);
+        // An aggregation is fused with its series only when they feed nothing else, so that every series
+        // is still read once per step: sum(rate(x)) beside sum by (le) (rate(x)) shares one pass of rate(x).
+        Map<Expr, Integer> uses = new HashMap<>();
+        for (Expr l : out) {
+            uses.merge(source(l), 1, Integer::sum);
+        }
+        Set<Expr> leaves = new LinkedHashSet<>();
+        for (Expr l : out) {
+            leaves.add(uses.get(source(l)) > 1 ? source(l) : l);
+        }
+        return List.copyOf(leaves);
+    }
+
+    private static Expr source(Expr leaf) {
+        return leaf instanceof Aggregation a ? a.argument() : leaf;
     }
 
     private static void collectLeaves(Expr e, Set<Expr> out) {
-        if (e instanceof VectorSelector || e instanceof RangeFunctionCall) {
+        if (e instanceof VectorSelector || e instanceof RangeFunctionCall || isFused(e)) {
             out.add(e);
         } else if (e instanceof Aggregation a) {
             collectLeaves(a.argument(), out);
@@ -154,17 +166,31 @@ public final class Evaluator {
     }
 
     /**
-     * An instant selector's element for one series: its newest sample in (t - lookback, t], the start
-     * raised to notBeforeMs when later, unless the series has ended.
+     * An aggregation straight over a range function or selector ({@code sum(rate(x[1m]))}): evaluated
+     * while its series are visited, so a step builds one element per group, not one per series.
      */
-    Element latest(Series s, long t, long notBeforeMs) {
+    static boolean isFused(Expr e) {
+        return e instanceof Aggregation a && (a.argument() instanceof VectorSelector || a.argument() instanceof RangeFunctionCall);
+    }
+
+    /**
+     * An instant selector's element for one series: its newest sample in (t - lookback, t], the start
+     * raised to notBeforeMs when later, unless the series has ended. Returns the element's labels (the
+     * value is {@link #latestValue}), or null when there is none.
+     */
+    Labels latest(Series s, long t, long notBeforeMs) {
         synchronized (s) {
             if (s.removed) {
                 return null;
             }
             s.copyLatest(Math.max(t - LOOKBACK_MS, notBeforeMs), t, scratch);
         }
-        return scratch.size > 0 ? new Element(s.labels, scratch.values[0]) : null;
+        return scratch.size > 0 ? s.labels : null;
+    }
+
+    /** The value {@link #latest} found (valid after it returned labels). */
+    double latestValue() {
+        return scratch.values[0];
     }
 
     /**
@@ -293,8 +319,9 @@ public final class Evaluator {
         if (e instanceof NumberLiteral n) {
             return new Value.Scalar(n.value());
         }
-        if (e instanceof VectorSelector || e instanceof RangeFunctionCall) {
-            return leaves.get(e);
+        Value leaf = leaves.get(e); // a selector, a range function, or an aggregation fused with one
+        if (leaf != null) {
+            return leaf;
         }
         if (e instanceof Aggregation a) {
             return aggregate(a, (Value.InstantVector) value(a.argument(), leaves, windows), windows);
@@ -309,65 +336,11 @@ public final class Evaluator {
     }
 
     private static Value aggregate(Aggregation a, Value.InstantVector v, Windows windows) {
-        Map<Labels, Group> groups = new LinkedHashMap<>();
-        IdentityHashMap<Labels, Labels> keys = a.by().isEmpty() ? null : windows.groupKeys(a, v.elements().size());
-        Group all = null;
+        Grouping g = new Grouping(a, windows);
         for (Element e : v.elements()) {
-            if (keys == null) { // no by (): one group, no lookup
-                if (all == null) {
-                    all = new Group();
-                    groups.put(Labels.empty(), all);
-                }
-                all.add(e.value());
-                continue;
-            }
-            Labels key = keys.get(e.labels());
-            if (key == null) {
-                key = e.labels().keep(a.by());
-                keys.put(e.labels(), key);
-            }
-            groups.computeIfAbsent(key, k -> new Group()).add(e.value());
+            g.add(e.labels(), e.value());
         }
-        List<Element> out = new ArrayList<>(groups.size());
-        groups.forEach((labels, g) -> out.add(new Element(labels, g.result(a.op()))));
-        return new Value.InstantVector(out);
-    }
-
-    /**
-     * Accumulates one aggregation group: NaN-tolerant min/max as Prometheus does; sums exact
-     * ({@link ExactSum}) rather than compensated, so a group's sum does not depend on the order the
-     * series are visited in (which follows the store's hash table, not the data). The compensated sum
-     * answers only if the exact one overflows.
-     */
-    private static final class Group {
-        private final ExactSum sum = new ExactSum();
-        private final KahanSum fallback = new KahanSum();
-        private int count;
-        private double min = Double.NaN;
-        private double max = Double.NaN;
-
-        void add(double v) {
-            sum.add(v);
-            fallback.add(v);
-            count++;
-            if (v < min || Double.isNaN(min)) {
-                min = v;
-            }
-            if (v > max || Double.isNaN(max)) {
-                max = v;
-            }
-        }
-
-        double result(AggregationOp op) {
-            double total = sum.overflowed() ? fallback.value() : sum.value();
-            return switch (op) {
-                case SUM -> total;
-                case AVG -> total / count;
-                case MIN -> min;
-                case MAX -> max;
-                case COUNT -> count;
-            };
-        }
+        return g.result();
     }
 
     private static Value histogramQuantile(double phi, Value.InstantVector buckets) {

@@ -12,12 +12,24 @@ public final class Labels {
     public static final String METRIC_NAME = "__name__";
     private static final Labels EMPTY = new Labels(new String[0]);
 
-    private final String[] pairs; // name0, value0, name1, value1, ... sorted by name
+    // name0, value0, name1, value1, ... sorted by name, from `start` on: a label set without its first
+    // label (usually __name__, which sorts first) shares the array of the set with it.
+    private final String[] pairs;
+    private final int start;
     private final int hash;
 
     private Labels(String[] pairs) {
+        this(pairs, 0);
+    }
+
+    private Labels(String[] pairs, int start) {
         this.pairs = pairs;
-        this.hash = Arrays.hashCode(pairs);
+        this.start = start;
+        int h = 1; // Arrays.hashCode over the pairs from start
+        for (int i = start; i < pairs.length; i++) {
+            h = 31 * h + pairs[i].hashCode();
+        }
+        this.hash = h;
     }
 
     /** From name/value pairs that are already sorted by name (as remote_write sends them). */
@@ -58,7 +70,7 @@ public final class Labels {
 
     /** The value of a label, or "" when absent (PromQL and Alertmanager treat both alike). */
     public String get(String name) {
-        for (int i = 0; i < pairs.length; i += 2) {
+        for (int i = start; i < pairs.length; i += 2) {
             if (pairs[i].equals(name)) {
                 return pairs[i + 1];
             }
@@ -71,24 +83,27 @@ public final class Labels {
     }
 
     public int size() {
-        return pairs.length / 2;
+        return (pairs.length - start) / 2;
     }
 
     public String name(int i) {
-        return pairs[2 * i];
+        return pairs[start + 2 * i];
     }
 
     public String value(int i) {
-        return pairs[2 * i + 1];
+        return pairs[start + 2 * i + 1];
     }
 
     /** These labels without {@code name} (PromQL drops the metric name from computed values). */
     public Labels without(String name) {
-        for (int i = 0; i < pairs.length; i += 2) {
+        for (int i = start; i < pairs.length; i += 2) {
             if (pairs[i].equals(name)) {
-                String[] p = new String[pairs.length - 2];
-                System.arraycopy(pairs, 0, p, 0, i);
-                System.arraycopy(pairs, i + 2, p, i, pairs.length - i - 2);
+                if (i == start) {
+                    return new Labels(pairs, start + 2); // the first label: share the array
+                }
+                String[] p = new String[pairs.length - start - 2];
+                System.arraycopy(pairs, start, p, 0, i - start);
+                System.arraycopy(pairs, i + 2, p, i - start, pairs.length - i - 2);
                 return new Labels(p);
             }
         }
@@ -98,23 +113,24 @@ public final class Labels {
     /** Only the labels named in {@code names} that are present with a non-empty value (a `by` group). */
     public Labels keep(java.util.Collection<String> names) {
         int n = 0;
-        String[] p = new String[pairs.length];
-        for (int i = 0; i < pairs.length; i += 2) {
+        String[] p = new String[pairs.length - start];
+        for (int i = start; i < pairs.length; i += 2) {
             if (names.contains(pairs[i]) && !pairs[i + 1].isEmpty()) {
                 p[n++] = pairs[i];
                 p[n++] = pairs[i + 1];
             }
         }
-        return n == pairs.length ? this : new Labels(Arrays.copyOf(p, n));
+        return n == p.length ? this : new Labels(Arrays.copyOf(p, n));
     }
 
     public Map<String, String> toMap() {
-        return toMap(pairs);
+        return toMap(start == 0 ? pairs : Arrays.copyOfRange(pairs, start, pairs.length));
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Labels l && hash == l.hash && Arrays.equals(pairs, l.pairs);
+        return o instanceof Labels l && hash == l.hash
+                && Arrays.equals(pairs, start, pairs.length, l.pairs, l.start, l.pairs.length);
     }
 
     @Override
@@ -126,7 +142,7 @@ public final class Labels {
     public String toString() {
         StringBuilder sb = new StringBuilder(metricName()).append('{');
         boolean first = true;
-        for (int i = 0; i < pairs.length; i += 2) {
+        for (int i = start; i < pairs.length; i += 2) {
             if (pairs[i].equals(METRIC_NAME)) {
                 continue;
             }

@@ -2,8 +2,6 @@ package dev.releasepilot.window;
 
 import dev.releasepilot.rules.promql.RangeFunction;
 import dev.releasepilot.rules.promql.RangeFunctionCall;
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * The {@link WindowState}s of one range-function call, one per series it selects, for one owner (a
@@ -14,9 +12,10 @@ final class RangeWindows {
     private final RangeFunction function;
     private final long rangeMs;
     private final boolean keepsMetricName;
-    private final Map<Series, WindowState> states = new HashMap<>();
+    private final WindowStates states = new WindowStates();
     private int pass;
     private int visited;
+    private double value;
 
     RangeWindows(RangeFunctionCall call) {
         this.function = call.function();
@@ -31,14 +30,16 @@ final class RangeWindows {
     }
 
     /**
-     * The series' element at t, or null when the function has no value for its window. The window is
-     * (t − range, t], its start raised to {@code notBeforeMs} when that is later (a release's start).
+     * The labels of the series' element at t, or null when the function has no value for its window;
+     * the value is {@link #value()}. The window is (t − range, t], its start raised to
+     * {@code notBeforeMs} when that is later (a release's start). No element is built: an aggregation
+     * over the function takes the pair as it is (one element per group, not per series).
      */
-    Element visit(Series series, long t, long notBeforeMs) {
+    Labels visit(Series series, long t, long notBeforeMs) {
         WindowState s = states.get(series);
         if (s == null) {
             s = new WindowState(series);
-            states.put(series, s);
+            states.add(s);
         }
         if (s.pass != pass) {
             s.pass = pass;
@@ -54,15 +55,20 @@ final class RangeWindows {
         if (!RangeFunctions.hasValue(function, s.count())) {
             return null;
         }
+        value = v;
         // The same labels object for the series at every step: aggregations key their group cache by it.
-        return new Element(keepsMetricName ? series.labels : series.labelsWithoutName(), v);
+        return keepsMetricName ? series.labels : series.labelsWithoutName();
+    }
+
+    /** The value of the element the last {@link #visit} returned labels for. */
+    double value() {
+        return value;
     }
 
     /** After a complete pass: forget the series it did not visit. */
     void endPass() {
         if (states.size() > visited) {
-            int current = pass;
-            states.values().removeIf(s -> s.pass != current);
+            states.retain(pass);
         }
     }
 }

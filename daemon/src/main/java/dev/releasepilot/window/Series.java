@@ -5,10 +5,16 @@ package dev.releasepilot.window;
  * the series for instant selectors, as in Prometheus). Not thread-safe by itself: every method runs
  * with the series' monitor held, which {@link SeriesStore} takes (see docs/windows.md, "Threading").
  *
- * <p>Timestamps and values are interleaved in one {@code long[]} (a value is stored as its raw bits),
- * so an append touches one cache line, not two. Memory with compressed oops: this object 56 bytes,
- * the array 16 + 16 × capacity, so 72 + 16 × capacity bytes; plus the {@link Labels} and the map and
- * posting-list entries that point here (≈ 130 bytes more). docs/windows.md has the measured total.
+ * <p>Timestamps and values are interleaved in one {@code int[]}, so an append touches one cache line,
+ * not two, in the narrowest form that holds them exactly: a timestamp as milliseconds after the
+ * series' {@code base} (an int: 24 days), a value as an int when it is one — what a counter of requests
+ * or a histogram bucket is — else as its raw 64 bits in two ints; the first sample that does not fit
+ * widens the ring for good (a timestamp span beyond an int first re-bases on the oldest sample held).
+ * So a counter's sample costs 8 bytes instead of 16 and a gauge's 12, and every read gives back the
+ * exact timestamp and value bits that were appended. Memory with compressed oops: this object 72
+ * bytes, the array 16 + 8 × capacity for counters (12 × capacity with fractional values); plus the
+ * {@link Labels} and the map and posting-list entries that point here. docs/windows.md has the
+ * measured total.
  *
  * <p>A full ring normally overwrites its oldest sample. When that sample is still inside the retention
  * (the sender samples faster than the resolution the ring was sized for), the ring instead replaces
@@ -27,7 +33,14 @@ final class Series extends SeriesRef {
     SelectorIndex postedIn;     // the index whose posting lists hold this series; null until the first sample
     volatile boolean removed;   // evicted: a writer holding a stale reference must look the series up again
     private long retentionMs;
-    private long[] ring;        // t0, bits(v0), t1, bits(v1), ... from slot 0; the oldest at slot `head`
+    // t0, v0, t1, v1, ... from slot 0, the oldest at slot `head`; per sample `stride` ints: the timestamp
+    // (one int after `base`, or two: high and low word) and the value (one int, or two: its raw bits).
+    private int[] ring;
+    private int capacity;
+    private boolean wideTime;   // timestamps as two ints (a span beyond 24 days in one ring)
+    private boolean wideValue;  // values as raw bits in two ints (a value that is not an int)
+    private int stride = 2;
+    private long base;          // narrow timestamps count from here: the first sample, or the oldest held after a re-base
     private int head;
     private int size;
     // Samples ever removed from the front (ring rotation, a shrinking resize): with it, a sample has a
@@ -48,7 +61,8 @@ final class Series extends SeriesRef {
         this.interestFrom = index;
         this.interest = interest;
         this.retentionMs = retentionMs;
-        this.ring = new long[2 * capacity];
+        this.capacity = capacity;
+        this.ring = new int[2 * capacity];
     }
 
     /** These labels without the metric name, made once. Safe from any thread. */
@@ -75,43 +89,121 @@ final class Series extends SeriesRef {
                 return Append.DUPLICATE;
             }
         }
-        int capacity = capacity();
+        long bits = Double.doubleToRawLongBits(v);
+        fit(t, v, bits); // before a slot is chosen: widening lays the ring out afresh
         if (size < capacity) {
-            put(slot(size++), t, v);
+            put(slot(size++), t, bits);
             return Append.APPENDED;
         }
-        if (ring[2 * head] <= t - retentionMs) {
-            put(head, t, v);
+        if (ts(0) <= t - retentionMs) {
+            put(head, t, bits);
             head = slot(1);
             dropped++;
             return Append.APPENDED;
         }
-        put(slot(size - 1), t, v);
+        put(slot(size - 1), t, bits);
         rewrites++;
         return Append.COALESCED;
     }
 
-    private void put(int slot, long t, double v) {
-        long bits = Double.doubleToRawLongBits(v);
-        ring[2 * slot] = t;
-        ring[2 * slot + 1] = bits;
+    private void put(int slot, long t, long bits) {
+        write(slot, t, bits);
         newest = t;
         ended = bits == Sample.STALE_NAN_BITS;
     }
 
+    /** Stores a sample that fits the ring's current form (see {@link #fit}). */
+    private void write(int slot, long t, long bits) {
+        int at = slot * stride;
+        if (wideTime) {
+            ring[at++] = (int) (t >>> 32);
+            ring[at++] = (int) t;
+        } else {
+            ring[at++] = (int) (t - base);
+        }
+        if (wideValue) {
+            ring[at++] = (int) (bits >>> 32);
+            ring[at] = (int) bits;
+        } else {
+            ring[at] = bits == Sample.STALE_NAN_BITS ? STALE_INT : (int) Double.longBitsToDouble(bits);
+        }
+    }
+
+    /** The int that stands for a stale marker in a narrow value slot: no int value converts to it. */
+    private static final int STALE_INT = Integer.MIN_VALUE;
+
+    /**
+     * Makes the ring able to hold (t, v) exactly: sets the base on the first sample, re-bases narrow
+     * timestamps on the oldest sample held when t is too far after the base, widens the timestamps when
+     * even that does not fit, and widens the values for a value that is not an int.
+     */
+    private void fit(long t, double v, long bits) {
+        if (size == 0 && !wideTime) {
+            base = t; // nothing held yet: count from this sample
+        }
+        boolean timeFits = wideTime || t - base <= Integer.MAX_VALUE;
+        if (!timeFits && t - ts(0) <= Integer.MAX_VALUE) {
+            rebase(ts(0));
+            timeFits = true;
+        }
+        boolean valueFits = wideValue || bits == Sample.STALE_NAN_BITS
+                || v == (int) v && (int) v != STALE_INT && bits != NEGATIVE_ZERO_BITS;
+        if (!timeFits || !valueFits) {
+            relayout(!timeFits || wideTime, !valueFits || wideValue, capacity);
+        }
+    }
+
+    private static final long NEGATIVE_ZERO_BITS = Double.doubleToRawLongBits(-0.0);
+
+    /** Narrow timestamps count from a later base: the oldest sample held, so a long-lived series keeps 4-byte times. */
+    private void rebase(long newBase) {
+        int shift = (int) (newBase - base);
+        for (int i = 0; i < size; i++) {
+            ring[slot(i) * stride] -= shift;
+        }
+        base = newBase;
+    }
+
+    /** Copies the newest min(size, capacity) samples into a ring of the given form and capacity. */
+    private void relayout(boolean wideT, boolean wideV, int newCapacity) {
+        int keep = Math.min(size, newCapacity);
+        long[] ts = new long[keep];
+        long[] bits = new long[keep];
+        for (int j = 0; j < keep; j++) {
+            ts[j] = ts(size - keep + j);
+            bits[j] = bits(size - keep + j);
+        }
+        wideTime = wideT;
+        wideValue = wideV;
+        stride = (wideT ? 2 : 1) + (wideV ? 2 : 1);
+        capacity = newCapacity;
+        ring = new int[stride * newCapacity];
+        head = 0;
+        dropped += size - keep;
+        size = keep;
+        for (int j = 0; j < keep; j++) {
+            write(j, ts[j], bits[j]);
+        }
+    }
+
     private int slot(int i) {
         int s = head + i;
-        int capacity = capacity();
         return s >= capacity ? s - capacity : s;
     }
 
     /** The i-th oldest sample's timestamp. */
     private long ts(int i) {
-        return ring[2 * slot(i)];
+        int at = slot(i) * stride;
+        return wideTime ? (long) ring[at] << 32 | ring[at + 1] & 0xFFFF_FFFFL : base + ring[at];
     }
 
     private long bits(int i) {
-        return ring[2 * slot(i) + 1];
+        int at = slot(i) * stride + (wideTime ? 2 : 1);
+        if (wideValue) {
+            return (long) ring[at] << 32 | ring[at + 1] & 0xFFFF_FFFFL;
+        }
+        int v = ring[at];
+        return v == STALE_INT ? Sample.STALE_NAN_BITS : Double.doubleToRawLongBits(v);
     }
 
     boolean isEmpty() {
@@ -144,7 +236,7 @@ final class Series extends SeriesRef {
     }
 
     int capacity() {
-        return ring.length >> 1;
+        return capacity;
     }
 
     /**
@@ -215,19 +307,8 @@ final class Series extends SeriesRef {
     /** After a rule reload: a new retention, and a ring of the new capacity keeping the newest samples. */
     void resize(long newRetentionMs, int capacity) {
         retentionMs = newRetentionMs;
-        if (capacity == capacity()) {
-            return;
+        if (capacity != this.capacity) {
+            relayout(wideTime, wideValue, capacity);
         }
-        long[] next = new long[2 * capacity];
-        int keep = Math.min(size, capacity);
-        for (int j = 0; j < keep; j++) {
-            int s = slot(size - keep + j);
-            next[2 * j] = ring[2 * s];
-            next[2 * j + 1] = ring[2 * s + 1];
-        }
-        ring = next;
-        head = 0;
-        dropped += size - keep;
-        size = keep;
     }
 }

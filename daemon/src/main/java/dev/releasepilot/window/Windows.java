@@ -3,7 +3,6 @@ package dev.releasepilot.window;
 import dev.releasepilot.rules.promql.Aggregation;
 import dev.releasepilot.rules.promql.RangeFunctionCall;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.Map;
 
 /**
@@ -16,7 +15,7 @@ import java.util.Map;
  */
 public final class Windows {
     private final Map<RangeFunctionCall, RangeWindows> ranges = new HashMap<>();
-    private final Map<Aggregation, IdentityHashMap<Labels, Labels>> groupKeys = new HashMap<>();
+    private final Map<Aggregation, Grouping.Keys> groupKeys = new HashMap<>();
 
     RangeWindows range(RangeFunctionCall call) {
         return ranges.computeIfAbsent(call, RangeWindows::new);
@@ -25,13 +24,10 @@ public final class Windows {
     /**
      * The group keys of an aggregation, by the identity of its elements' labels: a range function's
      * result labels are one object per series for as long as the series lives, so the lookup costs an
-     * identity hash. Emptied when it holds far more keys than the aggregation has elements (series gone).
+     * identity hash. {@link Grouping} empties it when it holds far more keys than the aggregation saw
+     * (series gone).
      */
-    IdentityHashMap<Labels, Labels> groupKeys(Aggregation a, int elements) {
-        IdentityHashMap<Labels, Labels> keys = groupKeys.computeIfAbsent(a, x -> new IdentityHashMap<>());
-        if (keys.size() > 2 * elements + 1024) {
-            keys.clear();
-        }
-        return keys;
+    Grouping.Keys groupKeys(Aggregation a) {
+        return groupKeys.computeIfAbsent(a, x -> new Grouping.Keys());
     }
 }

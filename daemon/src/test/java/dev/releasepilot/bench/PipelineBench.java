@@ -99,6 +99,7 @@ public final class PipelineBench {
         int fastRounds = 30;
         int connections = 8;
         String jvmOpts = "@infra/jvm.options";
+        boolean oursOnly = false;
         for (String a : args) {
             String v = a.substring(a.indexOf('=') + 1);
             if (a.startsWith("--live-seconds=")) {
@@ -109,6 +110,8 @@ public final class PipelineBench {
                 connections = Integer.parseInt(v);
             } else if (a.startsWith("--server-jvm-opts=")) {
                 jvmOpts = v;
+            } else if (a.equals("--ours-only")) {
+                oursOnly = true; // while iterating: no Prometheus rows, so no ratios either
             } else {
                 throw new IllegalArgumentException("unknown option " + a);
             }
@@ -124,20 +127,38 @@ public final class PipelineBench {
                 Files.readString(Path.of("/proc/loadavg")).strip(), connections, SAMPLES_PER_REQUEST, jvmOpts);
         Vertx vertx = Vertx.vertx();
         List<Row> rows = new ArrayList<>();
-        Map<String, Long> startup = new TreeMap<>();
+        Map<String, String> startup = new TreeMap<>();
         try (Haproxy haproxy = new Haproxy(dir.resolve("haproxy"), FreePort.get(), FreePort.get()).start()) {
             // The example rules as shipped, pointed at this run's HAProxy: /-/ready waits until every
             // backend has been reached once, so a missing load balancer would never let it be ready.
             Path example = dir.resolve("example.yaml");
             Files.writeString(example, Files.readString(Path.of("rules/example.yaml")).replace("127.0.0.1:9999", haproxy.address()));
-            startup.put("release-pilot, rules/example.yaml", DaemonProcess.startupMillis(jvmOpts, example,
-                    dir.resolve("startup")));
+            startup.putAll(startupAsShipped(jvmOpts, example, dir.resolve("startup")));
             Path rules = dir.resolve("rules.yaml");
             Files.writeString(rules, ourRules(haproxy.address()));
-            try (DaemonProcess d = DaemonProcess.start(jvmOpts, rules, dir.resolve("ours"))) {
-                startup.put("release-pilot, " + SERVICES + " benchmark services + 1", d.startupMillis);
+            // The daemon under load as it ships: the jar with its class-data sharing archive when the
+            // start-up rows made one, else the classes directory.
+            Path archive = dir.resolve("startup").resolve("release-pilot.jsa");
+            boolean shipped = Files.exists(archive);
+            List<String> launch = shipped
+                    ? List.of("-XX:SharedArchiveFile=" + archive, "-jar", "daemon/target/release-pilot.jar")
+                    : classpathLaunch();
+            try (DaemonProcess d = DaemonProcess.start(jvmOpts, launch, rules, dir.resolve("ours"))) {
+                startup.put("release-pilot, " + SERVICES + " benchmark services + 1 ("
+                                + (shipped ? "jar, class-data sharing archive" : "classes directory, no archive") + ")",
+                        d.startupMillis + " | " + d.startupCpuMillis);
+                System.out.println("release-pilot under load runs from " + (shipped ? "the jar with its archive" : "the classes directory"));
                 rows.add(bench.run(vertx, "release-pilot", d.port, d.pid(), liveSeconds, fastRounds, connections,
                         new Pager(d, haproxy), d));
+            }
+            if (oursOnly) {
+                Row ours = rows.get(0);
+                System.out.printf(Locale.ROOT, "%nrelease-pilot only: live %,.0f samples/s, %.2f CPU s per 1M; RSS %d MiB, peak %d MiB; %s; "
+                                + "alert p50/p99 %s; max rate %,.0f samples/s, %.2f CPU s per 1M; %s%n", ours.liveSamplesPerSecond(),
+                        ours.liveCpuPerMillion(), ours.rssKib() / 1024, ours.peakKib() / 1024, ours.longestBlock(), ours.alertReaction(),
+                        ours.fastSamplesPerSecond(), ours.fastCpuPerMillion(), ours.notes());
+                startup.forEach((k, v) -> System.out.printf("start-up to ready, %s: %s (wall ms | CPU ms)%n", k, v));
+                return;
             }
             Path promDir = dir.resolve("prometheus");
             Files.createDirectories(promDir);
@@ -147,7 +168,8 @@ public final class PipelineBench {
                     global: {scrape_interval: 1m, evaluation_interval: 1s}
                     rule_files: ['%s']
                     """.formatted(promDir.resolve("rules.yml")), List.of("--web.enable-remote-write-receiver"))) {
-                startup.put("prometheus 2.42, " + SERVICES + " rule groups", (System.nanoTime() - t0) / 1_000_000);
+                startup.put("prometheus 2.42, " + SERVICES + " rule groups", (System.nanoTime() - t0) / 1_000_000 + " | "
+                        + Math.round(ProcStats.of(p.pid()).cpuSeconds() * 1000));
                 rows.add(bench.run(vertx, "prometheus", p.port, p.pid(), liveSeconds, fastRounds, connections, null, null));
             }
             rows.add(bench.runPrometheusScraping(vertx, dir.resolve("prometheus-scraping"), liveSeconds));
@@ -174,9 +196,62 @@ public final class PipelineBench {
                 (double) ours.peakKib() / scraping.peakKib(), ours.liveCpuPerMillion() / scraping.liveCpuPerMillion());
         rows.forEach(r -> System.out.println(r.receiver() + ": " + r.notes()));
         System.out.println();
-        System.out.println("| start-up to ready | ms |");
-        System.out.println("|---|---:|");
-        startup.forEach((k, v) -> System.out.printf("| %s | %d |%n", k, v));
+        System.out.println("| start-up to ready | wall ms (median of 3 for the jar) | CPU ms by then |");
+        System.out.println("|---|---:|---:|");
+        startup.forEach((k, v) -> System.out.printf("| %s | %s |%n", k, v));
+    }
+
+    /**
+     * Start-up as the daemon ships: the fat jar with the example rules, three starts without and three
+     * with the class-data sharing archive that infra/cds-archive.sh trains for it (what infra/run.sh, the
+     * systemd unit and the image do); median wall time to ready and the process's CPU time by then, which
+     * the other load on a shared machine disturbs less. The jar is daemon/target/release-pilot.jar as
+     * {@code mvn -DskipTests package} left it (build it first); without one the classes directory is
+     * started instead, once.
+     */
+    private static Map<String, String> startupAsShipped(String jvmOpts, Path rules, Path dir) throws Exception {
+        Map<String, String> out = new TreeMap<>();
+        Files.createDirectories(dir);
+        Path jar = Path.of("daemon/target/release-pilot.jar");
+        if (!Files.exists(jar)) {
+            try (DaemonProcess d = DaemonProcess.start(jvmOpts, classpathLaunch(), rules, dir.resolve("classes"))) {
+                out.put("release-pilot, rules/example.yaml (classes directory: no jar, no archive)",
+                        d.startupMillis + " | " + d.startupCpuMillis);
+            }
+            return out;
+        }
+        Path archive = dir.resolve("release-pilot.jsa");
+        new ProcessBuilder("infra/cds-archive.sh", jar.toString(), archive.toString(), "infra/jvm.options")
+                .redirectErrorStream(true).redirectOutput(dir.resolve("cds-archive.log").toFile()).start().waitFor();
+        for (boolean cds : new boolean[] {false, true}) {
+            if (cds && !Files.exists(archive)) {
+                out.put("release-pilot jar, rules/example.yaml, class-data sharing archive", "n/a (no archive: "
+                        + Files.readString(dir.resolve("cds-archive.log")).strip() + ")");
+                continue;
+            }
+            List<Long> wall = new ArrayList<>();
+            List<Long> cpu = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                List<String> launch = new ArrayList<>();
+                if (cds) {
+                    launch.add("-XX:SharedArchiveFile=" + archive);
+                }
+                launch.addAll(List.of("-jar", jar.toString()));
+                try (DaemonProcess d = DaemonProcess.start(jvmOpts, launch, rules, dir.resolve((cds ? "cds" : "plain") + i))) {
+                    wall.add(d.startupMillis);
+                    cpu.add(d.startupCpuMillis);
+                }
+            }
+            Collections.sort(wall);
+            Collections.sort(cpu);
+            out.put("release-pilot jar, rules/example.yaml, " + (cds ? "class-data sharing archive" : "no archive"),
+                    wall.get(1) + " | " + cpu.get(1));
+        }
+        return out;
+    }
+
+    private static List<String> classpathLaunch() {
+        return List.of("-cp", System.getProperty("java.class.path"), "dev.releasepilot.cli.Main");
     }
 
     private Row run(Vertx vertx, String name, int port, long pid, int liveSeconds, int fastRounds,
@@ -555,17 +630,20 @@ public final class PipelineBench {
     static final class DaemonProcess implements AutoCloseable {
         final int port;
         final long startupMillis;
+        final long startupCpuMillis;
         private final Process process;
         private final Path log;
 
-        private DaemonProcess(Process process, int port, long startupMillis, Path log) {
+        private DaemonProcess(Process process, int port, long startupMillis, long startupCpuMillis, Path log) {
             this.process = process;
             this.port = port;
             this.startupMillis = startupMillis;
+            this.startupCpuMillis = startupCpuMillis;
             this.log = log;
         }
 
-        static DaemonProcess start(String jvmOpts, Path rules, Path dir) throws Exception {
+        /** @param launch what follows the JVM options: {@code -cp CP MAIN} or {@code [-XX:SharedArchiveFile=A] -jar JAR} */
+        static DaemonProcess start(String jvmOpts, List<String> launch, Path rules, Path dir) throws Exception {
             Files.createDirectories(dir);
             Path token = dir.resolve("admin.token");
             Files.writeString(token, "bench\n");
@@ -573,12 +651,14 @@ public final class PipelineBench {
             List<String> cmd = new ArrayList<>();
             cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             cmd.addAll(Arrays.asList(jvmOpts.trim().split("\\s+")));
-            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.releasepilot.cli.Main", "run",
-                    "--config", rules.toString(), "--data-dir", dir.resolve("data").toString(),
+            cmd.addAll(launch);
+            cmd.addAll(List.of("run", "--config", rules.toString(), "--data-dir", dir.resolve("data").toString(),
                     "--listen", "127.0.0.1:" + port, "--admin-token-file", token.toString(), "--reconcile-interval", "0s"));
             Path log = dir.resolve("daemon.log");
             long t0 = System.nanoTime();
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+            pb.environment().put("MALLOC_ARENA_MAX", "2"); // as the systemd unit and the image set it
+            Process p = pb.start();
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(200)).build();
             long deadline = t0 + Duration.ofSeconds(60).toNanos();
             while (true) {
@@ -599,14 +679,8 @@ public final class PipelineBench {
                 }
                 Thread.sleep(2); // polling for readiness
             }
-            return new DaemonProcess(p, port, (System.nanoTime() - t0) / 1_000_000, log);
-        }
-
-        /** Process start → {@code /-/ready} answers 200, for a daemon with {@code rules}. */
-        static long startupMillis(String jvmOpts, Path rules, Path dir) throws Exception {
-            try (DaemonProcess d = start(jvmOpts, rules, dir)) {
-                return d.startupMillis;
-            }
+            long wallMs = (System.nanoTime() - t0) / 1_000_000;
+            return new DaemonProcess(p, port, wallMs, Math.round(ProcStats.of(p.pid()).cpuSeconds() * 1000), log);
         }
 
         long pid() {

@@ -230,4 +230,58 @@ class EvaluatorTest {
         assertTrue(new Value.InstantVector(List.of()).isNoData());
         assertTrue(new Value.Scalar(Double.NaN).isNoData());
     }
+
+    /**
+     * An aggregation straight over a range function or a selector is computed while the series are
+     * visited, without a vector of one element per series; `* 1` in between keeps the vector path. Both
+     * must give the same groups, in the same order, to the bit — and so must a trigger whose two sides
+     * aggregate the same range function (one shared pass, aggregated afterwards).
+     */
+    @Test
+    void anAggregationFusedWithItsSeriesAnswersAsOverTheVector() {
+        String sel = "http_requests_total{service=\"checkout\"}";
+        String[][] pairs = {
+            {"sum by (code) (rate(" + sel + "[1m]))", "sum by (code) (rate(" + sel + "[1m]) * 1)"},
+            {"avg(increase(" + sel + "[1m]))", "avg(increase(" + sel + "[1m]) * 1)"},
+            {"max by (instance) (" + sel + ")", "max by (instance) (" + sel + " * 1)"},
+            {"count(min_over_time(" + sel + "[30s]))", "count(min_over_time(" + sel + "[30s]) * 1)"},
+        };
+        List<Condition> conditions = new ArrayList<>();
+        for (String[] p : pairs) {
+            conditions.add(condition(p[0] + " > 0"));
+            conditions.add(condition(p[1] + " > 0"));
+        }
+        Condition shared = condition("sum(rate(" + sel + "[1m])) > max(rate(" + sel + "[1m]))");
+        conditions.add(shared);
+        SeriesStore s = store(conditions.toArray(Condition[]::new));
+        java.util.Random r = new java.util.Random(7);
+        List<Sample> all = new ArrayList<>();
+        for (String code : List.of("200", "404", "500", "503")) {
+            for (String instance : List.of("a", "b", "c")) {
+                double v = r.nextInt(100);
+                for (long t = 0; t <= 120_000; t += 1_000) {
+                    v += r.nextDouble() * 10 - (r.nextInt(40) == 0 ? v : 0); // fractions, and now and then a reset
+                    all.add(new Sample(req(code, instance), t, v));
+                }
+            }
+        }
+        all.sort((x, y) -> Long.compare(x.timestampMs(), y.timestampMs()));
+        s.accept(all);
+        Evaluator ev = new Evaluator(s);
+        for (long t = 60_000; t <= 120_000; t += 7_000) {
+            for (int i = 0; i < pairs.length; i++) {
+                Verdict fused = ev.evaluate(conditions.get(2 * i), t);
+                Verdict vector = ev.evaluate(conditions.get(2 * i + 1), t);
+                assertTrue(!fused.compared().isEmpty(), pairs[i][0] + " has data at " + t);
+                assertEquals(bits(vector.compared()), bits(fused.compared()), pairs[i][0] + " at " + t);
+            }
+            Verdict both = ev.evaluate(shared, t);
+            double sum = ((Value.InstantVector) ev.evaluate(condition("sum(rate(" + sel + "[1m])) > 0").lhs(), t)).elements().get(0).value();
+            assertEquals(Double.doubleToLongBits(sum), Double.doubleToLongBits(both.compared().get(0).value()), "shared pass at " + t);
+        }
+    }
+
+    private static List<String> bits(List<Element> elements) {
+        return elements.stream().map(e -> e.labels() + "=" + Long.toHexString(Double.doubleToLongBits(e.value()))).toList();
+    }
 }

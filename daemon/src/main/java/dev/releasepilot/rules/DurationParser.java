@@ -53,6 +53,11 @@ public final class DurationParser {
             }
             at = m.end();
         }
+        try {
+            total.toMillis(); // every user of a duration counts in milliseconds: refuse what they cannot hold
+        } catch (ArithmeticException e) {
+            throw new SyntaxError(0, "duration out of range: '" + text + "'");
+        }
         return total;
     }
 }

@@ -59,6 +59,14 @@ class DurationParserTest {
         assertBad("9223372036854775807y", 0);
     }
 
+    @Test
+    void aDurationTooLongForMillisecondsIsRefusedAtCheckNotAtUse() {
+        // parses as a Duration, but hold, cooldown and keep_warm are counted in milliseconds at run time
+        assertBad("99999999999999h", 0);
+        assertBad("300000000y", 0);
+        assertBad("106751991167d7h12m55s808ms", 0);
+    }
+
     private static void assertBad(String text, int offset) {
         SyntaxError e = assertThrows(SyntaxError.class, () -> DurationParser.parse(text), "'" + text + "'");
         assertEquals(offset, e.offset(), "'" + text + "': " + e.getMessage());

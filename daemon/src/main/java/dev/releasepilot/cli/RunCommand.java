@@ -10,13 +10,15 @@ import dev.releasepilot.publish.EventStream;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** Runs the daemon until SIGTERM/SIGINT; SIGHUP reloads the rules. */
 @Command(name = "run", description = "Run the daemon.")
 final class RunCommand implements Callable<Integer> {
+    /** How long a SIGTERM during start waits for the start to end before the JVM halts anyway. */
+    private static final java.time.Duration START_WAIT = java.time.Duration.ofSeconds(30);
+
     @Option(names = "--config", defaultValue = "rules/example.yaml", description = "Rule file (default: ${DEFAULT-VALUE}).")
     Path config;
 
@@ -203,22 +205,24 @@ final class RunCommand implements Callable<Integer> {
             System.err.println("--reconcile-interval: " + e.getMessage());
             return 2;
         }
-        Daemon daemon;
+        StopOnShutdown shutdown = StopOnShutdown.register(Runtime.getRuntime()::addShutdownHook, START_WAIT);
+        if (shutdown == null) {
+            return 0; // stopped before it started
+        }
+        Daemon daemon = null;
         try {
             daemon = Daemon.start(cfg);
         } catch (StartupFailure e) {
             System.err.println(e.getMessage());
             return 1;
+        } finally {
+            shutdown.started(daemon == null ? null : daemon::close);
         }
-        CountDownLatch stop = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            daemon.close();
-            stop.countDown();
-        }, "shutdown"));
-        Signals.onHangup(() -> daemon.reload().onComplete(ar -> System.err.println(ar.succeeded()
+        Daemon running = daemon;
+        Signals.onHangup(() -> running.reload().onComplete(ar -> System.err.println(ar.succeeded()
                 ? "rules reloaded" : "reload failed, previous rules kept: " + ar.cause().getMessage())));
         try {
-            stop.await();
+            shutdown.awaitStop();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

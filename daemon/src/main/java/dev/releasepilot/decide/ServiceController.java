@@ -805,8 +805,11 @@ final class ServiceController extends VerticleBase {
             }
             lastWeights = ar.result();
             lastReadError = null;
-            if (role() == Role.WATCH) {
-                return; // the holder judges drift; another instance's view of the state may be behind
+            if (role() != Role.ACT) {
+                // Only the caught-up holder judges drift. A follower's view may be behind: during an outage
+                // (SAFE_ONLY) it would "repair" a release it never saw back to its last rollback, and a former
+                // holder would re-apply its step, raising the canary without a lease.
+                return;
             }
             if (!actuating && steps.drifted(ar.result())) {
                 Event.DriftFound lost = new Event.DriftFound(clock.instant(), ar.result(), "load balancer lost rollout step "

@@ -147,20 +147,26 @@ class TakeoverTest {
 
     final class Instance {
         final String id;
+        final long reconcileMs;
         final TestLeadership leadership = new TestLeadership();
         Vertx vertx;
         Pilot pilot;
         SeriesStore store;
 
         Instance(String id) {
+            this(id, 0);
+        }
+
+        Instance(String id, long reconcileMs) {
             this.id = id;
+            this.reconcileMs = reconcileMs;
         }
 
         void start() throws Exception {
             vertx = Vertx.vertx();
             SimpleMeterRegistry registry = new SimpleMeterRegistry();
             pilot = new Pilot(vertx, journal, Clock.systemUTC(), registry, Tracing.off(),
-                    r -> Actuators.create(vertx, r.backend()), 100, 0)
+                    r -> Actuators.create(vertx, r.backend()), 100, reconcileMs)
                     .cluster(leadership, id, Duration.ofMillis(500));
             SelectorIndex.Builder index = SelectorIndex.builder();
             for (dev.releasepilot.rules.ServiceRule s : rules.services()) {
@@ -372,5 +378,54 @@ class TakeoverTest {
         assertEquals("v2", release.getString("version"));
         assertEquals(1, release.getInteger("step"), release.encodePrettily());
         assertEquals(1, records("step_applied").size(), "re-applying a step already on record adds no record (as after a restart)");
+    }
+
+    private int canaryWeightSeenBy(Instance i) throws Exception {
+        JsonObject w = i.pilot.status("checkout").await(10, TimeUnit.SECONDS).getJsonObject("weights");
+        return w == null || w.getJsonObject("canary") == null ? -1 : w.getJsonObject("canary").getInteger("weight");
+    }
+
+    /** The load balancer's weights change behind everyone's back; the next read-back of {@code i} sees them. */
+    private void lbNowHasCanary(int canary, Instance... readers) throws Exception {
+        Files.writeString(dir.resolve("weights.json"), "{\"stable\":9,\"canary\":" + canary + "}");
+        for (Instance i : readers) {
+            Poll.until(i.id + " read the weights back", Duration.ofSeconds(20), () -> canaryWeightSeenBy(i) == canary);
+        }
+    }
+
+    @Test
+    void duringAnOutageNoInstanceRepairsDriftFromAViewThatMayBeBehind() throws Exception {
+        Instance x = new Instance("x", 100);
+        Instance y = new Instance("y", 100);
+        x.start();
+        y.start();
+        try {
+            // y rolled back an earlier release, then handed the service over to x, which released v2.
+            y.takeOver(1, null);
+            x.follows("y");
+            y.alert(Instant.now());
+            Poll.until("y rolled back", Duration.ofSeconds(20), () -> records("action").size() == 1);
+            y.follows("x");
+            y.pilot.stepDown("checkout").await(10, TimeUnit.SECONDS);
+            x.takeOver(2, "y");
+            x.pilot.command("checkout", new OperatorCommand.Resume("fixed")).await(10, TimeUnit.SECONDS);
+            x.pilot.command("checkout", new OperatorCommand.Release("v2", new JsonObject(), "deploy")).await(10, TimeUnit.SECONDS);
+            Poll.until("x put step 1 on the load balancer", Duration.ofSeconds(20), () -> records("step_applied").size() == 1);
+            int writesBefore = writes().size();
+            int driftsBefore = records("drift").size();
+
+            // The database goes away: x's lease lapses, y never learnt of v2. Both read the weights back.
+            x.leadership.standings.put("checkout", new Standing.Disconnected("database down"));
+            y.leadership.standings.put("checkout", new Standing.Disconnected("database down"));
+            lbNowHasCanary(3, x, y);
+            lbNowHasCanary(4, x, y); // a second read each: any repair of the first would be on the LB by now
+
+            assertEquals(writesBefore, writes().size(), "nobody wrote the load balancer: " + writes());
+            assertEquals(driftsBefore, records("drift").size(), "no drift judged without a lease: " + records("drift"));
+            assertEquals("CANARY", x.state());
+        } finally {
+            x.stop();
+            y.stop();
+        }
     }
 }

@@ -458,6 +458,10 @@ public final class PgJournal implements Journal {
     }
 
     static String reason(Throwable t) {
+        // wrappers (a completion, the await) only repeat their cause as "class: message": say the cause's message
+        while (t.getCause() != null && t.getCause() != t && (t.getMessage() == null || t.getMessage().equals(t.getCause().toString()))) {
+            t = t.getCause();
+        }
         if (t instanceof PgException pg) {
             return pg.getErrorMessage() + " (SQLSTATE " + pg.getSqlState() + ")";
         }

@@ -44,18 +44,30 @@ public final class PgUrl {
         if (path.length() < 2 || path.indexOf('/', 1) >= 0) {
             throw new PgStartFailure("--journal-url: needs one database name after the host, as in postgresql://USER@HOST:PORT/DB, got '" + url + "'");
         }
+        if (u.getPort() == 0 || u.getPort() > 65535) {
+            throw new PgStartFailure("--journal-url: port must be 1 to 65535, got " + u.getPort() + " in '" + url + "'");
+        }
         String pw = password != null ? password : System.getenv("PGPASSWORD");
-        PgConnectOptions o = new PgConnectOptions()
-                .setHost(u.getHost().replace("[", "").replace("]", ""))
-                .setPort(u.getPort() < 0 ? 5432 : u.getPort())
-                .setUser(URLDecoder.decode(u.getUserInfo(), StandardCharsets.UTF_8))
-                .setDatabase(URLDecoder.decode(path.substring(1), StandardCharsets.UTF_8))
-                .setReconnectAttempts(0)
-                // A client gone mid-transaction must not hold the journal's write lock (and so every other
-                // writer) until TCP notices: the server ends such a session, and a lock wait gives up.
-                .addProperty("idle_in_transaction_session_timeout", "10s")
-                .addProperty("lock_timeout", "10s")
-                .addProperty("application_name", "release-pilot");
+        PgConnectOptions o;
+        try {
+            o = new PgConnectOptions()
+                    .setHost(u.getHost().replace("[", "").replace("]", ""))
+                    .setPort(u.getPort() < 0 ? 5432 : u.getPort())
+                    .setUser(URLDecoder.decode(u.getUserInfo(), StandardCharsets.UTF_8))
+                    .setDatabase(URLDecoder.decode(path.substring(1), StandardCharsets.UTF_8))
+                    .setReconnectAttempts(0)
+                    // A client gone mid-transaction must not hold the journal's write lock (and so every other
+                    // writer) until TCP notices: the server ends such a session, and a lock wait gives up.
+                    .addProperty("idle_in_transaction_session_timeout", "10s")
+                    .addProperty("lock_timeout", "10s")
+                    .addProperty("application_name", "release-pilot")
+                    // The migrations' CREATE ... IF NOT EXISTS answer a NOTICE on every start, which the
+                    // client logs as a WARNING: only real warnings should reach the operator's log.
+                    .addProperty("client_min_messages", "warning");
+        } catch (IllegalArgumentException e) {
+            // the client's own checks of a value the URL syntax allowed: an error message, not a stack trace
+            throw new PgStartFailure("--journal-url: " + e.getMessage() + " in '" + url + "'");
+        }
         if (pw != null && !pw.isEmpty()) {
             o.setPassword(pw);
         }

@@ -139,6 +139,10 @@ public final class RuleLoader {
         String name = req(y, n, m, "name", "a service") == null ? null : y.string(m.get("name"), "name");
         if (name != null && !name.matches("[A-Za-z0-9_.-]+")) {
             y.error(m.get("name"), "service name '" + name + "' may only hold letters, digits, '_', '.', '-'");
+        } else if (name != null && (name.startsWith(".") || name.endsWith(".") || name.contains(".."))) {
+            // the name is a token of the NATS subject release-pilot.events.<service>: an empty token there is
+            // an invalid subject that no subscriber's filter matches
+            y.error(m.get("name"), "service name '" + name + "' may not start or end with '.' or hold '..'");
         }
         Backend backend = m.containsKey("backend") ? BackendParser.parse(y, m.get("backend")) : null;
         if (!m.containsKey("backend")) {

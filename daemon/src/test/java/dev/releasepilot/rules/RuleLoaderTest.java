@@ -198,6 +198,16 @@ class RuleLoaderTest {
     }
 
     @Test
+    void aServiceNameWithAnEmptyDotSeparatedPartIsRefused() {
+        for (String bad : new String[] {"check..out", ".checkout", "checkout."}) {
+            String text = VALID.replace("name: checkout", "name: '" + bad + "'");
+            Problem p = single(text);
+            assertTrue(p.message().contains("may not start or end with '.' or hold '..'"), p.message());
+        }
+        assertTrue(RuleLoader.parse(FILE, VALID.replace("name: checkout", "name: check.out")).ok());
+    }
+
+    @Test
     void serverInBothStableAndCanary() {
         String text = VALID.replace("canary: [c1]", "canary: [s1]");
         Problem p = single(text);

@@ -31,6 +31,7 @@ import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.ScalarNode;
 
 /**
  * Loads a rule file: strict parse (unknown keys are errors) → defaults → cross-checks → immutable
@@ -151,10 +152,17 @@ public final class RuleLoader {
         List<Trigger> triggers = new ArrayList<>();
         Map<String, Reaction> reactions = new java.util.LinkedHashMap<>();
         Map<String, Node> stepBacks = new java.util.LinkedHashMap<>();
+        // Triggers that have errors of their own still count as named for the rollout's gates: a gate naming
+        // one is not a second, misleading error ("names no trigger").
+        Set<String> brokenTriggers = new LinkedHashSet<>();
         if (m.containsKey("triggers")) {
             Set<String> triggerNames = new HashSet<>();
             for (Node t : y.sequence(m.get("triggers"), "triggers")) {
+                int before = countErrors(y);
                 Trigger trig = trigger(y, t);
+                if (trig == null && countErrors(y) > before && YamlNodes.peek(t, "name") instanceof ScalarNode named) {
+                    brokenTriggers.add(named.getValue());
+                }
                 if (trig != null && !triggerNames.add(trig.name())) {
                     y.error(t, "duplicate trigger name '" + trig.name() + "'");
                 } else if (trig != null) {
@@ -180,8 +188,9 @@ public final class RuleLoader {
                 stepBacks.put("", m.get("on_trigger"));
             }
         }
-        Rollout rollout = m.containsKey("rollout") ? RolloutParser.parse(y, m.get("rollout"),
-                triggers.stream().map(Trigger::name).collect(java.util.stream.Collectors.toCollection(LinkedHashSet::new))) : null;
+        Set<String> gateable = triggers.stream().map(Trigger::name).collect(java.util.stream.Collectors.toCollection(LinkedHashSet::new));
+        gateable.addAll(brokenTriggers);
+        Rollout rollout = m.containsKey("rollout") ? RolloutParser.parse(y, m.get("rollout"), gateable) : null;
         if (!m.containsKey("rollout")) {
             stepBacks.forEach((t, node) -> y.error(node, "on_trigger: step_back needs a 'rollout:' (a step to go back to)"
                     + (t.isEmpty() ? "" : "; trigger '" + t + "' has it")));

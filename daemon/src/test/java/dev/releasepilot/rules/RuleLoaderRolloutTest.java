@@ -85,6 +85,20 @@ class RuleLoaderRolloutTest {
     }
 
     @Test
+    void aGateNamingATriggerWithErrorsIsNotASecondError() {
+        LoadResult r = RuleLoader.parse("rules.yaml", HEAD.replace("expr: latency_seconds > 0.4", "expr: latency_seconds >")
+                + """
+                    rollout:
+                      steps:
+                        - {weight: 50, hold: 1m, gates: [errors, slow]}
+                        - {weight: 100}
+                """);
+        assertNull(r.rules());
+        assertEquals(1, r.errors().size(), () -> errors(r));
+        assertTrue(errors(r).startsWith("rules.yaml:8:"), errors(r));
+    }
+
+    @Test
     void weightsAscendAndEndAt100() {
         String e = errors(load("""
                     rollout:

@@ -109,7 +109,7 @@ final class JudgeParser {
         ok &= minSamples != null;
         Double tolerance = m.containsKey("tolerance") ? number(y, m.get("tolerance"), "tolerance") : Double.valueOf(0);
         if (tolerance != null && m.containsKey("tolerance")) {
-            if (test != JudgeTrigger.Test.MANN_WHITNEY) {
+            if (test == JudgeTrigger.Test.TWO_PROPORTION) { // an unknown test is its own error already
                 y.error(m.get("tolerance"), "tolerance applies to mann_whitney only");
                 tolerance = null;
             } else if (!(tolerance.doubleValue() >= 0 && tolerance.doubleValue() < 10)) {

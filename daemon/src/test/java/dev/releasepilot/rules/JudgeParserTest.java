@@ -113,6 +113,17 @@ class JudgeParserTest {
     }
 
     @Test
+    void aMistypedTestIsOneErrorNotAlsoOneAboutItsKeys() {
+        LoadResult r = RuleLoader.parse("r.yaml", HEAD + """
+                      - name: j
+                        judge: {test: mann_whitny, tolerance: 0.1, canary: a, stable: b}
+                """);
+        List<String> messages = r.errors().stream().map(Problem::toString).toList();
+        assertEquals(1, messages.size(), messages::toString);
+        assertTrue(messages.get(0).contains("test must be one of mann_whitney, two_proportion (got 'mann_whitny')"), messages.get(0));
+    }
+
+    @Test
     void oneKindPerTriggerAndExprKeysStayWithExprTriggers() {
         LoadResult r = RuleLoader.parse("r.yaml", HEAD + """
                       - name: both

@@ -18,6 +18,8 @@ import picocli.CommandLine.Option;
 final class RunCommand implements Callable<Integer> {
     /** How long a SIGTERM during start waits for the start to end before the JVM halts anyway. */
     private static final java.time.Duration START_WAIT = java.time.Duration.ofSeconds(30);
+    /** The status the JVM itself ends with on SIGTERM (128 + 15). */
+    private static final int STOPPED_BY_SIGTERM = 143;
 
     @Option(names = "--config", defaultValue = "rules/example.yaml", description = "Rule file (default: ${DEFAULT-VALUE}).")
     Path config;
@@ -212,7 +214,15 @@ final class RunCommand implements Callable<Integer> {
         Daemon daemon = null;
         try {
             daemon = Daemon.start(cfg);
-        } catch (StartupFailure e) {
+        } catch (StartupFailure | RuntimeException e) {
+            if (shutdown.requested()) {
+                // the start failed because the JVM began shutting down under it: a stop, not an error
+                System.err.println("stopped while starting");
+                return STOPPED_BY_SIGTERM;
+            }
+            if (e instanceof RuntimeException unexpected) {
+                throw unexpected;
+            }
             System.err.println(e.getMessage());
             return 1;
         } finally {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.releasepilot.peers.Poll;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -20,8 +21,10 @@ class StopOnShutdownTest {
         StopOnShutdown stop = StopOnShutdown.register(hook::set, Duration.ofMinutes(1));
         assertNotNull(hook.get(), "the hook is registered before the start, not after");
         AtomicInteger closed = new AtomicInteger();
+        assertFalse(stop.requested());
         hook.get().start(); // the JVM begins shutting down while the daemon is still starting
         assertTrue(hook.get().isAlive(), "the hook waits for the start");
+        Poll.until("the shutdown is known to the start", Duration.ofSeconds(10), stop::requested);
         stop.started(closed::incrementAndGet);
         hook.get().join();
         stop.awaitStop();

@@ -30,7 +30,7 @@ final class TokenFile {
         }
         String token = Files.readString(file, StandardCharsets.UTF_8).strip();
         if (token.isEmpty()) {
-            throw new IllegalArgumentException(flag + " " + file + " is empty; put the token on its first line");
+            throw new IllegalArgumentException(flag + " " + file + " is empty; put the secret on its first line");
         }
         if (token.contains("\n")) {
             throw new IllegalArgumentException(flag + " " + file + " holds more than one line; put only the token in it");

@@ -35,6 +35,11 @@ class TokenFileTest {
                     () -> TokenFile.read("--read-token-file", f, w -> { }));
             assertTrue(e.getMessage().contains("--read-token-file") && e.getMessage().contains("is empty"), e.getMessage());
         }
+        // the same reader takes --journal-password-file: the message must not call a password a token
+        Path f = file("", "rw-------");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TokenFile.read("--journal-password-file", f, w -> { }));
+        assertTrue(e.getMessage().endsWith("is empty; put the secret on its first line"), e.getMessage());
     }
 
     @Test

@@ -37,12 +37,15 @@ import dev.releasepilot.window.SeriesStore;
 import dev.releasepilot.window.StoreLimits;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import dev.releasepilot.http.BodyBudget;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Logger;
@@ -58,6 +61,8 @@ public final class Daemon implements AutoCloseable {
     public static final String VERSION = "0.1.0";
     /** Consecutive failed actuations (each already retried) before a backend's circuit opens. */
     static final int CIRCUIT_THRESHOLD = 5;
+    /** HTTP servers, one per event loop: as many as Vert.x has event loops by default (2 × cores). */
+    static final int HTTP_LOOPS = VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
     static final java.time.Duration CIRCUIT_OPEN_FOR = java.time.Duration.ofSeconds(10);
 
     private final DaemonConfig config;
@@ -70,6 +75,8 @@ public final class Daemon implements AutoCloseable {
     private final Notifier notifier;
     private final AtomicReference<RuleSet> rules; // the rules in force, for the status page
     private final HttpServer server;
+    /** {@link #server} and its siblings on the other event loops, sharing its port. */
+    private final List<HttpServer> servers;
     private final HaproxyStatsPoller stats;
     private final NatsLink nats;
     private final ClusterLink cluster;
@@ -77,7 +84,7 @@ public final class Daemon implements AutoCloseable {
     private Future<Void> reloading = Future.succeededFuture();
 
     private Daemon(DaemonConfig config, Vertx vertx, Journal journal, Telemetry telemetry, Pilot pilot,
-                   SeriesStore store, HttpServer server, HaproxyStatsPoller stats, NatsLink nats, Notifier notifier,
+                   SeriesStore store, List<HttpServer> servers, HaproxyStatsPoller stats, NatsLink nats, Notifier notifier,
                    AtomicReference<RuleSet> rules, Tracing tracing, ClusterLink cluster) {
         this.cluster = cluster;
         this.tracing = tracing;
@@ -91,7 +98,8 @@ public final class Daemon implements AutoCloseable {
         this.journal = journal;
         this.telemetry = telemetry;
         this.pilot = pilot;
-        this.server = server;
+        this.server = servers.get(0);
+        this.servers = List.copyOf(servers);
     }
 
     /** Starts a daemon and waits until it listens. Blocking: call it from main or a test, never an event loop. */
@@ -191,14 +199,28 @@ public final class Daemon implements AutoCloseable {
             HttpGuards guards = config.guards();
             // No h2c: Prometheus and Alertmanager speak HTTP/1.1 to http:// URLs, and with h2c detection on,
             // Vert.x reports a connection only once its first request is complete, too late for the header deadline.
-            HttpServer server = vertx.createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(false)
-                    .setIdleTimeout((int) guards.idleTimeout().toMillis()).setIdleTimeoutUnit(TimeUnit.MILLISECONDS));
-            new ConnectionGuard(vertx, guards.headerTimeout().toMillis(), telemetry.registry()).install(server, router);
-            server.listen(config.port(), config.host()).await(30, TimeUnit.SECONDS);
+            // One server per event loop on the same port: Vert.x hands each new connection to the next of them,
+            // so the remote_write senders' connections are decoded on every loop rather than all on one, and an
+            // alert's or a command's connection does not queue behind all of them (docs/benchmarks.md,
+            // "Memory, pauses and start-up"). The receivers keep their scratch per loop; the guards are shared.
+            ConnectionGuard connections = new ConnectionGuard(vertx, guards.headerTimeout().toMillis(), telemetry.registry());
+            HttpServerOptions serverOptions = new HttpServerOptions().setHttp2ClearTextEnabled(false)
+                    .setIdleTimeout((int) guards.idleTimeout().toMillis()).setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
+            List<HttpServer> servers = new ArrayList<>();
+            // Port 0 (any free port) is shared among the servers as -1: Vert.x binds one random port for all.
+            int port = config.port() == 0 ? -1 : config.port();
+            for (int i = 0; i < HTTP_LOOPS; i++) {
+                HttpServer s = vertx.createHttpServer(serverOptions);
+                connections.install(s, router);
+                // From this (non-Vert.x) thread each listen takes the next event loop.
+                s.listen(port, config.host()).await(30, TimeUnit.SECONDS);
+                servers.add(s);
+            }
+            HttpServer server = servers.get(0);
             // Leases only now: the others forward commands to this address. Until the first lease round
             // every service follows (ingests, evaluates, journals what it receives).
             cluster.start(config.host(), server.actualPort());
-            Daemon d = new Daemon(config, vertx, journal, telemetry, pilot, store, server, stats, nats, notifier, current,
+            Daemon d = new Daemon(config, vertx, journal, telemetry, pilot, store, servers, stats, nats, notifier, current,
                     tracing, cluster);
             d.startProbes(rules.rules()).await(30, TimeUnit.SECONDS);
             holder.daemon = d;
@@ -389,7 +411,9 @@ public final class Daemon implements AutoCloseable {
         cluster.close(); // first: hands the services over while their controllers still run
         nats.close();
         try {
-            server.close().await(10, TimeUnit.SECONDS);
+            for (HttpServer s : servers) {
+                s.close().await(10, TimeUnit.SECONDS);
+            }
             vertx.close().await(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             LOG.warning("shutdown: " + e.getMessage());

@@ -17,14 +17,16 @@ import java.util.function.LongSupplier;
 
 /**
  * The expr triggers of one service and their evaluation, on the service's context. Samples make
- * instants due ({@link #touched}); the evaluations run in turns of bounded work: a turn visits at most
- * {@link #SERIES_PER_TURN} series and stops after {@link #NANOS_PER_TURN}, and when work remains it
- * continues in a new task queued behind everything else on the event loop ({@code runOnContext}).
- * So an alert for this or another service, or another service's light trigger, waits for at most one
- * turn of a trigger over 100,000 series, never for its whole evaluation; and a replay faster than real
- * time, whose batches make hundreds of instants due at once, turns into a queue of turns, not into one
- * long block. Each turn starts with the trigger after the one that started the last, so a heavy trigger
- * does not hold back the light triggers of its own service either.
+ * instants due ({@link #touched}); the evaluations run in turns of bounded work. The first turn runs at
+ * once in the task that made work due, with a small budget ({@link #SERIES_AT_ONCE}, {@link #NANOS_AT_ONCE}),
+ * so a light trigger answers without a hop through the queue. What is left continues in turns of at
+ * most {@link #SERIES_PER_TURN} series and {@link #NANOS_PER_TURN}, queued through the event loop's
+ * {@link EvaluationLane}: one turn of one service in the loop's queue at a time, so an alert for this or
+ * another service, a command or another service's light trigger waits for at most one turn of a trigger
+ * over 100,000 series, never for its whole evaluation nor for a turn of every busy service on the loop;
+ * and a replay faster than real time, whose batches make hundreds of instants due at once, turns into a
+ * queue of turns, not into one long block. Each turn starts with the trigger after the one that started
+ * the last, so a heavy trigger does not hold back the light triggers of its own service either.
  *
  * <p>Single owner: every method runs on the service's context (the evaluator checks it).
  */
@@ -37,6 +39,10 @@ final class TriggerEvaluations {
     static final int SERIES_PER_TURN = 20_000;
     /** Wall time per turn: a fifth of the 50 ms that no trigger may hold an event loop for. */
     static final long NANOS_PER_TURN = 10_000_000L;
+    /** Series visits of the turn that runs at once when samples arrive: a light trigger's whole step. */
+    static final int SERIES_AT_ONCE = 4_000;
+    /** Wall time of the turn that runs at once: the task that delivered the samples stays short. */
+    static final long NANOS_AT_ONCE = 2_000_000L;
 
     private final String service;
     private final Consumer<Runnable> later;
@@ -112,7 +118,7 @@ final class TriggerEvaluations {
         }
         run.touched(oldestMs, newestMs, arrivedNanos, hostNowMs.getAsLong());
         if (!scheduled) {
-            turn(); // at once: a light trigger answers in this task, without a hop through the queue
+            turnAtOnce();
         }
     }
 
@@ -129,7 +135,7 @@ final class TriggerEvaluations {
             due |= run.silent(nowNanos, silence, host);
         }
         if (due && !scheduled) {
-            turn();
+            turnAtOnce();
         }
     }
 
@@ -138,11 +144,36 @@ final class TriggerEvaluations {
         return turns;
     }
 
-    private void turn() {
-        scheduled = false;
+    /** A small turn in this task: a light trigger answers without a hop; a heavy one continues in the lane. */
+    private void turnAtOnce() {
+        if (turn(Math.min(seriesPerTurn, SERIES_AT_ONCE), Math.min(nanosPerTurn, NANOS_AT_ONCE))) {
+            queueTurn();
+        }
+    }
+
+    /** Work remains: the next turn waits in the event loop's lane behind the other services' turns. */
+    private void queueTurn() {
+        scheduled = true;
+        EvaluationLane lane = EvaluationLane.current();
+        lane.request(() -> later.accept(() -> {
+            try {
+                if (scheduled) {
+                    scheduled = false;
+                    if (turn(seriesPerTurn, nanosPerTurn)) {
+                        queueTurn();
+                    }
+                }
+            } finally {
+                lane.done(); // the next service's turn is queued behind what arrived during this one
+            }
+        }));
+    }
+
+    /** One turn within the budget; true when work remains. */
+    private boolean turn(int series, long nanos) {
         turns++;
         long start = System.nanoTime();
-        WorkBudget budget = new WorkBudget(seriesPerTurn, nanosPerTurn);
+        WorkBudget budget = new WorkBudget(series, nanos);
         boolean more = false;
         int n = order.size();
         int first = n == 0 ? 0 : nextFirst % n;
@@ -163,13 +194,6 @@ final class TriggerEvaluations {
             more |= run.pending();
         }
         metrics.evaluationTurn(service, System.nanoTime() - start);
-        if (more) {
-            scheduled = true;
-            later.accept(() -> {
-                if (scheduled) {
-                    turn();
-                }
-            });
-        }
+        return more;
     }
 }

@@ -54,9 +54,11 @@ public final class DurationParser {
             at = m.end();
         }
         try {
-            total.toMillis(); // every user of a duration counts in milliseconds: refuse what they cannot hold
+            // Prometheus keeps durations as int64 nanoseconds (about 292 years); beyond that a duration fits
+            // java.time but not the milliseconds every window and printer works in.
+            total.toNanos();
         } catch (ArithmeticException e) {
-            throw new SyntaxError(0, "duration out of range: '" + text + "'");
+            throw new SyntaxError(0, "duration out of range: '" + text + "' (at most about 292y)");
         }
         return total;
     }

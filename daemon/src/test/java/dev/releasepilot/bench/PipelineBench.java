@@ -328,6 +328,9 @@ public final class PipelineBench {
                 fast.add(shardedRounds(t0 + (live.size() + c) * 1000L, live.size() + c,
                         live.size() + Math.min(fastRounds, c + FAST_CHUNK), connections));
             }
+            if (pager != null) {
+                pager.maxRate = true; // trials from here on are counted apart too: every event loop is saturated
+            }
             ProcStats fastBefore = ProcStats.of(pid);
             long fastSamples = 0;
             long fastNanos = 0;
@@ -728,6 +731,10 @@ public final class PipelineBench {
         private final Haproxy haproxy;
         private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         private final List<Double> reactions = Collections.synchronizedList(new ArrayList<>());
+        /** The trials during the live phase only (one round a second, as a scraping fleet sends). */
+        private final List<Double> liveReactions = Collections.synchronizedList(new ArrayList<>());
+        /** Set when the max-rate phase starts. */
+        volatile boolean maxRate;
         private volatile String failure;
 
         Pager(DaemonProcess daemon, Haproxy haproxy) {
@@ -751,7 +758,12 @@ public final class PipelineBench {
                     if (r.statusCode() != 200) {
                         throw new IllegalStateException("webhook answered " + r.statusCode() + " " + r.body());
                     }
-                    reactions.add(waitForAction(n));
+                    boolean live = !maxRate;
+                    double reaction = waitForAction(n);
+                    reactions.add(reaction);
+                    if (live && !maxRate) {
+                        liveReactions.add(reaction);
+                    }
                     HttpResponse<String> resumed = http.send(HttpRequest.newBuilder(URI.create(daemon.url() + "/api/v1/services/pager/resume"))
                             .header("Authorization", "Bearer bench").header("Content-Type", "application/json")
                             .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
@@ -790,13 +802,23 @@ public final class PipelineBench {
         }
 
         String summary() {
-            List<Double> s = new ArrayList<>(reactions);
+            List<Double> s = sorted(reactions);
             if (s.isEmpty()) {
                 return "no trial completed" + (failure == null ? "" : ": " + failure);
             }
+            List<Double> l = sorted(liveReactions);
+            return String.format(Locale.ROOT, "%.1f / %.1f (%d trials, max %.1f; live phase only %s)%s", pct(s, 0.5), pct(s, 0.99),
+                    s.size(), s.get(s.size() - 1), l.isEmpty() ? "no trial" : String.format(Locale.ROOT, "%.1f / %.1f, %d trials, max %.1f",
+                            pct(l, 0.5), pct(l, 0.99), l.size(), l.get(l.size() - 1)), failure == null ? "" : "; stopped: " + failure);
+        }
+
+        private static List<Double> sorted(List<Double> values) {
+            List<Double> s;
+            synchronized (values) {
+                s = new ArrayList<>(values);
+            }
             Collections.sort(s);
-            return String.format(Locale.ROOT, "%.1f / %.1f (%d trials, max %.1f)%s", pct(s, 0.5), pct(s, 0.99), s.size(),
-                    s.get(s.size() - 1), failure == null ? "" : "; stopped: " + failure);
+            return s;
         }
 
         private static double pct(List<Double> sorted, double q) {

@@ -116,6 +116,79 @@ class HeavyTriggerFairnessTest {
         assertTrue(heavyTurns >= HEAVY_SERIES / TriggerEvaluations.SERIES_PER_TURN, events.toString());
     }
 
+    /**
+     * Five heavy services on one event loop, all with evaluation left after their first turn: an alert for a
+     * sixth service, queued after them, waits for one of their turns, not for a turn of each. Their turns go
+     * through the loop's lane one at a time, and the lane still serves all five in turn.
+     */
+    @Test
+    void anAlertWaitsForOneTurnOfAllTheHeavyServicesOnItsLoopNotOneTurnOfEach() throws Exception {
+        int services = 5;
+        List<ServiceRule> rules = new ArrayList<>();
+        SelectorIndex.Builder index = SelectorIndex.builder();
+        for (int s = 0; s < services; s++) {
+            ServiceRule r = rule("heavy" + s, "sum(rate(load_total[5s])) > 0");
+            rules.add(r);
+            index.add("heavy" + s + "/t", ((ExprTrigger) r.triggers().get(0)).condition());
+        }
+        StoreLimits d = StoreLimits.defaults();
+        SeriesStore store = new SeriesStore(index.build(), new StoreLimits(HEAVY_SERIES, d.staleness(), d.resolution(),
+                d.slack(), d.maxSamplesPerSeries()), new SimpleMeterRegistry(), TouchListener.NONE);
+        for (int second = 0; second <= 5; second++) {
+            List<Sample> batch = new ArrayList<>(HEAVY_SERIES);
+            for (int i = 0; i < HEAVY_SERIES; i++) {
+                batch.add(new Sample(series("load_total", i), second * 1000L, second * 10.0 + i % 3));
+            }
+            assertTrue(store.accept(batch).succeeded());
+        }
+
+        vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+        DecideMetrics metrics = new DecideMetrics(new SimpleMeterRegistry());
+        EvaluationGrid grid = new EvaluationGrid(1000);
+        TriggerEvaluations[] heavy = new TriggerEvaluations[services];
+        List<Integer> firedOrder = new ArrayList<>(); // written on the one event-loop thread only
+        CompletableFuture<Void> allFired = new CompletableFuture<>();
+        CompletableFuture<Long> alertWaited = new CompletableFuture<>();
+        Context alertContext = vertx.getOrCreateContext();
+        List<Context> contexts = new ArrayList<>();
+        for (int s = 0; s < services; s++) {
+            contexts.add(vertx.getOrCreateContext());
+        }
+        contexts.get(0).runOnContext(v -> {
+            for (int s = 0; s < services; s++) {
+                Context c = contexts.get(s);
+                int n = s;
+                heavy[s] = new TriggerEvaluations("heavy" + s, task -> c.runOnContext(x -> task.run()), new Evaluator(store),
+                        grid, rules.get(s), metrics, () -> 1_000_000L, TriggerEvaluations.SERIES_PER_TURN,
+                        TriggerEvaluations.NANOS_PER_TURN, (run, fired) -> {
+                            if (!firedOrder.contains(n)) {
+                                firedOrder.add(n);
+                            }
+                            if (firedOrder.size() == services) {
+                                allFired.complete(null);
+                            }
+                        });
+            }
+            for (int s = 0; s < services; s++) {
+                heavy[s].touched("t", 0, 5_000, System.nanoTime()); // a first turn at once, the rest waits in the lane
+            }
+            long atSubmit = turns(heavy);
+            alertContext.runOnContext(x -> alertWaited.complete(turns(heavy) - atSubmit));
+        });
+        long waited = alertWaited.get(60, TimeUnit.SECONDS);
+        allFired.get(120, TimeUnit.SECONDS);
+        assertEquals(1, waited, "the alert waited for this many turns of the heavy services");
+        assertEquals(services, firedOrder.size(), firedOrder.toString());
+    }
+
+    private static long turns(TriggerEvaluations[] all) {
+        long n = 0;
+        for (TriggerEvaluations t : all) {
+            n += t.turns();
+        }
+        return n;
+    }
+
     private static Labels series(String metric, int i) {
         Map<String, String> m = new TreeMap<>();
         m.put(Labels.METRIC_NAME, metric);

@@ -248,7 +248,10 @@ final class ServiceController extends VerticleBase {
                 new StepOutcome());
         machine.restarted(); // a rollout continues with the time it held; its gates are read afresh
         wantStep();
-        vertx.setPeriodic(ROLLOUT_TICK_MS, ROLLOUT_TICK_MS, t -> rolloutTick());
+        vertx.setPeriodic(ROLLOUT_TICK_MS, ROLLOUT_TICK_MS, t -> {
+            decideWarmWhenDisconnected();
+            rolloutTick();
+        });
         if (machine.state().rollbackPending() && role() == Role.ACT) {
             // The process died with a rollback in flight: finish it. Re-applying weights is idempotent.
             // (With a shared journal nobody holds a lease yet: the holder to be completes it on takeover.)
@@ -1013,6 +1016,18 @@ final class ServiceController extends VerticleBase {
         sinceSnapshot = records;
         backlog.clear(); // groups decided before this takeover were decided by a machine now replaced
         return pendingSeq;
+    }
+
+    /**
+     * The shared store went away while this instance only watched (a follower, or a holder still catching
+     * up): what fired meanwhile is decided now. During an outage any instance rolls back (the safe
+     * direction, idempotent); resumes and rollout steps still wait for a lease. Without this, an alert that
+     * arrived a moment before the outage waited for Alertmanager's next re-send.
+     */
+    private void decideWarmWhenDisconnected() {
+        if ((!warm.isEmpty() || !warmExprs.isEmpty()) && role() == Role.SAFE_ONLY) {
+            decideWarm();
+        }
     }
 
     /** After catching up: decide what fired while this instance only watched. */

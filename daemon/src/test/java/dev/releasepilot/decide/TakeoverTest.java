@@ -394,6 +394,21 @@ class TakeoverTest {
     }
 
     @Test
+    void anAlertThatArrivedWhileWatchingIsRolledBackOnceTheStoreIsGone() throws Exception {
+        // Seen in CI: the lease was taken as PostgreSQL crashed, the catch-up could not read, the alert was only
+        // remembered (watching), and nothing decided it when the lease lapsed into the outage.
+        b.follows("a");
+        b.alert(Instant.now());
+        Poll.until("b journaled what it received", Duration.ofSeconds(20), () -> records("received").size() == 1);
+        assertEquals(0, writes().size(), "a follower does not act");
+        b.leadership.standings.put("checkout", new Standing.Disconnected("database down"));
+        Poll.until("b rolled back in the outage (the safe direction)", Duration.ofSeconds(20),
+                () -> records("action").size() == 1);
+        assertEquals(1, writes().size(), "written once: " + writes());
+        assertEquals("ROLLED_BACK", b.state());
+    }
+
+    @Test
     void duringAnOutageNoInstanceRepairsDriftFromAViewThatMayBeBehind() throws Exception {
         Instance x = new Instance("x", 100);
         Instance y = new Instance("y", 100);

@@ -30,7 +30,6 @@ import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
@@ -382,15 +381,7 @@ public final class FileJournal implements Journal {
     }
 
     private static void complete(Pending p, Runnable r) {
-        if (p.context() == null) {
-            r.run();
-            return;
-        }
-        try {
-            p.context().runOnContext(v -> r.run());
-        } catch (RejectedExecutionException e) {
-            r.run(); // its event loop is gone (Vert.x closed first): the caller no longer waits on that thread
-        }
+        OnCaller.run(p.context(), r);
     }
 
     private void remember(JournalEntry e) {

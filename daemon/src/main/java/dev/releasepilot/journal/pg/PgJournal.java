@@ -4,6 +4,7 @@ import dev.releasepilot.journal.Draft;
 import dev.releasepilot.journal.Fence;
 import dev.releasepilot.journal.FencedOut;
 import dev.releasepilot.journal.Journal;
+import dev.releasepilot.journal.OnCaller;
 import dev.releasepilot.journal.JournalEntry;
 import dev.releasepilot.journal.JournalUnavailable;
 import dev.releasepilot.journal.Page;
@@ -481,15 +482,7 @@ public final class PgJournal implements Journal {
     }
 
     private static void complete(Pending p, Runnable r) {
-        if (p.caller() == null) {
-            r.run();
-            return;
-        }
-        try {
-            p.caller().runOnContext(v -> r.run());
-        } catch (RejectedExecutionException e) {
-            r.run(); // the caller's Vert.x is gone: nobody waits on that thread any more
-        }
+        OnCaller.run(p.caller(), r);
     }
 
     // ---------------------------------------------------------------- reading
